@@ -1,0 +1,1 @@
+namespace Dtrain.Coordinator; internal static class Placeholder { }

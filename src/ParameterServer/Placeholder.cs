@@ -1,0 +1,1 @@
+namespace Dtrain.ParameterServer; internal static class Placeholder { }

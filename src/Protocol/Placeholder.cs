@@ -1,0 +1,1 @@
+namespace Dtrain.Protocol; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Dtrain.Worker; internal static class Placeholder { }
