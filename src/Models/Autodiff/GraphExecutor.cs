@@ -1,0 +1,182 @@
+// Reverse-mode autodiff over a compiled DAG: forward keeps every value, backward walks nodes in reverse.
+using Dtrain.Models.Backends;
+using Dtrain.Models.Graph;
+using Dtrain.Models.Tensors;
+
+namespace Dtrain.Models.Autodiff;
+
+/// <summary>
+/// Runs a <see cref="CompiledModel"/> on a backend. Every buffer (values, their gradients, the flat
+/// parameter and gradient vectors) is allocated once for <c>maxBatch</c> examples; a smaller batch uses a
+/// prefix of each, so a training step allocates nothing.
+/// </summary>
+public sealed class GraphExecutor : IDisposable
+{
+    private readonly Tensor[] _values;
+    private readonly Tensor?[] _gradients;
+    private readonly bool[] _gradientWritten;
+    private readonly Tensor[] _parameters;
+    private readonly Tensor[] _parameterGradients;
+    private readonly OpRun[] _runs;
+    private readonly List<IBuffer> _owned = [];
+
+    /// <summary>Builds the executor; <paramref name="training"/> false skips every gradient buffer.</summary>
+    public GraphExecutor(CompiledModel model, IBackend backend, int maxBatch, bool training)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        Model = model;
+        Backend = backend;
+        MaxBatch = maxBatch;
+        Training = training;
+        Batch = maxBatch;
+
+        var count = model.ParameterCount;
+        Parameters = new Tensor(Own(count), 0, count);
+        Gradients = training ? new Tensor(Own(count), 0, count) : default;
+        _parameters = model.Parameters.Select(p => Parameters.Slice(p.Offset, p.Size)).ToArray();
+        _parameterGradients = training ? model.Parameters.Select(p => Gradients.Slice(p.Offset, p.Size)).ToArray() : [];
+
+        _values = new Tensor[model.Values.Count];
+        _gradients = new Tensor?[model.Values.Count];
+        _gradientWritten = new bool[model.Values.Count];
+        for (var v = 0; v < _values.Length; v++)
+        {
+            var size = Capacity(model.Values[v].Type);
+            _values[v] = new Tensor(Own(size), 0, size);
+            if (training && model.Values[v].RequiresGradient)
+            {
+                _gradients[v] = new Tensor(Own(size), 0, size);
+            }
+        }
+
+        _runs = model.Nodes.Select(n => new OpRun(this, n)).ToArray();
+    }
+
+    /// <summary>The model being run.</summary>
+    public CompiledModel Model { get; }
+
+    /// <summary>Where the tensors live.</summary>
+    public IBackend Backend { get; }
+
+    /// <summary>Largest batch the buffers hold.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>True when gradient buffers exist.</summary>
+    public bool Training { get; }
+
+    /// <summary>Examples in the current batch.</summary>
+    public int Batch { get; private set; }
+
+    /// <summary>All parameters as one flat tensor (layout: <see cref="ParameterInfo.Offset"/>).</summary>
+    public Tensor Parameters { get; }
+
+    /// <summary>All parameter gradients as one flat tensor, same layout as <see cref="Parameters"/>.</summary>
+    public Tensor Gradients { get; }
+
+    internal bool AccumulatingParameterGradients { get; private set; }
+
+    /// <summary>Copies a batch of features and labels (class ids as floats) onto the backend.</summary>
+    public void SetBatch(ReadOnlySpan<float> features, ReadOnlySpan<float> labels, int batch)
+    {
+        if (batch < 1 || batch > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), $"batch {batch} is outside [1, {MaxBatch}]");
+        }
+
+        Batch = batch;
+        Backend.Upload(features[..(batch * Model.FeatureSize)], Value(Model.FeatureInput));
+        Backend.Upload(labels[..(batch * Model.LabelSize)], Value(Model.LabelInput));
+    }
+
+    /// <summary>Runs every node forward for the current batch.</summary>
+    public void Forward()
+    {
+        foreach (var run in _runs)
+        {
+            run.Node.Op.Forward(run);
+        }
+    }
+
+    /// <summary>The loss of the last forward pass (one float crosses to the host).</summary>
+    public float ReadLoss()
+    {
+        Span<float> loss = stackalloc float[1];
+        Backend.Download(_values[Model.LossValue], loss);
+        return loss[0];
+    }
+
+    /// <summary>
+    /// Computes d(loss)/d(parameter) for every parameter into <see cref="Gradients"/>, overwriting it, or
+    /// adding to it when <paramref name="accumulate"/> (several steps summed before one push).
+    /// </summary>
+    public void Backward(bool accumulate = false)
+    {
+        if (!Training)
+        {
+            throw new InvalidOperationException("this executor was built for inference and has no gradient buffers");
+        }
+
+        AccumulatingParameterGradients = accumulate;
+        Array.Clear(_gradientWritten);
+        _gradientWritten[Model.LossValue] = true; // d(loss)/d(loss) = 1, implicit in the loss ops.
+        for (var i = _runs.Length - 1; i >= 0; i--)
+        {
+            // A node whose output no gradient reached does not influence the loss: skip it.
+            if (_gradientWritten[_runs[i].Node.Output])
+            {
+                _runs[i].Node.Op.Backward(_runs[i]);
+            }
+        }
+    }
+
+    /// <summary>Number of examples in the current batch whose highest output score is at their label.</summary>
+    public int CountCorrect()
+    {
+        var classes = Model.Values[Model.OutputValue].Type.Size;
+        return Backend.CountCorrect(Value(Model.OutputValue), Value(Model.LabelInput), Batch, classes);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var buffer in _owned)
+        {
+            buffer.Dispose();
+        }
+
+        _owned.Clear();
+    }
+
+    internal Tensor Value(int v) => Model.Values[v].Type.Batched ? _values[v].Prefix(Batch * Model.Values[v].Type.Size) : _values[v];
+
+    internal Tensor Gradient(int v)
+    {
+        var g = _gradients[v] ?? throw new InvalidOperationException($"value '{Model.Values[v].Name}' has no gradient");
+        return Model.Values[v].Type.Batched ? g.Prefix(Batch * Model.Values[v].Type.Size) : g;
+    }
+
+    internal Tensor? ClaimGradient(int v, out bool accumulate)
+    {
+        accumulate = _gradientWritten[v];
+        if (_gradients[v] is null)
+        {
+            return null;
+        }
+
+        _gradientWritten[v] = true;
+        return Gradient(v);
+    }
+
+    internal Tensor Parameter(int p) => _parameters[p];
+
+    internal Tensor ParameterGradient(int p) => _parameterGradients[p];
+
+    private int Capacity(TensorType type) => checked(type.Batched ? type.Size * MaxBatch : type.Size);
+
+    private IBuffer Own(int length)
+    {
+        var buffer = Backend.Allocate(length);
+        _owned.Add(buffer);
+        return buffer;
+    }
+}

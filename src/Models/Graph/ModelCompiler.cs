@@ -1,0 +1,188 @@
+// Validates a ModelSpec into a CompiledModel: names, references, cycles, shapes, the loss and data bindings.
+using Dtrain.Models.Ops;
+using Dtrain.Models.Tensors;
+
+namespace Dtrain.Models.Graph;
+
+/// <summary>Turns a parsed model file into a runnable DAG; every error names the file and the node.</summary>
+public static class ModelCompiler
+{
+    /// <summary>Parses, validates and compiles the model file at <paramref name="path"/>.</summary>
+    public static CompiledModel Load(string path) => Compile(ModelParser.ParseFile(path));
+
+    /// <summary>Validates and compiles <paramref name="spec"/>.</summary>
+    public static CompiledModel Compile(ModelSpec spec)
+    {
+        var file = spec.File;
+        var values = new List<ValueInfo>();
+        var valueIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var input in spec.Inputs)
+        {
+            if (!valueIndex.TryAdd(input.Name, values.Count))
+            {
+                throw new ModelFileException(file, input.Name, "duplicate id: another input has the same name");
+            }
+
+            values.Add(new ValueInfo(input.Name, new TensorType(input.Shape, true), -1, false));
+        }
+
+        var byId = new Dictionary<string, NodeSpec>(StringComparer.Ordinal);
+        foreach (var node in spec.Nodes)
+        {
+            if (valueIndex.ContainsKey(node.Id) || !byId.TryAdd(node.Id, node))
+            {
+                throw new ModelFileException(file, node.Id, "duplicate id: another node or input has the same name");
+            }
+
+            if (!OpRegistry.TryGet(node.Op, out var op))
+            {
+                throw new ModelFileException(file, node.Id, $"unknown op '{node.Op}'; known ops: {string.Join(", ", OpRegistry.Names)}");
+            }
+
+            if (node.Inputs.Length != op.Arity)
+            {
+                throw new ModelFileException(file, node.Id, $"({node.Op}) takes {op.Arity} input(s), got {node.Inputs.Length}");
+            }
+
+            foreach (var input in node.Inputs)
+            {
+                if (!valueIndex.ContainsKey(input) && !spec.Nodes.Any(n => n.Id == input))
+                {
+                    throw new ModelFileException(file, node.Id, $"input '{input}' names no node or model input");
+                }
+            }
+        }
+
+        var nodes = new List<CompiledNode>();
+        var parameters = new List<ParameterInfo>();
+        var offset = 0;
+        foreach (var node in TopologicalOrder(spec))
+        {
+            var op = OpRegistry.TryGet(node.Op, out var found) ? found : throw new InvalidOperationException();
+            var inputIds = node.Inputs.Select(i => valueIndex[i]).ToArray();
+            var signature = op.Infer(new NodeAttributes(file, node), inputIds.Select(i => values[i].Type).ToList());
+            var paramIds = new int[signature.Parameters.Count];
+            for (var p = 0; p < paramIds.Length; p++)
+            {
+                var ps = signature.Parameters[p];
+                paramIds[p] = parameters.Count;
+                parameters.Add(new ParameterInfo(parameters.Count, $"{node.Id}.{ps.Name}", ps, offset));
+                offset = checked(offset + ps.Size);
+            }
+
+            var requiresGrad = paramIds.Length > 0 || inputIds.Any(i => values[i].RequiresGradient);
+            valueIndex[node.Id] = values.Count;
+            nodes.Add(new CompiledNode(node, op, inputIds, values.Count, paramIds, signature.Config));
+            values.Add(new ValueInfo(node.Id, signature.Output, nodes.Count - 1, requiresGrad));
+        }
+
+        var loss = ResolveLoss(spec, valueIndex, values, nodes);
+        var output = ResolveOutput(spec, valueIndex, nodes[values[loss].Producer]);
+        var features = BoundInput(spec, valueIndex, InputSource.Features);
+        var labels = BoundInput(spec, valueIndex, InputSource.Labels);
+        return new CompiledModel(spec, values, nodes, parameters, loss, output, features, labels);
+    }
+
+    private static int ResolveLoss(ModelSpec spec, Dictionary<string, int> valueIndex, List<ValueInfo> values, List<CompiledNode> nodes)
+    {
+        if (spec.Loss is null)
+        {
+            throw new ModelFileException(spec.File, null, "no loss: set \"loss\" to the id of a node that yields a scalar (e.g. softmax_cross_entropy)");
+        }
+
+        if (!valueIndex.TryGetValue(spec.Loss, out var loss) || values[loss].Producer < 0)
+        {
+            throw new ModelFileException(spec.File, null, $"\"loss\" names '{spec.Loss}', which is not a node");
+        }
+
+        var type = values[loss].Type;
+        if (type.Batched || type.Rank != 0)
+        {
+            throw new ModelFileException(spec.File, spec.Loss, $"the loss must be a scalar, but this node yields {type}");
+        }
+
+        if (!nodes[values[loss].Producer].Op.IsLoss)
+        {
+            throw new ModelFileException(spec.File, spec.Loss, "the loss must be a loss op (softmax_cross_entropy or mse)");
+        }
+
+        if (!values[loss].RequiresGradient)
+        {
+            throw new ModelFileException(spec.File, spec.Loss, "the loss depends on no parameter, so there is nothing to train");
+        }
+
+        return loss;
+    }
+
+    private static int ResolveOutput(ModelSpec spec, Dictionary<string, int> valueIndex, CompiledNode lossNode)
+    {
+        if (spec.Output is null)
+        {
+            return lossNode.Inputs[0];
+        }
+
+        return valueIndex.TryGetValue(spec.Output, out var v)
+            ? v
+            : throw new ModelFileException(spec.File, null, $"\"output\" names '{spec.Output}', which is not a node");
+    }
+
+    private static int BoundInput(ModelSpec spec, Dictionary<string, int> valueIndex, InputSource source)
+    {
+        var bound = spec.Inputs.Where(i => i.Source == source).ToList();
+        if (bound.Count != 1)
+        {
+            var word = source == InputSource.Features ? "features" : "labels";
+            throw new ModelFileException(spec.File, null, $"exactly one input must have source \"{word}\", found {bound.Count}");
+        }
+
+        return valueIndex[bound[0].Name];
+    }
+
+    /// <summary>Kahn's algorithm in file order; leftover nodes lie on or behind a cycle, which is named.</summary>
+    private static List<NodeSpec> TopologicalOrder(ModelSpec spec)
+    {
+        var ids = spec.Nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        var pending = spec.Nodes.ToDictionary(n => n.Id, n => n.Inputs.Count(ids.Contains), StringComparer.Ordinal);
+        var consumers = spec.Nodes.SelectMany(n => n.Inputs.Where(ids.Contains).Select(i => (i, n)))
+            .ToLookup(p => p.i, p => p.n, StringComparer.Ordinal);
+        var ready = new Queue<NodeSpec>(spec.Nodes.Where(n => pending[n.Id] == 0));
+        var order = new List<NodeSpec>();
+        while (ready.Count > 0)
+        {
+            var node = ready.Dequeue();
+            order.Add(node);
+            foreach (var consumer in consumers[node.Id])
+            {
+                if (--pending[consumer.Id] == 0)
+                {
+                    ready.Enqueue(consumer);
+                }
+            }
+        }
+
+        if (order.Count < spec.Nodes.Count)
+        {
+            var cycle = FindCycle(spec, pending.Where(p => p.Value > 0).Select(p => p.Key).ToHashSet(StringComparer.Ordinal));
+            throw new ModelFileException(spec.File, cycle[0], $"cycle: {string.Join(" -> ", cycle)}");
+        }
+
+        return order;
+    }
+
+    private static List<string> FindCycle(ModelSpec spec, HashSet<string> stuck)
+    {
+        // Every stuck node has a stuck input, so walking inputs must revisit a node: that loop is a cycle.
+        var byId = spec.Nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
+        var path = new List<string>();
+        var current = spec.Nodes.First(n => stuck.Contains(n.Id)).Id;
+        while (!path.Contains(current))
+        {
+            path.Add(current);
+            current = byId[current].Inputs.First(stuck.Contains);
+        }
+
+        var cycle = path.Skip(path.IndexOf(current)).Reverse().ToList();
+        cycle.Add(cycle[0]);
+        return cycle;
+    }
+}

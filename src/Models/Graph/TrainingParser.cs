@@ -1,0 +1,74 @@
+// Reads the optional "training" section of a model or job file into TrainingSettings.
+using System.Text.Json;
+using Dtrain.Models.Optimizers;
+
+namespace Dtrain.Models.Graph;
+
+/// <summary>Parses <c>"training": {...}</c>; unknown fields are errors so typos do not pass silently.</summary>
+public static class TrainingParser
+{
+    private static readonly string[] Known =
+    [
+        "dataset", "optimizer", "lr", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "batch", "epochs",
+        "workers", "ps_shards", "seed", "n_fetch", "n_push", "partition_size", "chunk_size",
+    ];
+
+    /// <summary>Parses the section; <paramref name="file"/> names the source in errors.</summary>
+    public static TrainingSettings Parse(JsonElement t, string file)
+    {
+        if (t.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFileException(file, null, "\"training\" must be an object");
+        }
+
+        foreach (var p in t.EnumerateObject())
+        {
+            if (!Known.Contains(p.Name))
+            {
+                throw new ModelFileException(file, null, $"unknown field training.{p.Name}; known: {string.Join(", ", Known)}");
+            }
+        }
+
+        var d = new TrainingSettings();
+        var o = d.Optimizer;
+        var optimizer = new OptimizerSettings(
+            Str(t, "optimizer", file) ?? o.Type,
+            Num(t, "lr", file) ?? o.LearningRate,
+            Num(t, "momentum", file) ?? o.Momentum,
+            Num(t, "beta1", file) ?? o.Beta1,
+            Num(t, "beta2", file) ?? o.Beta2,
+            Num(t, "epsilon", file) ?? o.Epsilon,
+            Num(t, "weight_decay", file) ?? o.WeightDecay);
+        var settings = new TrainingSettings
+        {
+            Dataset = Str(t, "dataset", file) ?? d.Dataset,
+            Optimizer = optimizer,
+            Batch = Int(t, "batch", file) ?? d.Batch,
+            Epochs = Int(t, "epochs", file) ?? d.Epochs,
+            Workers = Int(t, "workers", file) ?? d.Workers,
+            PsShards = Int(t, "ps_shards", file) ?? d.PsShards,
+            Seed = Int(t, "seed", file) ?? d.Seed,
+            FetchEvery = Int(t, "n_fetch", file) ?? d.FetchEvery,
+            PushEvery = Int(t, "n_push", file) ?? d.PushEvery,
+            PartitionSize = Int(t, "partition_size", file) ?? d.PartitionSize,
+            ChunkSize = Int(t, "chunk_size", file) ?? d.ChunkSize,
+        };
+        settings.Validate(file);
+        return settings;
+    }
+
+    private static string? Str(JsonElement t, string name, string file) =>
+        !t.TryGetProperty(name, out var v) ? null
+        : v.ValueKind == JsonValueKind.String ? v.GetString()
+        : throw new ModelFileException(file, null, $"training.{name} must be a string, got {v.GetRawText()}");
+
+    private static float? Num(JsonElement t, string name, string file) =>
+        !t.TryGetProperty(name, out var v) ? null
+        : v.ValueKind == JsonValueKind.Number ? v.GetSingle()
+        : throw new ModelFileException(file, null, $"training.{name} must be a number, got {v.GetRawText()}");
+
+    private static int? Int(JsonElement t, string name, string file) =>
+        !t.TryGetProperty(name, out var v) ? null
+        : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
+        : throw new ModelFileException(file, null, $"training.{name} must be an integer, got {v.GetRawText()}");
+}

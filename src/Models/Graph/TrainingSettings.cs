@@ -1,0 +1,66 @@
+// Training defaults a model or job file carries; command-line flags override them field by field.
+using Dtrain.Models.Optimizers;
+
+namespace Dtrain.Models.Graph;
+
+/// <summary>Hyperparameters and cluster shape of a training job.</summary>
+public sealed record TrainingSettings
+{
+    /// <summary>Data set name (<c>mnist</c>).</summary>
+    public string Dataset { get; init; } = "mnist";
+
+    /// <summary>Optimizer applied at the parameter servers.</summary>
+    public OptimizerSettings Optimizer { get; init; } = new("adam", 1e-3f);
+
+    /// <summary>Examples per minibatch.</summary>
+    public int Batch { get; init; } = 128;
+
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Worker actors (model replicas).</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>Parameter-server shards.</summary>
+    public int PsShards { get; init; } = 1;
+
+    /// <summary>Seed for initialization and data order.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Downpour: a worker pulls fresh parameters every this many steps.</summary>
+    public int FetchEvery { get; init; } = 1;
+
+    /// <summary>Downpour: a worker pushes its accumulated gradients every this many steps.</summary>
+    public int PushEvery { get; init; } = 1;
+
+    /// <summary>Training examples in one partition (the unit of work handed to a worker).</summary>
+    public int PartitionSize { get; init; } = 6400;
+
+    /// <summary>Floats per parameter chunk (the unit of placement on shards).</summary>
+    public int ChunkSize { get; init; } = 65536;
+
+    /// <summary>Checks every field and names the first one out of range.</summary>
+    public void Validate(string source)
+    {
+        void Positive(int value, string field)
+        {
+            if (value <= 0)
+            {
+                throw new DtrainException($"{source}: training.{field} must be positive, got {value}");
+            }
+        }
+
+        Positive(Batch, "batch");
+        Positive(Epochs, "epochs");
+        Positive(Workers, "workers");
+        Positive(PsShards, "ps_shards");
+        Positive(FetchEvery, "n_fetch");
+        Positive(PushEvery, "n_push");
+        Positive(PartitionSize, "partition_size");
+        Positive(ChunkSize, "chunk_size");
+        if (!(Optimizer.LearningRate > 0) || float.IsInfinity(Optimizer.LearningRate))
+        {
+            throw new DtrainException($"{source}: training.lr must be a positive number, got {Optimizer.LearningRate}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// The one table from op name to implementation; adding an op means adding one line here.
+namespace Dtrain.Models.Ops;
+
+/// <summary>Every op a model file can name.</summary>
+public static class OpRegistry
+{
+    private static readonly Dictionary<string, Op> Table = new Op[]
+    {
+        new Dense(),
+        new Relu(),
+        new Sigmoid(),
+        new Tanh(),
+        new SoftmaxCrossEntropy(),
+        new MeanSquaredError(),
+    }.ToDictionary(op => op.Name, StringComparer.Ordinal);
+
+    /// <summary>Names of all ops, sorted.</summary>
+    public static IEnumerable<string> Names => Table.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>Finds an op by name.</summary>
+    public static bool TryGet(string name, out Op op) => Table.TryGetValue(name, out op!);
+}
