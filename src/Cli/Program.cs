@@ -1,1 +1,63 @@
-return 0;
+// The dtrain executable: dispatches subcommands and turns user errors into one clear line, not a stack trace.
+using Dtrain.Cli;
+using Dtrain.Models;
+
+return await Entry.Run(args);
+
+namespace Dtrain.Cli
+{
+    /// <summary>Command dispatch and the top-level error policy.</summary>
+    public static class Entry
+    {
+        /// <summary>Usage text printed for <c>--help</c> and for unknown commands.</summary>
+        public const string Usage = """
+            usage: dtrain <command> [options]
+
+            commands:
+              train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers)
+              check MODEL.json             validate a model file and print its shapes and parameters
+
+            train options (each overrides the model file's "training" section):
+              --workers N          worker actors (model replicas)            --ps-shards K   parameter shards
+              --epochs E           passes over the training set              --batch B       minibatch size
+              --optimizer NAME     sgd | momentum | adam                     --lr X          learning rate
+              --seed S             initialization and data-order seed        --momentum M    momentum factor
+              --n-fetch N          pull parameters every N steps             --n-push N      push every N steps
+              --partition-size P   examples per partition handed to a worker
+              --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
+              --summary FILE       write a JSON summary of the run
+            """;
+
+        /// <summary>Runs the command line; returns the process exit code.</summary>
+        public static async Task<int> Run(string[] args)
+        {
+            try
+            {
+                return args switch
+                {
+                    [] or ["--help"] or ["-h"] or ["help"] => PrintUsage(0),
+                    ["train", .. var rest] => await TrainCommand.Run(CommandLine.Parse(rest)),
+                    ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
+                    _ => throw new UsageException($"unknown command '{args[0]}'"),
+                };
+            }
+            catch (UsageException e)
+            {
+                Console.Error.WriteLine($"dtrain: {e.Message}");
+                Console.Error.WriteLine("run 'dtrain --help' for usage");
+                return 2;
+            }
+            catch (DtrainException e)
+            {
+                Console.Error.WriteLine($"dtrain: error: {e.Message}");
+                return 1;
+            }
+        }
+
+        private static int PrintUsage(int code)
+        {
+            Console.WriteLine(Usage);
+            return code;
+        }
+    }
+}

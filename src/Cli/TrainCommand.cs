@@ -1,0 +1,140 @@
+// dtrain train: loads the model and data, runs the job in one process, prints epochs and a summary table.
+using System.Globalization;
+using System.Text.Json;
+using Dtrain.Coordinator;
+using Dtrain.Models;
+using Dtrain.Models.Backends.Cpu;
+using Dtrain.Models.Data;
+using Dtrain.Models.Graph;
+using static Dtrain.Protocol.CoordinatorProtocol;
+
+namespace Dtrain.Cli;
+
+/// <summary>The <c>train</c> subcommand.</summary>
+public static class TrainCommand
+{
+    /// <summary>Runs the command.</summary>
+    public static async Task<int> Run(CommandLine cl)
+    {
+        var file = cl.Single("model file");
+        var model = ModelCompiler.Load(file);
+        var settings = ApplyOverrides(model.Spec.Training, cl);
+        var dataDir = cl.String("--data-dir");
+        var summaryPath = cl.String("--summary");
+        var serialize = cl.Flag("--serialize-messages");
+        cl.RejectUnknown();
+        settings.Validate("command line");
+
+        if (settings.Dataset != "mnist")
+        {
+            throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
+        }
+
+        var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
+        CheckFits(file, model, train);
+        var o = settings.Optimizer;
+        Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
+            + $"{settings.Workers} worker(s) on {new CpuBackend(Math.Max(1, Environment.ProcessorCount / settings.Workers)).Name}, {settings.PsShards} PS shard(s); "
+            + $"{o.Type} lr={o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.Batch}, {settings.Epochs} epoch(s)");
+        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}");
+
+        var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
+        var result = await LocalJob.RunAsync(job, train, test, PrintEpoch, serialize);
+        PrintSummary(result);
+        if (summaryPath is not null)
+        {
+            WriteSummary(summaryPath, result);
+            Console.WriteLine($"summary written to {summaryPath}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Applies command-line flags over the model file's training section.</summary>
+    public static TrainingSettings ApplyOverrides(TrainingSettings s, CommandLine cl)
+    {
+        var o = s.Optimizer;
+        return s with
+        {
+            Workers = cl.Int("--workers") ?? s.Workers,
+            PsShards = cl.Int("--ps-shards") ?? s.PsShards,
+            Epochs = cl.Int("--epochs") ?? s.Epochs,
+            Batch = cl.Int("--batch") ?? s.Batch,
+            Seed = cl.Int("--seed") ?? s.Seed,
+            FetchEvery = cl.Int("--n-fetch") ?? s.FetchEvery,
+            PushEvery = cl.Int("--n-push") ?? s.PushEvery,
+            PartitionSize = cl.Int("--partition-size") ?? s.PartitionSize,
+            Optimizer = o with
+            {
+                Type = cl.String("--optimizer") ?? o.Type,
+                LearningRate = cl.Float("--lr") ?? o.LearningRate,
+                Momentum = cl.Float("--momentum") ?? o.Momentum,
+            },
+        };
+    }
+
+    private static void CheckFits(string file, CompiledModel model, Dataset train)
+    {
+        if (model.FeatureSize != train.FeatureSize)
+        {
+            throw new DtrainException($"{file}: input '{model.Values[model.FeatureInput].Name}' holds {model.FeatureSize} floats per example, but {train.Name} examples have {train.FeatureSize}");
+        }
+
+        var classes = model.Values[model.OutputValue].Type.Size;
+        if (classes != train.Classes)
+        {
+            throw new DtrainException($"{file}: output '{model.Values[model.OutputValue].Name}' scores {classes} classes, but {train.Name} has {train.Classes}");
+        }
+    }
+
+    private static void PrintEpoch(EpochCompleted e) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}"));
+
+    private static void PrintSummary(JobCompleted r)
+    {
+        Console.WriteLine();
+        var table = new Table("result", "value");
+        var c = CultureInfo.InvariantCulture;
+        table.Add("test accuracy (final)", r.TestAccuracy.ToString("P2", c));
+        table.Add("test accuracy (best)", r.BestTestAccuracy.ToString("P2", c));
+        table.Add("epochs", r.Epochs.ToString(c));
+        table.Add("train examples/s", r.TrainExamplesPerSecond.ToString("N0", c));
+        table.Add("wall seconds", r.WallSeconds.ToString("F1", c));
+        table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
+        foreach (var s in r.Shards)
+        {
+            table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s"));
+        }
+
+        table.Print(Console.Out);
+    }
+
+    private static void WriteSummary(string path, JobCompleted r)
+    {
+        var summary = new Dictionary<string, object>
+        {
+            ["test_accuracy"] = r.TestAccuracy,
+            ["best_test_accuracy"] = r.BestTestAccuracy,
+            ["epochs"] = r.Epochs,
+            ["train_examples_per_second"] = r.TrainExamplesPerSecond,
+            ["wall_seconds"] = r.WallSeconds,
+            ["workers"] = r.Workers,
+            ["ps_shards"] = r.PsShards,
+            ["history"] = r.History.Select(e => new Dictionary<string, object>
+            {
+                ["epoch"] = e.Epoch,
+                ["train_loss"] = e.TrainLoss,
+                ["test_accuracy"] = e.TestAccuracy,
+                ["examples_per_second"] = e.ExamplesPerSecond,
+                ["train_seconds"] = e.TrainSeconds,
+            }).ToArray(),
+        };
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

@@ -1,0 +1,179 @@
+// The job actor: Placing (init shards) -> Training (epochs of partitions) -> Evaluating -> Finishing.
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Dtrain.Models.Data;
+using Dtrain.Protocol;
+using static Dtrain.Protocol.CoordinatorProtocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+using static Dtrain.Protocol.WorkerProtocol;
+
+namespace Dtrain.Coordinator;
+
+internal sealed partial class CoordinatorActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly JobSpec _job;
+    private readonly IReadOnlyList<IActorRef> _shards;
+    private readonly IReadOnlyList<IActorRef> _workers;
+    private readonly IActorRef _listener;
+    private readonly Dataset _trainingSet;
+    private readonly Evaluator _evaluator;
+    private readonly ChunkInfo[][] _placement;
+    private readonly HashSet<int> _idleWorkers = [];
+    private readonly HashSet<int> _liveWorkers = [];
+    private readonly List<EpochCompleted> _history = [];
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
+    private readonly HashSet<int> _readyShards = [];
+    private PartitionSchedule? _epoch;
+    private long _epochStarted;
+    private double _trainSeconds;
+    private long _trainExamples;
+    private double _epochLoss;
+    private long _epochSteps;
+    private long _totalSteps;
+
+    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet)
+    {
+        _job = job;
+        _shards = shards;
+        _workers = workers;
+        _listener = listener;
+        _trainingSet = trainingSet;
+        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount);
+        _placement = ChunkPlacement.Plan(job.Model, job.Settings.ChunkSize, shards.Count);
+        Placing();
+    }
+
+    protected override void PreStart()
+    {
+        var initial = _job.Model.InitialParameters(_job.Settings.Seed);
+        var optimizer = OptimizerSpec.From(_job.Settings.Optimizer);
+        for (var s = 0; s < _shards.Count; s++)
+        {
+            var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
+            ChunkPlacement.Gather(initial, _placement[s], values.Span);
+            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer));
+        }
+
+        foreach (var worker in _workers)
+        {
+            Context.Watch(worker);
+        }
+    }
+
+    protected override void PostStop() => _evaluator.Dispose();
+
+    private void Placing()
+    {
+        Receive<ShardReady>(ready =>
+        {
+            _readyShards.Add(ready.ShardId);
+            if (_readyShards.Count == _shards.Count)
+            {
+                _log.Info("{0} shards ready; starting {1} workers", _shards.Count, _workers.Count);
+                StartWorkers();
+            }
+        });
+        Receive<Status.Failure>(f => Fail($"a parameter shard could not start: {f.Cause.Message}"));
+        Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
+        Receive<Terminated>(t => Fail($"worker {t.ActorRef.Path.Name} stopped before the job started"));
+    }
+
+    private void StartWorkers()
+    {
+        var routes = _placement.Select((chunks, s) => new ShardRoute(s, _shards[s], chunks)).ToArray();
+        var json = _job.ModelJson;
+        for (var w = 0; w < _workers.Count; w++)
+        {
+            _liveWorkers.Add(w);
+            _workers[w].Tell(new JoinJob(_job.JobId, w, _job.ModelFile, json, _job.Settings.Batch, _job.Settings.FetchEvery, _job.Settings.PushEvery, routes, Self));
+        }
+
+        StartEpoch(1);
+        Become(Training);
+    }
+
+    private void Training()
+    {
+        Receive<RequestWork>(r => Idle(r.WorkerId));
+        Receive<PartitionDone>(OnPartitionDone);
+        Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
+        Receive<Terminated>(OnWorkerTerminated);
+    }
+
+    private void StartEpoch(int epoch)
+    {
+        _epoch = new PartitionSchedule(_trainingSet.Count, _job.Settings.PartitionSize, _job.Settings.Seed, epoch);
+        _epochStarted = Stopwatch.GetTimestamp();
+        _epochLoss = 0;
+        _epochSteps = 0;
+        foreach (var w in _idleWorkers.ToList())
+        {
+            Idle(w);
+        }
+    }
+
+    private void Idle(int worker)
+    {
+        _idleWorkers.Remove(worker);
+        if (_epoch is { } epoch && epoch.Assign(worker) is { } p)
+        {
+            _workers[worker].Tell(new AssignPartition(epoch.Epoch, p, epoch.Partitions[p]));
+        }
+        else
+        {
+            _idleWorkers.Add(worker);
+        }
+    }
+
+    private void OnPartitionDone(PartitionDone done)
+    {
+        var epoch = _epoch!;
+        if (done.Epoch == epoch.Epoch && epoch.MarkDone(done.PartitionId))
+        {
+            _epochLoss += done.LossSum;
+            _epochSteps += done.Steps;
+            _trainExamples += done.Examples;
+        }
+
+        if (epoch.Complete)
+        {
+            var seconds = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;
+            _trainSeconds += seconds;
+            _totalSteps += _epochSteps;
+            _idleWorkers.Add(done.WorkerId);
+            BeginEvaluation(epoch.Epoch, seconds);
+        }
+        else
+        {
+            Idle(done.WorkerId);
+        }
+    }
+
+    private void OnWorkerTerminated(Terminated t)
+    {
+        var w = _workers.ToList().IndexOf(t.ActorRef);
+        _liveWorkers.Remove(w);
+        _idleWorkers.Remove(w);
+        var lost = _epoch?.Release(w) ?? 0;
+        _log.Warning("worker {0} stopped; {1} partition(s) go back to the queue", w, lost);
+        if (_liveWorkers.Count == 0)
+        {
+            Fail("every worker has stopped");
+            return;
+        }
+
+        foreach (var idle in _idleWorkers.ToList())
+        {
+            Idle(idle);
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        _log.Error(reason);
+        _listener.Tell(new JobFailed(reason));
+        Become(() => ReceiveAny(_ => { }));
+    }
+}

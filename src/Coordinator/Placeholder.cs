@@ -1,1 +1,0 @@
-namespace Dtrain.Coordinator; internal static class Placeholder { }

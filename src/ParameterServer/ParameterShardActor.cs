@@ -1,0 +1,144 @@
+// The shard actor: behaviours Initializing and Serving; applies each (worker, seq) push at most once.
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Dtrain.Models.Optimizers;
+using Dtrain.Protocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+
+namespace Dtrain.ParameterServer;
+
+internal sealed class ParameterShardActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<int, long> _lastSeq = [];
+    private int _shardId;
+    private ChunkInfo[] _chunks = [];
+    private float[] _values = [];
+    private float[] _state0 = [];
+    private float[] _state1 = [];
+    private IOptimizer? _optimizer;
+    private long _version;
+    private long _applied;
+    private long _duplicates;
+    private long _rejected;
+    private long _pulls;
+    private long _stalenessSum;
+    private long _stalenessMax;
+    private long _applyTicks;
+
+    public ParameterShardActor() => Initializing();
+
+    private void Initializing()
+    {
+        Receive<InitShard>(Init);
+        Receive<Pull>(p => Sender.Tell(new Params(-1, p.RequestId, -1, null)));
+        Receive<Push>(p =>
+        {
+            Reject(p, "the shard has not been initialized with its chunks yet");
+        });
+    }
+
+    private void Serving()
+    {
+        Receive<InitShard>(Init);
+        Receive<Pull>(OnPull);
+        Receive<Push>(OnPush);
+        Receive<GetStats>(_ => Sender.Tell(Stats()));
+    }
+
+    private void Init(InitShard init)
+    {
+        try
+        {
+            var floats = ChunkPlacement.Floats(init.Chunks);
+            if (init.Values.Length != floats)
+            {
+                throw new ArgumentException($"InitShard for shard {init.ShardId} carries {init.Values.Length} floats but its {init.Chunks.Length} chunks hold {floats}");
+            }
+
+            var optimizer = Optimizers.Create(init.Optimizer.ToSettings());
+            _shardId = init.ShardId;
+            _chunks = init.Chunks;
+            _values = init.Values.Span.ToArray();
+            _state0 = optimizer.StateSlots > 0 ? new float[floats] : [];
+            _state1 = optimizer.StateSlots > 1 ? new float[floats] : [];
+            _optimizer = optimizer;
+            _version = 0;
+            _lastSeq.Clear();
+            (_applied, _duplicates, _rejected, _pulls, _stalenessSum, _stalenessMax, _applyTicks) = (0, 0, 0, 0, 0, 0, 0);
+            Become(Serving);
+            Sender.Tell(new ShardReady(_shardId, floats));
+        }
+        catch (Exception e) when (e is ArgumentException or Dtrain.Models.DtrainException)
+        {
+            _log.Error("shard {0}: {1}", init.ShardId, e.Message);
+            Sender.Tell(new Status.Failure(e));
+        }
+        finally
+        {
+            init.Values.Release();
+        }
+    }
+
+    private void OnPull(Pull pull)
+    {
+        _pulls++;
+        var values = pull.KnownVersion == _version ? null : FloatBuffer.CopyOf(_values);
+        Sender.Tell(new Params(_shardId, pull.RequestId, _version, values));
+    }
+
+    private void OnPush(Push push)
+    {
+        try
+        {
+            if (push.Gradient.Length != _values.Length)
+            {
+                Reject(push, $"push from worker {push.WorkerId} seq {push.Seq} carries {push.Gradient.Length} floats, but shard {_shardId} owns {_values.Length} floats in {_chunks.Length} chunks; nothing applied");
+                return;
+            }
+
+            if (_lastSeq.TryGetValue(push.WorkerId, out var last) && push.Seq <= last)
+            {
+                // A retry of a push already applied (or an older one): acknowledge it, apply nothing.
+                _duplicates++;
+                Sender.Tell(new PushAck(_shardId, push.WorkerId, push.Seq, _version, false));
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            _optimizer!.Apply(_values, push.Gradient.Span, _state0, _state1, _version + 1);
+            _applyTicks += Stopwatch.GetTimestamp() - started;
+            var staleness = Math.Max(0, _version - push.BaseVersion);
+            _stalenessSum += staleness;
+            _stalenessMax = Math.Max(_stalenessMax, staleness);
+            _version++;
+            _applied++;
+            _lastSeq[push.WorkerId] = push.Seq;
+            Sender.Tell(new PushAck(_shardId, push.WorkerId, push.Seq, _version, true));
+        }
+        finally
+        {
+            push.Gradient.Release();
+        }
+    }
+
+    private void Reject(Push push, string reason)
+    {
+        _rejected++;
+        _log.Warning("shard {0}: {1}", _shardId, reason);
+        Sender.Tell(new PushRejected(_shardId, push.WorkerId, push.Seq, reason));
+        push.Gradient.Release();
+    }
+
+    private ShardStats Stats() => new(
+        _shardId,
+        _version,
+        _applied,
+        _duplicates,
+        _rejected,
+        _pulls,
+        _applied == 0 ? 0 : (double)_stalenessSum / _applied,
+        _stalenessMax,
+        (double)_applyTicks / Stopwatch.Frequency);
+}

@@ -1,1 +1,0 @@
-namespace Dtrain.ParameterServer; internal static class Placeholder { }

@@ -1,0 +1,58 @@
+// Messages the coordinator accepts from workers, and the progress it reports to whoever started the job.
+using MessagePack;
+
+namespace Dtrain.Protocol;
+
+/// <summary>The messages a coordinator accepts and the reports it sends to the job's listener.</summary>
+public static class CoordinatorProtocol
+{
+    /// <summary>Anything the coordinator accepts.</summary>
+    public interface ICommand : IWireMessage;
+
+    /// <summary>A worker is idle and wants a partition.</summary>
+    [MessagePackObject]
+    public sealed record RequestWork([property: Key(0)] int WorkerId) : ICommand;
+
+    /// <summary>A worker finished a partition: every push of it has been acknowledged.</summary>
+    [MessagePackObject]
+    public sealed record PartitionDone(
+        [property: Key(0)] int WorkerId,
+        [property: Key(1)] int Epoch,
+        [property: Key(2)] int PartitionId,
+        [property: Key(3)] int Examples,
+        [property: Key(4)] int Steps,
+        [property: Key(5)] double LossSum,
+        [property: Key(6)] double ComputeSeconds) : ICommand;
+
+    /// <summary>A worker cannot go on (bad model, rejected push); the job fails with this reason.</summary>
+    [MessagePackObject]
+    public sealed record WorkerFailed([property: Key(0)] int WorkerId, [property: Key(1)] string Reason) : ICommand;
+
+    /// <summary>Report: one epoch trained and evaluated.</summary>
+    [MessagePackObject]
+    public sealed record EpochCompleted(
+        [property: Key(0)] int Epoch,
+        [property: Key(1)] double TrainLoss,
+        [property: Key(2)] double TestAccuracy,
+        [property: Key(3)] double ExamplesPerSecond,
+        [property: Key(4)] double TrainSeconds,
+        [property: Key(5)] double ElapsedSeconds,
+        [property: Key(6)] long Steps) : IWireMessage;
+
+    /// <summary>Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>.</summary>
+    [MessagePackObject]
+    public sealed record JobCompleted(
+        [property: Key(0)] double TestAccuracy,
+        [property: Key(1)] double BestTestAccuracy,
+        [property: Key(2)] int Epochs,
+        [property: Key(3)] double TrainExamplesPerSecond,
+        [property: Key(4)] double WallSeconds,
+        [property: Key(5)] int Workers,
+        [property: Key(6)] int PsShards,
+        [property: Key(7)] EpochCompleted[] History,
+        [property: Key(8)] ParameterShardProtocol.ShardStats[] Shards) : IWireMessage;
+
+    /// <summary>Report: the job stopped with an error the user must see.</summary>
+    [MessagePackObject]
+    public sealed record JobFailed([property: Key(0)] string Reason) : IWireMessage;
+}

@@ -1,0 +1,100 @@
+// Messages of a parameter-server shard: initialize, pull parameters, push gradients, report statistics.
+using MessagePack;
+
+namespace Dtrain.Protocol;
+
+/// <summary>The messages a parameter shard accepts and answers with.</summary>
+public static class ParameterShardProtocol
+{
+    /// <summary>Anything a shard accepts.</summary>
+    public interface ICommand : IWireMessage;
+
+    /// <summary>Optimizer choice as it travels (mirrors <see cref="Dtrain.Models.Optimizers.OptimizerSettings"/>).</summary>
+    [MessagePackObject]
+    public sealed record OptimizerSpec(
+        [property: Key(0)] string Type,
+        [property: Key(1)] float LearningRate,
+        [property: Key(2)] float Momentum,
+        [property: Key(3)] float Beta1,
+        [property: Key(4)] float Beta2,
+        [property: Key(5)] float Epsilon,
+        [property: Key(6)] float WeightDecay)
+    {
+        /// <summary>From the model library's settings.</summary>
+        public static OptimizerSpec From(Dtrain.Models.Optimizers.OptimizerSettings s) =>
+            new(s.Type, s.LearningRate, s.Momentum, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay);
+
+        /// <summary>To the model library's settings.</summary>
+        public Dtrain.Models.Optimizers.OptimizerSettings ToSettings() =>
+            new(Type, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay);
+    }
+
+    /// <summary>Gives the shard its chunks, their initial values (concatenated in chunk order) and the optimizer.</summary>
+    [MessagePackObject]
+    public sealed record InitShard(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] ChunkInfo[] Chunks,
+        [property: Key(2)] FloatBuffer Values,
+        [property: Key(3)] OptimizerSpec Optimizer) : ICommand;
+
+    /// <summary>Reply to <see cref="InitShard"/>.</summary>
+    [MessagePackObject]
+    public sealed record ShardReady([property: Key(0)] int ShardId, [property: Key(1)] int Floats) : IWireMessage;
+
+    /// <summary>Asks for the shard's parameters; <see cref="KnownVersion"/> lets the shard skip an unchanged copy.</summary>
+    [MessagePackObject]
+    public sealed record Pull([property: Key(0)] long RequestId, [property: Key(1)] long KnownVersion) : ICommand;
+
+    /// <summary>Reply to <see cref="Pull"/>: every chunk of the shard in chunk order, or null when unchanged.</summary>
+    [MessagePackObject]
+    public sealed record Params(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] long RequestId,
+        [property: Key(2)] long Version,
+        [property: Key(3)] FloatBuffer? Values) : IWireMessage;
+
+    /// <summary>
+    /// Gradients for every chunk of the shard, concatenated in chunk order. (WorkerId, Seq) identifies the
+    /// push so a retry is applied once; BaseVersion is the shard version the gradient was computed from.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record Push(
+        [property: Key(0)] int WorkerId,
+        [property: Key(1)] long Seq,
+        [property: Key(2)] long BaseVersion,
+        [property: Key(3)] FloatBuffer Gradient) : ICommand;
+
+    /// <summary>Reply to <see cref="Push"/>; <see cref="Applied"/> is false for a duplicate of an applied push.</summary>
+    [MessagePackObject]
+    public sealed record PushAck(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] int WorkerId,
+        [property: Key(2)] long Seq,
+        [property: Key(3)] long Version,
+        [property: Key(4)] bool Applied) : IWireMessage;
+
+    /// <summary>Reply to a push the shard refused (nothing applied), with the reason.</summary>
+    [MessagePackObject]
+    public sealed record PushRejected(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] int WorkerId,
+        [property: Key(2)] long Seq,
+        [property: Key(3)] string Reason) : IWireMessage;
+
+    /// <summary>Asks for counters.</summary>
+    [MessagePackObject]
+    public sealed record GetStats([property: Key(0)] long RequestId) : ICommand;
+
+    /// <summary>Reply to <see cref="GetStats"/>.</summary>
+    [MessagePackObject]
+    public sealed record ShardStats(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] long Version,
+        [property: Key(2)] long PushesApplied,
+        [property: Key(3)] long DuplicatesIgnored,
+        [property: Key(4)] long PushesRejected,
+        [property: Key(5)] long Pulls,
+        [property: Key(6)] double MeanStaleness,
+        [property: Key(7)] long MaxStaleness,
+        [property: Key(8)] double ApplySeconds) : IWireMessage;
+}

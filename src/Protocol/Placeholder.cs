@@ -1,1 +1,0 @@
-namespace Dtrain.Protocol; internal static class Placeholder { }

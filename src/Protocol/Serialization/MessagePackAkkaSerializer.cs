@@ -1,0 +1,67 @@
+// The Akka serializer for every IWireMessage: MessagePack with stable integer keys and raw float payloads.
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Serialization;
+using MessagePack;
+using MessagePack.Formatters;
+using MessagePack.Resolvers;
+
+namespace Dtrain.Protocol.Serialization;
+
+/// <summary>
+/// Serializes <see cref="IWireMessage"/> records with MessagePack. The manifest is the message's type
+/// name, so a node only ever instantiates types of the Protocol assembly that are wire messages.
+/// </summary>
+public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
+{
+    /// <summary>Serializer id registered in Akka's configuration (ids below 100 are Akka's own).</summary>
+    public const int Id = 4711;
+
+    private static readonly ConcurrentDictionary<string, Type> TypesByManifest = new(StringComparer.Ordinal);
+    private readonly MessagePackSerializerOptions _options;
+
+    /// <summary>Created by Akka from configuration.</summary>
+    public MessagePackAkkaSerializer(ExtendedActorSystem system) : base(system)
+    {
+        var resolver = CompositeResolver.Create(
+            [new ActorRefFormatter(system), new FloatBufferFormatter()],
+            [StandardResolver.Instance]);
+        _options = MessagePackSerializerOptions.Standard.WithResolver(resolver).WithSecurity(MessagePackSecurity.UntrustedData);
+    }
+
+    /// <inheritdoc/>
+    public override int Identifier => Id;
+
+    /// <inheritdoc/>
+    public override string Manifest(object o) => o.GetType().FullName!;
+
+    /// <inheritdoc/>
+    public override byte[] ToBinary(object obj)
+    {
+        if (obj is not IWireMessage)
+        {
+            throw new ArgumentException($"{obj.GetType()} is not a wire message (IWireMessage)", nameof(obj));
+        }
+
+        return MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
+    }
+
+    /// <inheritdoc/>
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var type = TypesByManifest.GetOrAdd(manifest, Resolve);
+        return MessagePackSerializer.Deserialize(type, bytes, _options)
+            ?? throw new System.Runtime.Serialization.SerializationException($"message {manifest} deserialized to null");
+    }
+
+    private static Type Resolve(string manifest)
+    {
+        var type = typeof(IWireMessage).Assembly.GetType(manifest, throwOnError: false);
+        if (type is null || !typeof(IWireMessage).IsAssignableFrom(type))
+        {
+            throw new System.Runtime.Serialization.SerializationException($"unknown wire message type '{manifest}'");
+        }
+
+        return type;
+    }
+}

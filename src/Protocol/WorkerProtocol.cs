@@ -1,0 +1,33 @@
+// Messages a worker accepts: join a job (model, shard routes) and train a partition of the data.
+using Akka.Actor;
+using MessagePack;
+
+namespace Dtrain.Protocol;
+
+/// <summary>The messages a worker accepts.</summary>
+public static class WorkerProtocol
+{
+    /// <summary>Anything a worker accepts.</summary>
+    public interface ICommand : IWireMessage;
+
+    /// <summary>Where one shard lives and which chunks of the flat parameter vector it owns.</summary>
+    [MessagePackObject]
+    public sealed record ShardRoute([property: Key(0)] int ShardId, [property: Key(1)] IActorRef Shard, [property: Key(2)] ChunkInfo[] Chunks);
+
+    /// <summary>Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.</summary>
+    [MessagePackObject]
+    public sealed record JoinJob(
+        [property: Key(0)] string JobId,
+        [property: Key(1)] int WorkerId,
+        [property: Key(2)] string ModelFile,
+        [property: Key(3)] string ModelJson,
+        [property: Key(4)] int Batch,
+        [property: Key(5)] int FetchEvery,
+        [property: Key(6)] int PushEvery,
+        [property: Key(7)] ShardRoute[] Shards,
+        [property: Key(8)] IActorRef Coordinator) : ICommand;
+
+    /// <summary>Train one partition: these training-set indices, in this order, in minibatches.</summary>
+    [MessagePackObject]
+    public sealed record AssignPartition([property: Key(0)] int Epoch, [property: Key(1)] int PartitionId, [property: Key(2)] int[] Indices) : ICommand;
+}

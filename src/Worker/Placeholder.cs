@@ -1,1 +1,0 @@
-namespace Dtrain.Worker; internal static class Placeholder { }

@@ -1,0 +1,24 @@
+// Entry point of the worker role: Props for a worker actor. Messages live in Protocol.
+using Akka.Actor;
+using Dtrain.Models.Backends;
+using Dtrain.Models.Data;
+
+namespace Dtrain.Worker;
+
+/// <summary>
+/// A worker: a model replica on a compute backend that trains the partitions the coordinator hands it,
+/// Downpour style (pull every n_fetch steps, push every n_push steps). Speaks
+/// <see cref="Protocol.WorkerProtocol"/>.
+/// </summary>
+public static class Worker
+{
+    /// <summary>The dispatcher that gives each worker its own thread.</summary>
+    public const string Dispatcher = "dtrain.worker-dispatcher";
+
+    /// <summary>
+    /// Props for a worker that reads examples from <paramref name="trainingSet"/> and computes on the backend
+    /// <paramref name="backendFactory"/> makes (called once, on the worker's own thread).
+    /// </summary>
+    public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory)).WithDispatcher(Dispatcher);
+}

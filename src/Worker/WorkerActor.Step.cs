@@ -1,0 +1,92 @@
+// One training step of the worker: batch from the data set, forward, backward, and the push to every shard.
+using System.Diagnostics;
+using Akka.Actor;
+using Dtrain.Models;
+using Dtrain.Protocol;
+using static Dtrain.Protocol.CoordinatorProtocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+
+namespace Dtrain.Worker;
+
+internal sealed partial class WorkerActor
+{
+    private void ComputeStep()
+    {
+        var job = _job!;
+        var executor = _executor!;
+        var partition = _partition!;
+        var batch = Math.Min(job.Batch, partition.Indices.Length - _position);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _trainingSet.Gather(partition.Indices.AsSpan(_position, batch), _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch));
+            executor.SetBatch(_features, _labels, batch);
+            executor.Forward();
+            var loss = executor.ReadLoss();
+            executor.Backward(accumulate: _stepsSincePush > 0);
+            if (!float.IsFinite(loss))
+            {
+                throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
+            }
+
+            _lossSum += (double)loss * batch;
+        }
+        catch (Exception e) when (e is DtrainException or ArgumentException or InvalidOperationException)
+        {
+            // The step cannot be retried with the same data: report it so the job fails with the reason.
+            job.Coordinator.Tell(new WorkerFailed(job.WorkerId, e.Message));
+            Become(Failed);
+            return;
+        }
+
+        _position += batch;
+        _steps++;
+        _stepsSinceFetch++;
+        _stepsSincePush++;
+        if (_stepsSincePush >= job.PushEvery || _position >= partition.Indices.Length)
+        {
+            PushGradients();
+        }
+
+        _computeTicks += Stopwatch.GetTimestamp() - started;
+    }
+
+    private void PushGradients()
+    {
+        var job = _job!;
+        _seq++;
+        for (var s = 0; s < job.Shards.Length; s++)
+        {
+            var route = job.Shards[s];
+            var payload = FloatBuffer.Rent(ChunkPlacement.Floats(route.Chunks));
+            var span = payload.Span;
+            var at = 0;
+            foreach (var c in route.Chunks)
+            {
+                _backend!.Download(_executor!.Gradients.Slice(c.Offset, c.Length), span.Slice(at, c.Length));
+                at += c.Length;
+            }
+
+            _pushesInFlight[s]++;
+            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[s], payload));
+        }
+
+        _stepsSincePush = 0;
+    }
+
+    private void Scatter(FloatBuffer values, ChunkInfo[] chunks)
+    {
+        var span = values.Span;
+        if (span.Length != ChunkPlacement.Floats(chunks))
+        {
+            throw new DtrainException($"a shard sent {span.Length} floats for {chunks.Length} chunks of {ChunkPlacement.Floats(chunks)} floats");
+        }
+
+        var at = 0;
+        foreach (var c in chunks)
+        {
+            _backend!.Upload(span.Slice(at, c.Length), _executor!.Parameters.Slice(c.Offset, c.Length));
+            at += c.Length;
+        }
+    }
+}

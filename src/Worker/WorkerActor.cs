@@ -1,0 +1,228 @@
+// The worker actor: Idle -> Training (pull, compute, push per step) -> PartitionDone, as a message-driven loop.
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Dtrain.Models;
+using Dtrain.Models.Autodiff;
+using Dtrain.Models.Backends;
+using Dtrain.Models.Data;
+using Dtrain.Models.Graph;
+using Dtrain.Protocol;
+using static Dtrain.Protocol.CoordinatorProtocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+using static Dtrain.Protocol.WorkerProtocol;
+
+namespace Dtrain.Worker;
+
+internal sealed partial class WorkerActor : ReceiveActor
+{
+    /// <summary>Pushes a shard may have unacknowledged before the worker waits: bounds memory and staleness.</summary>
+    private const int MaxPushesInFlight = 2;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dataset _trainingSet;
+    private readonly Func<IBackend> _backendFactory;
+    private JoinJob? _job;
+    private IBackend? _backend;
+    private GraphExecutor? _executor;
+    private float[] _features = [];
+    private float[] _labels = [];
+    private long[] _shardVersions = [];
+    private int[] _pushesInFlight = [];
+    private long _seq;
+    private long _requestId;
+    private int _pullsPending;
+    private long _stepsSinceFetch;
+    private int _stepsSincePush;
+    private bool _fetchedOnce;
+
+    // The partition being trained.
+    private AssignPartition? _partition;
+    private int _position;
+    private int _steps;
+    private double _lossSum;
+    private long _computeTicks;
+
+    public WorkerActor(Dataset trainingSet, Func<IBackend> backendFactory)
+    {
+        _trainingSet = trainingSet;
+        _backendFactory = backendFactory;
+        Receive<JoinJob>(Join);
+    }
+
+    protected override void PostStop()
+    {
+        _executor?.Dispose();
+        _backend?.Dispose();
+    }
+
+    private void Join(JoinJob job)
+    {
+        try
+        {
+            var model = ModelCompiler.Compile(ModelParser.Parse(job.ModelJson, job.ModelFile));
+            if (model.FeatureSize != _trainingSet.FeatureSize)
+            {
+                throw new DtrainException($"{job.ModelFile}: the model's features have {model.FeatureSize} floats per example but data set '{_trainingSet.Name}' has {_trainingSet.FeatureSize}");
+            }
+
+            _backend ??= _backendFactory();
+            _executor?.Dispose();
+            _executor = new GraphExecutor(model, _backend, job.Batch, training: true);
+            _features = new float[job.Batch * model.FeatureSize];
+            _labels = new float[job.Batch * model.LabelSize];
+            _shardVersions = job.Shards.Select(_ => -1L).ToArray();
+            _pushesInFlight = new int[job.Shards.Length];
+            _job = job;
+            _fetchedOnce = false;
+            _log.Info("worker {0} joined job {1} on {2}", job.WorkerId, job.JobId, _backend.Name);
+            Become(Idle);
+            job.Coordinator.Tell(new RequestWork(job.WorkerId));
+        }
+        catch (DtrainException e)
+        {
+            job.Coordinator.Tell(new WorkerFailed(job.WorkerId, e.Message));
+        }
+    }
+
+    private void Idle()
+    {
+        Receive<JoinJob>(Join);
+        Receive<AssignPartition>(Start);
+        Receive<PushAck>(OnPushAck);
+        Receive<PushRejected>(OnPushRejected);
+        Receive<Params>(p => p.Values?.Release());
+    }
+
+    private void Training()
+    {
+        Receive<Continue>(_ => Advance());
+        Receive<Params>(OnParams);
+        Receive<PushAck>(OnPushAck);
+        Receive<PushRejected>(OnPushRejected);
+    }
+
+    private void Failed()
+    {
+        ReceiveAny(m =>
+        {
+            (m as Params)?.Values?.Release();
+        });
+    }
+
+    private void Start(AssignPartition partition)
+    {
+        _partition = partition;
+        (_position, _steps, _lossSum, _computeTicks) = (0, 0, 0, 0);
+        Become(Training);
+        Advance();
+    }
+
+    /// <summary>The step loop: each call does one thing and sends itself Continue, so acks interleave.</summary>
+    private void Advance()
+    {
+        var job = _job!;
+        var partition = _partition!;
+        if (_pullsPending > 0)
+        {
+            return;
+        }
+
+        if (_position >= partition.Indices.Length)
+        {
+            if (_pushesInFlight.Any(n => n > 0))
+            {
+                return; // OnPushAck calls Advance again once the last push is acknowledged.
+            }
+
+            _partition = null;
+            Become(Idle);
+            job.Coordinator.Tell(new PartitionDone(job.WorkerId, partition.Epoch, partition.PartitionId, partition.Indices.Length, _steps, _lossSum, (double)_computeTicks / Stopwatch.Frequency));
+            return;
+        }
+
+        if (_pushesInFlight.Any(n => n >= MaxPushesInFlight))
+        {
+            return;
+        }
+
+        if (!_fetchedOnce || _stepsSinceFetch % job.FetchEvery == 0)
+        {
+            RequestParameters();
+            return;
+        }
+
+        ComputeStep();
+        Self.Tell(Continue.Instance);
+    }
+
+    private void RequestParameters()
+    {
+        var job = _job!;
+        _requestId++;
+        _pullsPending = job.Shards.Length;
+        for (var s = 0; s < job.Shards.Length; s++)
+        {
+            job.Shards[s].Shard.Tell(new Pull(_requestId, _shardVersions[s]));
+        }
+    }
+
+    private void OnParams(Params p)
+    {
+        try
+        {
+            var s = Array.FindIndex(_job!.Shards, r => r.ShardId == p.ShardId);
+            if (p.RequestId != _requestId || s < 0)
+            {
+                return; // An answer to an older request: its values are out of date.
+            }
+
+            if (p.Values is { } values)
+            {
+                Scatter(values, _job.Shards[s].Chunks);
+            }
+
+            _shardVersions[s] = p.Version;
+            if (--_pullsPending == 0)
+            {
+                _fetchedOnce = true;
+                ComputeStep();
+                Self.Tell(Continue.Instance);
+            }
+        }
+        finally
+        {
+            p.Values?.Release();
+        }
+    }
+
+    private void OnPushAck(PushAck ack)
+    {
+        var s = Array.FindIndex(_job!.Shards, r => r.ShardId == ack.ShardId);
+        if (s >= 0 && _pushesInFlight[s] > 0)
+        {
+            _pushesInFlight[s]--;
+            if (_partition is not null)
+            {
+                Advance();
+            }
+        }
+    }
+
+    private void OnPushRejected(PushRejected rejected)
+    {
+        var reason = $"shard {rejected.ShardId} rejected push {rejected.Seq} of worker {rejected.WorkerId}: {rejected.Reason}";
+        _log.Error(reason);
+        _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, reason));
+        Become(Failed);
+    }
+
+    internal sealed class Continue
+    {
+        public static readonly Continue Instance = new();
+
+        private Continue()
+        {
+        }
+    }
+}
