@@ -58,7 +58,9 @@ public sealed record CompiledModel(
         foreach (var p in Parameters)
         {
             // One generator per tensor, seeded by its index, so adding a layer does not reshuffle the others.
-            var rng = new Random(HashCode.Combine(seed, p.Index, 0x5eed));
+            // The mix is spelled out because HashCode.Combine is randomized per process, and every process
+            // (and every later run with the same seed) must build the same model.
+            var rng = new Random(unchecked((seed * 1_000_003) + (p.Index * 7_919) + 0x5eed));
             p.Spec.Init.Fill(flat.AsSpan(p.Offset, p.Size), p.Spec.FanIn, p.Spec.FanOut, rng);
         }
 

@@ -53,8 +53,8 @@ public static class TrainingParser
             PartitionSize = Int(t, "partition_size", file) ?? d.PartitionSize,
             ChunkSize = Int(t, "chunk_size", file) ?? d.ChunkSize,
         };
-        settings.Validate(file);
-        return settings;
+        // A bad value is a fault of this file, so it raises the same error type as every other model-file problem.
+        return settings.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : settings;
     }
 
     private static string? Str(JsonElement t, string name, string file) =>

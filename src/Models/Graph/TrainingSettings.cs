@@ -39,28 +39,33 @@ public sealed record TrainingSettings
     /// <summary>Floats per parameter chunk (the unit of placement on shards).</summary>
     public int ChunkSize { get; init; } = 65536;
 
-    /// <summary>Checks every field and names the first one out of range.</summary>
+    /// <summary>Checks every field and names the first one out of range, prefixed by <paramref name="source"/>.</summary>
     public void Validate(string source)
     {
-        void Positive(int value, string field)
+        if (FirstProblem() is { } problem)
+        {
+            throw new DtrainException($"{source}: {problem}");
+        }
+    }
+
+    /// <summary>The first field out of range, e.g. <c>training.batch must be positive, got -5</c>; null when all are valid.</summary>
+    public string? FirstProblem()
+    {
+        (int Value, string Field)[] counts =
+        [
+            (Batch, "batch"), (Epochs, "epochs"), (Workers, "workers"), (PsShards, "ps_shards"), (FetchEvery, "n_fetch"),
+            (PushEvery, "n_push"), (PartitionSize, "partition_size"), (ChunkSize, "chunk_size"),
+        ];
+        foreach (var (value, field) in counts)
         {
             if (value <= 0)
             {
-                throw new DtrainException($"{source}: training.{field} must be positive, got {value}");
+                return $"training.{field} must be positive, got {value}";
             }
         }
 
-        Positive(Batch, "batch");
-        Positive(Epochs, "epochs");
-        Positive(Workers, "workers");
-        Positive(PsShards, "ps_shards");
-        Positive(FetchEvery, "n_fetch");
-        Positive(PushEvery, "n_push");
-        Positive(PartitionSize, "partition_size");
-        Positive(ChunkSize, "chunk_size");
-        if (!(Optimizer.LearningRate > 0) || float.IsInfinity(Optimizer.LearningRate))
-        {
-            throw new DtrainException($"{source}: training.lr must be a positive number, got {Optimizer.LearningRate}");
-        }
+        return !(Optimizer.LearningRate > 0) || float.IsInfinity(Optimizer.LearningRate)
+            ? $"training.lr must be a positive number, got {Optimizer.LearningRate}"
+            : null;
     }
 }

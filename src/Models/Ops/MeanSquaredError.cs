@@ -49,5 +49,12 @@ public sealed class MeanSquaredError : Op
         {
             run.Backend.MeanSquaredError(run.Input(0), run.Input(1), count, run.Output, dprediction, accumulate);
         }
+
+        // The target may be computed too (mse joining two branches): the loss is symmetric, so swapping
+        // the arguments gives d(loss)/d(target) = 2 (target - prediction) / count.
+        if (run.InputGradient(1, out var targetAccumulates) is { } dtarget)
+        {
+            run.Backend.MeanSquaredError(run.Input(1), run.Input(0), count, run.Output, dtarget, targetAccumulates);
+        }
     }
 }
