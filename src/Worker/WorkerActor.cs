@@ -50,6 +50,13 @@ internal sealed partial class WorkerActor : ReceiveActor
         Receive<JoinJob>(Join);
     }
 
+    /// <summary>An unexpected crash would restart the actor and lose the job silently: tell the coordinator first.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _job?.Coordinator.Tell(new WorkerFailed(_job.WorkerId, $"worker crashed on {message.GetType().Name}: {reason.Message}"));
+        base.PreRestart(reason, message);
+    }
+
     protected override void PostStop()
     {
         _executor?.Dispose();
@@ -177,9 +184,9 @@ internal sealed partial class WorkerActor : ReceiveActor
                 return; // An answer to an older request: its values are out of date.
             }
 
-            if (p.Values is { } values)
+            if (p.Values is { } values && !TryScatter(values, _job.Shards[s].Chunks))
             {
-                Scatter(values, _job.Shards[s].Chunks);
+                return;
             }
 
             _shardVersions[s] = p.Version;
@@ -193,6 +200,21 @@ internal sealed partial class WorkerActor : ReceiveActor
         finally
         {
             p.Values?.Release();
+        }
+    }
+
+    private bool TryScatter(FloatBuffer values, ChunkInfo[] chunks)
+    {
+        try
+        {
+            Scatter(values, chunks);
+            return true;
+        }
+        catch (DtrainException e)
+        {
+            _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, e.Message));
+            Become(Failed);
+            return false;
         }
     }
 

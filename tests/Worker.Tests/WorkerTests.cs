@@ -1,0 +1,90 @@
+// The worker actor against a real parameter shard, with every message serialized through MessagePack.
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Dtrain.Models.Backends.Cpu;
+using Dtrain.Models.Optimizers;
+using Dtrain.ParameterServer;
+using Dtrain.Protocol;
+using Dtrain.Protocol.Serialization;
+using static Dtrain.Protocol.CoordinatorProtocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+using static Dtrain.Protocol.WorkerProtocol;
+
+namespace Dtrain.Worker.Tests;
+
+public sealed class WorkerTests : TestKit
+{
+    public WorkerTests()
+        : base(WireConfig.SingleProcess(serializeMessages: true))
+    {
+    }
+
+    [Fact]
+    public void Worker_trains_a_partition_and_reports_it_after_every_push_is_acknowledged()
+    {
+        var (shard, chunks) = StartShard();
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 1), () => new CpuBackend(1)));
+
+        worker.Tell(Join(coordinator, shard, chunks, pushEvery: 1), coordinator.Ref);
+        coordinator.ExpectMsg<RequestWork>(r => r.WorkerId == 0);
+        worker.Tell(new AssignPartition(1, 7, Enumerable.Range(0, 32).ToArray()), coordinator.Ref);
+        var done = coordinator.ExpectMsg<PartitionDone>(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((1, 7, 32, 4), (done.Epoch, done.PartitionId, done.Examples, done.Steps));
+        Assert.True(done.LossSum > 0 && double.IsFinite(done.LossSum));
+        shard.Tell(new GetStats(1));
+        var stats = ExpectMsg<ShardStats>();
+        Assert.Equal(4, stats.PushesApplied);
+        Assert.Equal(4, stats.Version);
+    }
+
+    [Fact]
+    public void Worker_pushing_every_second_step_sends_half_as_many_pushes()
+    {
+        var (shard, chunks) = StartShard();
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 2), () => new CpuBackend(1)));
+
+        worker.Tell(Join(coordinator, shard, chunks, pushEvery: 2), coordinator.Ref);
+        coordinator.ExpectMsg<RequestWork>();
+        worker.Tell(new AssignPartition(1, 0, Enumerable.Range(0, 64).ToArray()), coordinator.Ref);
+        var done = coordinator.ExpectMsg<PartitionDone>(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(8, done.Steps);
+        shard.Tell(new GetStats(1));
+        Assert.Equal(4, ExpectMsg<ShardStats>().PushesApplied);
+    }
+
+    [Fact]
+    public void Worker_reports_failure_naming_the_sizes_when_a_shard_holds_other_chunks_than_its_route()
+    {
+        var (shard, chunks) = StartShard();
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 3), () => new CpuBackend(1)));
+
+        // The worker believes the shard owns one chunk fewer than it does: the first pull cannot be placed.
+        worker.Tell(Join(coordinator, shard, chunks[..^1], pushEvery: 1), coordinator.Ref);
+        coordinator.ExpectMsg<RequestWork>();
+        worker.Tell(new AssignPartition(1, 0, Enumerable.Range(0, 16).ToArray()), coordinator.Ref);
+        var failed = coordinator.FishForMessage<WorkerFailed>(_ => true, TimeSpan.FromSeconds(10));
+
+        Assert.Contains($"sent {ChunkPlacement.Floats(chunks)} floats", failed.Reason);
+        Assert.Contains($"{ChunkPlacement.Floats(chunks[..^1])} floats", failed.Reason);
+        shard.Tell(new GetStats(1));
+        Assert.Equal(0, ExpectMsg<ShardStats>().PushesApplied);
+    }
+
+    private (IActorRef Shard, ChunkInfo[] Chunks) StartShard()
+    {
+        var chunks = ChunkPlacement.Plan(TinyJob.Model, chunkSize: 16, shards: 1)[0];
+        var shard = Sys.ActorOf(ParameterShard.Props());
+        var initial = TinyJob.Model.InitialParameters(7);
+        shard.Tell(new InitShard(0, chunks, FloatBuffer.CopyOf(initial), OptimizerSpec.From(new OptimizerSettings("sgd", 0.1f))));
+        ExpectMsg<ShardReady>();
+        return (shard, chunks);
+    }
+
+    private static JoinJob Join(Akka.TestKit.TestProbe coordinator, IActorRef shard, ChunkInfo[] chunks, int pushEvery) =>
+        new("tiny", 0, "tiny.json", TinyJob.ModelJson, 8, 1, pushEvery, [new ShardRoute(0, shard, chunks)], coordinator.Ref);
+}
