@@ -34,6 +34,12 @@ public static unsafe partial class Gemm
         Vector512<float> c9l = default, c9h = default;
         Vector512<float> c10l = default, c10h = default;
         Vector512<float> c11l = default, c11h = default;
+        // The C tile is read only after the k loop; touching it now hides the cache misses behind the FMAs.
+        for (int i = 0; i < Avx512Mr; i++)
+        {
+            Sse.Prefetch0(c + i * (nint)ldc);
+            Sse.Prefetch0(c + i * (nint)ldc + 16);
+        }
         for (int p = 0; p < kc; p++)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16), x;

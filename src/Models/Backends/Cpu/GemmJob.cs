@@ -137,29 +137,19 @@ internal unsafe struct GemmJob
     /// <summary>Packs rows ic..ic+mc of op(A), steps pc..pc+kc, into Mr-tall slivers.</summary>
     private readonly void PackA(int ic, int mc, int pc, int kc, float* dst)
     {
-        int mr = _shape.Mr;
-        for (int ir = 0; ir < mc; ir += mr, dst += (long)mr * kc)
-        {
-            int lanes = Math.Min(mr, mc - ir);
-            if (_transA)
-                Gemm.PackSideBySide(_a + (long)pc * _lda + ic + ir, _lda, lanes, kc, dst, mr);
-            else
-                Gemm.PackTransposed(_a + (long)(ic + ir) * _lda + pc, _lda, lanes, kc, dst, mr, _shape.SsePacking);
-        }
+        if (_transA)
+            Gemm.PackSideBySide(_a + (long)pc * _lda + ic, _lda, mc, kc, dst, _shape.Mr);
+        else
+            Gemm.PackTransposed(_a + (long)ic * _lda + pc, _lda, mc, kc, dst, _shape.Mr, _shape.SsePacking);
     }
 
     /// <summary>Packs columns jc..jc+nc of op(B), steps pc..pc+kc, into Nr-wide slivers.</summary>
     private readonly void PackB(int pc, int kc, int jc, int nc, float* dst)
     {
-        int nr = _shape.Nr;
-        for (int jr = 0; jr < nc; jr += nr, dst += (long)nr * kc)
-        {
-            int lanes = Math.Min(nr, nc - jr);
-            if (_transB)
-                Gemm.PackTransposed(_b + (long)(jc + jr) * _ldb + pc, _ldb, lanes, kc, dst, nr, _shape.SsePacking);
-            else
-                Gemm.PackSideBySide(_b + (long)pc * _ldb + jc + jr, _ldb, lanes, kc, dst, nr);
-        }
+        if (_transB)
+            Gemm.PackTransposed(_b + (long)jc * _ldb + pc, _ldb, nc, kc, dst, _shape.Nr, _shape.SsePacking);
+        else
+            Gemm.PackSideBySide(_b + (long)pc * _ldb + jc, _ldb, nc, kc, dst, _shape.Nr);
     }
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
