@@ -7,12 +7,13 @@ namespace Dtrain.Models.Tests;
 
 public class GemmTests(ITestOutputHelper output)
 {
-    /// <summary>(m, k, n): a single element, odd primes, exact and one-past tiles, several K and M
-    /// cache blocks (Kc 256, Mc 144), several N panels (Nc 2048), and a slice of the MLP's 128x784x512.</summary>
+    /// <summary>(m, k, n): a single element, odd primes, exact and one-past tiles, exact and partial
+    /// half-width tiles (n = 40, 48), several K and M cache blocks (Kc 256, Mc 144), several N panels
+    /// (Nc 2048), and a slice of the MLP's 128x784x512.</summary>
     private static readonly (int M, int K, int N)[] Sizes =
     [
         (1, 1, 1), (7, 13, 5), (33, 65, 17), (12, 256, 32), (13, 257, 33),
-        (150, 300, 70), (5, 3, 2100), (128, 784, 64),
+        (24, 40, 40), (24, 40, 48), (150, 300, 70), (5, 3, 2100), (128, 784, 64),
     ];
 
     private static IEnumerable<GemmPath> SupportedPaths => Enum.GetValues<GemmPath>().Where(Gemm.IsSupported);

@@ -15,11 +15,12 @@ public static unsafe partial class Gemm
     internal const int Avx2Nr = 16;
 
     /// <summary>
-    /// One 6 x 16 tile (see <see cref="KernelShape"/> for the contract). Two FMA pipes with 4-cycle
-    /// latency need at least 8 accumulators in flight; 12 gives slack for the broadcast loads.
+    /// One 6 x 16 tile, or its left 6 x 8 half (see <see cref="KernelShape"/> for the contract). Two FMA
+    /// pipes with 4-cycle latency need at least 8 accumulators in flight; 12 gives slack for the broadcasts.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void KernelAvx2(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    internal static void KernelAvx2<TWidth>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+        where TWidth : struct, ITileWidth
     {
         Vector256<float> c0l = default, c0h = default;
         Vector256<float> c1l = default, c1h = default;
@@ -29,25 +30,31 @@ public static unsafe partial class Gemm
         Vector256<float> c5l = default, c5h = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8), x;
+            Vector256<float> b0 = Vector256.Load(b), b1 = TWidth.Full ? Vector256.Load(b + 8) : default, x;
             x = Vector256.Create(a[0]);
             c0l = Fma.MultiplyAdd(x, b0, c0l);
-            c0h = Fma.MultiplyAdd(x, b1, c0h);
+            if (TWidth.Full)
+                c0h = Fma.MultiplyAdd(x, b1, c0h);
             x = Vector256.Create(a[1]);
             c1l = Fma.MultiplyAdd(x, b0, c1l);
-            c1h = Fma.MultiplyAdd(x, b1, c1h);
+            if (TWidth.Full)
+                c1h = Fma.MultiplyAdd(x, b1, c1h);
             x = Vector256.Create(a[2]);
             c2l = Fma.MultiplyAdd(x, b0, c2l);
-            c2h = Fma.MultiplyAdd(x, b1, c2h);
+            if (TWidth.Full)
+                c2h = Fma.MultiplyAdd(x, b1, c2h);
             x = Vector256.Create(a[3]);
             c3l = Fma.MultiplyAdd(x, b0, c3l);
-            c3h = Fma.MultiplyAdd(x, b1, c3h);
+            if (TWidth.Full)
+                c3h = Fma.MultiplyAdd(x, b1, c3h);
             x = Vector256.Create(a[4]);
             c4l = Fma.MultiplyAdd(x, b0, c4l);
-            c4h = Fma.MultiplyAdd(x, b1, c4h);
+            if (TWidth.Full)
+                c4h = Fma.MultiplyAdd(x, b1, c4h);
             x = Vector256.Create(a[5]);
             c5l = Fma.MultiplyAdd(x, b0, c5l);
-            c5h = Fma.MultiplyAdd(x, b1, c5h);
+            if (TWidth.Full)
+                c5h = Fma.MultiplyAdd(x, b1, c5h);
             a += Avx2Mr;
             b += Avx2Nr;
         }
@@ -55,28 +62,31 @@ public static unsafe partial class Gemm
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
         bool overwrite = beta == 0f;
-        StoreRow256(c + 0 * (nint)ldc, c0l, c0h, va, vb, overwrite);
-        StoreRow256(c + 1 * (nint)ldc, c1l, c1h, va, vb, overwrite);
-        StoreRow256(c + 2 * (nint)ldc, c2l, c2h, va, vb, overwrite);
-        StoreRow256(c + 3 * (nint)ldc, c3l, c3h, va, vb, overwrite);
-        StoreRow256(c + 4 * (nint)ldc, c4l, c4h, va, vb, overwrite);
-        StoreRow256(c + 5 * (nint)ldc, c5l, c5h, va, vb, overwrite);
+        StoreRow256<TWidth>(c + 0 * (nint)ldc, c0l, c0h, va, vb, overwrite);
+        StoreRow256<TWidth>(c + 1 * (nint)ldc, c1l, c1h, va, vb, overwrite);
+        StoreRow256<TWidth>(c + 2 * (nint)ldc, c2l, c2h, va, vb, overwrite);
+        StoreRow256<TWidth>(c + 3 * (nint)ldc, c3l, c3h, va, vb, overwrite);
+        StoreRow256<TWidth>(c + 4 * (nint)ldc, c4l, c4h, va, vb, overwrite);
+        StoreRow256<TWidth>(c + 5 * (nint)ldc, c5l, c5h, va, vb, overwrite);
     }
 
-    /// <summary>Writes one 16-wide row of the tile: alpha * acc, plus beta * C unless overwriting.</summary>
+    /// <summary>Writes one row of the tile: alpha * acc, plus beta * C unless overwriting.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow256(float* c, Vector256<float> lo, Vector256<float> hi,
+    private static void StoreRow256<TWidth>(float* c, Vector256<float> lo, Vector256<float> hi,
         Vector256<float> alpha, Vector256<float> beta, bool overwrite)
+        where TWidth : struct, ITileWidth
     {
         if (overwrite)
         {
             Vector256.Store(lo * alpha, c);
-            Vector256.Store(hi * alpha, c + 8);
+            if (TWidth.Full)
+                Vector256.Store(hi * alpha, c + 8);
         }
         else
         {
             Vector256.Store(Fma.MultiplyAdd(lo, alpha, Vector256.Load(c) * beta), c);
-            Vector256.Store(Fma.MultiplyAdd(hi, alpha, Vector256.Load(c + 8) * beta), c + 8);
+            if (TWidth.Full)
+                Vector256.Store(Fma.MultiplyAdd(hi, alpha, Vector256.Load(c + 8) * beta), c + 8);
         }
     }
 }

@@ -1,5 +1,5 @@
 // The AVX-512 micro-kernel: a 12 x 32 tile of C held in 24 zmm accumulators, updated by broadcasting
-// one A value per row against two 16-wide B vectors each step of k.
+// one A value per row against two 16-wide B vectors each step of k (or one, for a half-width tile).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -15,12 +15,14 @@ public static unsafe partial class Gemm
     internal const int Avx512Nr = 32;
 
     /// <summary>
-    /// One 12 x 32 tile (see <see cref="KernelShape"/> for the contract). Zen 4 issues one 512-bit FMA per
-    /// cycle with 4-cycle latency, so 24 independent accumulators keep it busy; the JIT keeps them all
-    /// in registers (checked with DOTNET_JitDisasm), loading 2 vectors and 12 broadcasts per 24 FMAs.
+    /// One 12 x 32 tile, or its left 12 x 16 half (see <see cref="KernelShape"/> for the contract). Zen 4
+    /// issues one 512-bit FMA per cycle with 4-cycle latency, so 24 independent accumulators keep it
+    /// busy; the JIT keeps them all in registers (checked with DOTNET_JitDisasm), loading 2 vectors and
+    /// 12 broadcasts per 24 FMAs, and compiles the half-width instance without the right-hand half.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void KernelAvx512(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    internal static void KernelAvx512<TWidth>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+        where TWidth : struct, ITileWidth
     {
         Vector512<float> c0l = default, c0h = default;
         Vector512<float> c1l = default, c1h = default;
@@ -38,47 +40,60 @@ public static unsafe partial class Gemm
         for (int i = 0; i < Avx512Mr; i++)
         {
             Sse.Prefetch0(c + i * (nint)ldc);
-            Sse.Prefetch0(c + i * (nint)ldc + 16);
+            if (TWidth.Full)
+                Sse.Prefetch0(c + i * (nint)ldc + 16);
         }
         for (int p = 0; p < kc; p++)
         {
-            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16), x;
+            Vector512<float> b0 = Vector512.Load(b), b1 = TWidth.Full ? Vector512.Load(b + 16) : default, x;
             x = Vector512.Create(a[0]);
             c0l = Avx512F.FusedMultiplyAdd(x, b0, c0l);
-            c0h = Avx512F.FusedMultiplyAdd(x, b1, c0h);
+            if (TWidth.Full)
+                c0h = Avx512F.FusedMultiplyAdd(x, b1, c0h);
             x = Vector512.Create(a[1]);
             c1l = Avx512F.FusedMultiplyAdd(x, b0, c1l);
-            c1h = Avx512F.FusedMultiplyAdd(x, b1, c1h);
+            if (TWidth.Full)
+                c1h = Avx512F.FusedMultiplyAdd(x, b1, c1h);
             x = Vector512.Create(a[2]);
             c2l = Avx512F.FusedMultiplyAdd(x, b0, c2l);
-            c2h = Avx512F.FusedMultiplyAdd(x, b1, c2h);
+            if (TWidth.Full)
+                c2h = Avx512F.FusedMultiplyAdd(x, b1, c2h);
             x = Vector512.Create(a[3]);
             c3l = Avx512F.FusedMultiplyAdd(x, b0, c3l);
-            c3h = Avx512F.FusedMultiplyAdd(x, b1, c3h);
+            if (TWidth.Full)
+                c3h = Avx512F.FusedMultiplyAdd(x, b1, c3h);
             x = Vector512.Create(a[4]);
             c4l = Avx512F.FusedMultiplyAdd(x, b0, c4l);
-            c4h = Avx512F.FusedMultiplyAdd(x, b1, c4h);
+            if (TWidth.Full)
+                c4h = Avx512F.FusedMultiplyAdd(x, b1, c4h);
             x = Vector512.Create(a[5]);
             c5l = Avx512F.FusedMultiplyAdd(x, b0, c5l);
-            c5h = Avx512F.FusedMultiplyAdd(x, b1, c5h);
+            if (TWidth.Full)
+                c5h = Avx512F.FusedMultiplyAdd(x, b1, c5h);
             x = Vector512.Create(a[6]);
             c6l = Avx512F.FusedMultiplyAdd(x, b0, c6l);
-            c6h = Avx512F.FusedMultiplyAdd(x, b1, c6h);
+            if (TWidth.Full)
+                c6h = Avx512F.FusedMultiplyAdd(x, b1, c6h);
             x = Vector512.Create(a[7]);
             c7l = Avx512F.FusedMultiplyAdd(x, b0, c7l);
-            c7h = Avx512F.FusedMultiplyAdd(x, b1, c7h);
+            if (TWidth.Full)
+                c7h = Avx512F.FusedMultiplyAdd(x, b1, c7h);
             x = Vector512.Create(a[8]);
             c8l = Avx512F.FusedMultiplyAdd(x, b0, c8l);
-            c8h = Avx512F.FusedMultiplyAdd(x, b1, c8h);
+            if (TWidth.Full)
+                c8h = Avx512F.FusedMultiplyAdd(x, b1, c8h);
             x = Vector512.Create(a[9]);
             c9l = Avx512F.FusedMultiplyAdd(x, b0, c9l);
-            c9h = Avx512F.FusedMultiplyAdd(x, b1, c9h);
+            if (TWidth.Full)
+                c9h = Avx512F.FusedMultiplyAdd(x, b1, c9h);
             x = Vector512.Create(a[10]);
             c10l = Avx512F.FusedMultiplyAdd(x, b0, c10l);
-            c10h = Avx512F.FusedMultiplyAdd(x, b1, c10h);
+            if (TWidth.Full)
+                c10h = Avx512F.FusedMultiplyAdd(x, b1, c10h);
             x = Vector512.Create(a[11]);
             c11l = Avx512F.FusedMultiplyAdd(x, b0, c11l);
-            c11h = Avx512F.FusedMultiplyAdd(x, b1, c11h);
+            if (TWidth.Full)
+                c11h = Avx512F.FusedMultiplyAdd(x, b1, c11h);
             a += Avx512Mr;
             b += Avx512Nr;
         }
@@ -86,34 +101,37 @@ public static unsafe partial class Gemm
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         bool overwrite = beta == 0f;
-        StoreRow512(c + 0 * (nint)ldc, c0l, c0h, va, vb, overwrite);
-        StoreRow512(c + 1 * (nint)ldc, c1l, c1h, va, vb, overwrite);
-        StoreRow512(c + 2 * (nint)ldc, c2l, c2h, va, vb, overwrite);
-        StoreRow512(c + 3 * (nint)ldc, c3l, c3h, va, vb, overwrite);
-        StoreRow512(c + 4 * (nint)ldc, c4l, c4h, va, vb, overwrite);
-        StoreRow512(c + 5 * (nint)ldc, c5l, c5h, va, vb, overwrite);
-        StoreRow512(c + 6 * (nint)ldc, c6l, c6h, va, vb, overwrite);
-        StoreRow512(c + 7 * (nint)ldc, c7l, c7h, va, vb, overwrite);
-        StoreRow512(c + 8 * (nint)ldc, c8l, c8h, va, vb, overwrite);
-        StoreRow512(c + 9 * (nint)ldc, c9l, c9h, va, vb, overwrite);
-        StoreRow512(c + 10 * (nint)ldc, c10l, c10h, va, vb, overwrite);
-        StoreRow512(c + 11 * (nint)ldc, c11l, c11h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 0 * (nint)ldc, c0l, c0h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 1 * (nint)ldc, c1l, c1h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 2 * (nint)ldc, c2l, c2h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 3 * (nint)ldc, c3l, c3h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 4 * (nint)ldc, c4l, c4h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 5 * (nint)ldc, c5l, c5h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 6 * (nint)ldc, c6l, c6h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 7 * (nint)ldc, c7l, c7h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 8 * (nint)ldc, c8l, c8h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 9 * (nint)ldc, c9l, c9h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 10 * (nint)ldc, c10l, c10h, va, vb, overwrite);
+        StoreRow512<TWidth>(c + 11 * (nint)ldc, c11l, c11h, va, vb, overwrite);
     }
 
-    /// <summary>Writes one 32-wide row of the tile: alpha * acc, plus beta * C unless overwriting.</summary>
+    /// <summary>Writes one row of the tile: alpha * acc, plus beta * C unless overwriting.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow512(float* c, Vector512<float> lo, Vector512<float> hi,
+    private static void StoreRow512<TWidth>(float* c, Vector512<float> lo, Vector512<float> hi,
         Vector512<float> alpha, Vector512<float> beta, bool overwrite)
+        where TWidth : struct, ITileWidth
     {
         if (overwrite)
         {
             Vector512.Store(lo * alpha, c);
-            Vector512.Store(hi * alpha, c + 16);
+            if (TWidth.Full)
+                Vector512.Store(hi * alpha, c + 16);
         }
         else
         {
             Vector512.Store(Avx512F.FusedMultiplyAdd(lo, alpha, Vector512.Load(c) * beta), c);
-            Vector512.Store(Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(c + 16) * beta), c + 16);
+            if (TWidth.Full)
+                Vector512.Store(Avx512F.FusedMultiplyAdd(hi, alpha, Vector512.Load(c + 16) * beta), c + 16);
         }
     }
 }

@@ -8,11 +8,13 @@ namespace Dtrain.Models.Backends.Cpu;
 public static unsafe partial class Gemm
 {
     /// <summary>
-    /// One 4 x <see cref="PortableNr"/> tile (see <see cref="KernelShape"/> for the contract). Multiply then
-    /// add, not fused: on hardware without FMA a fused call would fall back to slow software emulation.
+    /// One 4 x <see cref="PortableNr"/> tile, or its left half (see <see cref="KernelShape"/> for the
+    /// contract). Multiply then add, not fused: on hardware without FMA a fused call would fall back
+    /// to slow software emulation.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void KernelPortable(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    internal static void KernelPortable<TWidth>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+        where TWidth : struct, ITileWidth
     {
         int width = Vector<float>.Count;
         Vector<float> c0l = default, c0h = default;
@@ -21,43 +23,50 @@ public static unsafe partial class Gemm
         Vector<float> c3l = default, c3h = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector<float> b0 = Vector.Load(b), b1 = Vector.Load(b + width), x;
+            Vector<float> b0 = Vector.Load(b), b1 = TWidth.Full ? Vector.Load(b + width) : default, x;
             x = new Vector<float>(a[0]);
             c0l += x * b0;
-            c0h += x * b1;
+            if (TWidth.Full)
+                c0h += x * b1;
             x = new Vector<float>(a[1]);
             c1l += x * b0;
-            c1h += x * b1;
+            if (TWidth.Full)
+                c1h += x * b1;
             x = new Vector<float>(a[2]);
             c2l += x * b0;
-            c2h += x * b1;
+            if (TWidth.Full)
+                c2h += x * b1;
             x = new Vector<float>(a[3]);
             c3l += x * b0;
-            c3h += x * b1;
+            if (TWidth.Full)
+                c3h += x * b1;
             a += PortableMr;
             b += 2 * width;
         }
 
-        StoreRowPortable(c + 0 * (nint)ldc, c0l, c0h, alpha, beta);
-        StoreRowPortable(c + 1 * (nint)ldc, c1l, c1h, alpha, beta);
-        StoreRowPortable(c + 2 * (nint)ldc, c2l, c2h, alpha, beta);
-        StoreRowPortable(c + 3 * (nint)ldc, c3l, c3h, alpha, beta);
+        StoreRowPortable<TWidth>(c + 0 * (nint)ldc, c0l, c0h, alpha, beta);
+        StoreRowPortable<TWidth>(c + 1 * (nint)ldc, c1l, c1h, alpha, beta);
+        StoreRowPortable<TWidth>(c + 2 * (nint)ldc, c2l, c2h, alpha, beta);
+        StoreRowPortable<TWidth>(c + 3 * (nint)ldc, c3l, c3h, alpha, beta);
     }
 
     /// <summary>Writes one row of the tile: alpha * acc, plus beta * C unless beta is 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRowPortable(float* c, Vector<float> lo, Vector<float> hi, float alpha, float beta)
+    private static void StoreRowPortable<TWidth>(float* c, Vector<float> lo, Vector<float> hi, float alpha, float beta)
+        where TWidth : struct, ITileWidth
     {
         float* c1 = c + Vector<float>.Count;
         if (beta == 0f)
         {
             Vector.Store(lo * alpha, c);
-            Vector.Store(hi * alpha, c1);
+            if (TWidth.Full)
+                Vector.Store(hi * alpha, c1);
         }
         else
         {
             Vector.Store(lo * alpha + Vector.Load(c) * beta, c);
-            Vector.Store(hi * alpha + Vector.Load(c1) * beta, c1);
+            if (TWidth.Full)
+                Vector.Store(hi * alpha + Vector.Load(c1) * beta, c1);
         }
     }
 }

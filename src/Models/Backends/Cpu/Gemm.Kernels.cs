@@ -47,8 +47,15 @@ internal readonly unsafe struct KernelShape
     /// <summary>The tile kernel: (kc, a, b, c, ldc, alpha, beta).</summary>
     public readonly delegate*<int, float*, float*, float*, int, float, float, void> Kernel;
 
+    /// <summary>
+    /// The same kernel computing only the left Nr / 2 columns, from the same packed slivers: half the
+    /// work for a narrow edge (the 16 columns past 768 of 784, or all 10 of an output layer).
+    /// </summary>
+    public readonly delegate*<int, float*, float*, float*, int, float, float, void> HalfKernel;
+
     private KernelShape(int mr, int nr, int kc, int mc, int nc, bool ssePacking,
-        delegate*<int, float*, float*, float*, int, float, float, void> kernel)
+        delegate*<int, float*, float*, float*, int, float, float, void> kernel,
+        delegate*<int, float*, float*, float*, int, float, float, void> halfKernel)
     {
         Mr = mr;
         Nr = nr;
@@ -57,15 +64,41 @@ internal readonly unsafe struct KernelShape
         Nc = nc;
         SsePacking = ssePacking;
         Kernel = kernel;
+        HalfKernel = halfKernel;
     }
 
     /// <summary>The shape for <paramref name="path"/>; Mc is a multiple of Mr and Nc of Nr.</summary>
     public static KernelShape For(GemmPath path) => path switch
     {
-        GemmPath.Avx512 => new(Gemm.Avx512Mr, Gemm.Avx512Nr, 256, 144, 2048, true, &Gemm.KernelAvx512),
-        GemmPath.Avx2 => new(Gemm.Avx2Mr, Gemm.Avx2Nr, 256, 144, 2048, true, &Gemm.KernelAvx2),
-        _ => new(Gemm.PortableMr, Gemm.PortableNr, 256, 128, 2048, false, &Gemm.KernelPortable),
+        GemmPath.Avx512 => new(Gemm.Avx512Mr, Gemm.Avx512Nr, 256, 144, 2048, true,
+            &Gemm.KernelAvx512<FullWidth>, &Gemm.KernelAvx512<HalfWidth>),
+        GemmPath.Avx2 => new(Gemm.Avx2Mr, Gemm.Avx2Nr, 256, 144, 2048, true,
+            &Gemm.KernelAvx2<FullWidth>, &Gemm.KernelAvx2<HalfWidth>),
+        _ => new(Gemm.PortableMr, Gemm.PortableNr, 256, 128, 2048, false,
+            &Gemm.KernelPortable<FullWidth>, &Gemm.KernelPortable<HalfWidth>),
     };
+}
+
+/// <summary>
+/// Whether a kernel instance computes its tile's full width or the left half. Kernels take it as a
+/// struct type argument, so the JIT compiles each width separately and drops the untaken branches.
+/// </summary>
+internal interface ITileWidth
+{
+    /// <summary>True for the full Nr columns, false for the left Nr / 2.</summary>
+    static abstract bool Full { get; }
+}
+
+/// <summary>The full Nr-column tile.</summary>
+internal struct FullWidth : ITileWidth
+{
+    public static bool Full => true;
+}
+
+/// <summary>The left Nr / 2 columns of the tile.</summary>
+internal struct HalfWidth : ITileWidth
+{
+    public static bool Full => false;
 }
 
 public static partial class Gemm

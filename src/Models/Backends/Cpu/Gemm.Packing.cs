@@ -13,7 +13,8 @@ public static unsafe partial class Gemm
     // of op(A) (width Mr), B's are columns of op(B) (width Nr). Each of the four transpose cases is one
     // of two source patterns: the lanes of one step lie side by side (PackSideBySide: A when transA, B
     // when not transB), or each lane's steps run along a source row (PackTransposed: A when not
-    // transA, B when transB). Lanes past the last (an edge tile) are zero, harmless to multiply.
+    // transA, B when transB). Lanes past the last (an edge tile) are zero, harmless to multiply
+    // (left as stale floats they could be denormals, which some FMA units handle slowly).
     //
     // Both walk the source a few steps at a time across all slivers: source rows are then read
     // sequentially, which the prefetchers follow, and each sliver is written in one contiguous run.
@@ -33,6 +34,8 @@ public static unsafe partial class Gemm
                 int w = Math.Min(width, lanes - j0);
                 float* s = src + p0 * ld + j0;
                 float* d = dst + (long)j0 * kc + (long)p0 * width;
+                if (w < width)
+                    new Span<float>(d, steps * width).Clear();
                 for (int p = 0; p < steps; p++, s += ld, d += width)
                 {
                     int j = 0;
@@ -42,8 +45,6 @@ public static unsafe partial class Gemm
                         Vector128.Store(Vector128.Load(s + j), d + j);
                     for (; j < w; j++)
                         d[j] = s[j];
-                    for (; j < width; j++)
-                        d[j] = 0f;
                 }
             }
         }
@@ -67,6 +68,9 @@ public static unsafe partial class Gemm
                 int steps = Math.Min(StepsPerPass, kc - p0);
                 float* s = src + j0 * ld + p0;
                 float* d = dst + (long)j0 * kc + (long)p0 * width;
+                // The padding lanes of a narrow sliver are interleaved with the data: clear the run first.
+                if (w < width)
+                    new Span<float>(d, steps * width).Clear();
                 int j = 0;
                 if (sse && Sse.IsSupported)
                 {
@@ -77,11 +81,6 @@ public static unsafe partial class Gemm
                 {
                     for (int p = 0; p < steps; p++)
                         d[p * width + j] = s[j * ld + p];
-                }
-                for (; j < width; j++)
-                {
-                    for (int p = 0; p < steps; p++)
-                        d[p * width + j] = 0f;
                 }
             }
         }

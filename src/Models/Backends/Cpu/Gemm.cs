@@ -11,7 +11,7 @@ namespace Dtrain.Models.Backends.Cpu;
 public static unsafe partial class Gemm
 {
     /// <summary>Below this many multiply-adds a call stays on the calling thread: waking a helper costs more.</summary>
-    internal const long ParallelThreshold = 1L << 20;
+    internal const long ParallelThreshold = 1L << 18;
 
     /// <summary>
     /// C = alpha * op(A) * op(B) + beta * C, all row-major. op(A) is m x k (A is k x m when

@@ -117,20 +117,34 @@ internal unsafe struct GemmJob
                 int mr = Math.Min(s.Mr, mc - ir);
                 float* a = packedA + (long)ir * kc;
                 float* cTile = c + (long)ir * _ldc + jr;
-                if (mr == s.Mr && nr == s.Nr)
+                bool half = 2 * nr <= s.Nr;
+                var kernel = half ? s.HalfKernel : s.Kernel;
+                if (mr == s.Mr && nr == (half ? s.Nr / 2 : s.Nr))
                 {
-                    s.Kernel(kc, a, b, cTile, _ldc, _alpha, beta);
+                    kernel(kc, a, b, cTile, _ldc, _alpha, beta);
                     continue;
                 }
                 // Edge tile: compute the whole padded tile aside, then merge only the part inside C.
-                s.Kernel(kc, a, b, edgeTile, s.Nr, _alpha, 0f);
-                for (int i = 0; i < mr; i++)
-                {
-                    float* from = edgeTile + i * s.Nr, to = cTile + (long)i * _ldc;
-                    for (int j = 0; j < nr; j++)
-                        to[j] = beta == 0f ? from[j] : from[j] + beta * to[j];
-                }
+                kernel(kc, a, b, edgeTile, s.Nr, _alpha, 0f);
+                MergeEdge(edgeTile, s.Nr, cTile, _ldc, mr, nr, beta);
             }
+        }
+    }
+
+    /// <summary>C[0..mr, 0..nr] = tile + beta * C, or = tile when beta is 0 (old C ignored, NaN included).</summary>
+    private static void MergeEdge(float* tile, int tileStride, float* c, long ldc, int mr, int nr, float beta)
+    {
+        for (int i = 0; i < mr; i++, tile += tileStride, c += ldc)
+        {
+            var from = new ReadOnlySpan<float>(tile, nr);
+            var to = new Span<float>(c, nr);
+            if (beta == 0f)
+            {
+                from.CopyTo(to);
+                continue;
+            }
+            for (int j = 0; j < nr; j++)
+                to[j] = from[j] + beta * to[j];
         }
     }
 
