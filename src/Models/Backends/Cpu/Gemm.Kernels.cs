@@ -41,8 +41,8 @@ internal readonly unsafe struct KernelShape
     /// <summary>Columns of B packed at once; Kc x Nc floats sized for the shared L3.</summary>
     public readonly int Nc;
 
-    /// <summary>Whether packing may use SSE shuffles (the portable path keeps to plain scalar code).</summary>
-    public readonly bool SsePacking;
+    /// <summary>Whether packing may use SSE shuffles and prefetches (the portable path keeps to plain code).</summary>
+    public readonly bool X86Packing;
 
     /// <summary>The tile kernel: (kc, a, b, c, ldc, alpha, beta).</summary>
     public readonly delegate*<int, float*, float*, float*, int, float, float, void> Kernel;
@@ -53,7 +53,7 @@ internal readonly unsafe struct KernelShape
     /// </summary>
     public readonly delegate*<int, float*, float*, float*, int, float, float, void> HalfKernel;
 
-    private KernelShape(int mr, int nr, int kc, int mc, int nc, bool ssePacking,
+    private KernelShape(int mr, int nr, int kc, int mc, int nc, bool x86Packing,
         delegate*<int, float*, float*, float*, int, float, float, void> kernel,
         delegate*<int, float*, float*, float*, int, float, float, void> halfKernel)
     {
@@ -62,7 +62,7 @@ internal readonly unsafe struct KernelShape
         Kc = kc;
         Mc = mc;
         Nc = nc;
-        SsePacking = ssePacking;
+        X86Packing = x86Packing;
         Kernel = kernel;
         HalfKernel = halfKernel;
     }

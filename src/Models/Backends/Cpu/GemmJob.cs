@@ -152,18 +152,18 @@ internal unsafe struct GemmJob
     private readonly void PackA(int ic, int mc, int pc, int kc, float* dst)
     {
         if (_transA)
-            Gemm.PackSideBySide(_a + (long)pc * _lda + ic, _lda, mc, kc, dst, _shape.Mr);
+            Gemm.PackSideBySide(_a + (long)pc * _lda + ic, _lda, mc, kc, dst, _shape.Mr, _shape.X86Packing);
         else
-            Gemm.PackTransposed(_a + (long)ic * _lda + pc, _lda, mc, kc, dst, _shape.Mr, _shape.SsePacking);
+            Gemm.PackTransposed(_a + (long)ic * _lda + pc, _lda, mc, kc, dst, _shape.Mr, _shape.X86Packing);
     }
 
     /// <summary>Packs columns jc..jc+nc of op(B), steps pc..pc+kc, into Nr-wide slivers.</summary>
     private readonly void PackB(int pc, int kc, int jc, int nc, float* dst)
     {
         if (_transB)
-            Gemm.PackTransposed(_b + (long)jc * _ldb + pc, _ldb, nc, kc, dst, _shape.Nr, _shape.SsePacking);
+            Gemm.PackTransposed(_b + (long)jc * _ldb + pc, _ldb, nc, kc, dst, _shape.Nr, _shape.X86Packing);
         else
-            Gemm.PackSideBySide(_b + (long)pc * _ldb + jc, _ldb, nc, kc, dst, _shape.Nr);
+            Gemm.PackSideBySide(_b + (long)pc * _ldb + jc, _ldb, nc, kc, dst, _shape.Nr, _shape.X86Packing);
     }
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
