@@ -8,12 +8,12 @@ namespace Dtrain.Models.Tests;
 public class GemmTests(ITestOutputHelper output)
 {
     /// <summary>(m, k, n): a single element, odd primes, exact and one-past tiles, exact and partial
-    /// half-width tiles (n = 40, 48), several K and M cache blocks (Kc 256, Mc 144), several N panels
-    /// (Nc 2048), and a slice of the MLP's 128x784x512.</summary>
+    /// short-row and half-width tiles (m = 10, 20; n = 24, 40, 48 on each path's Mr and Nr), several K
+    /// and M cache blocks (Kc 256, Mc 144), several N panels (Nc 2048), a slice of 128x784x512.</summary>
     private static readonly (int M, int K, int N)[] Sizes =
     [
         (1, 1, 1), (7, 13, 5), (33, 65, 17), (12, 256, 32), (13, 257, 33),
-        (24, 40, 40), (24, 40, 48), (150, 300, 70), (5, 3, 2100), (128, 784, 64),
+        (10, 20, 24), (20, 40, 48), (24, 40, 40), (24, 40, 48), (150, 300, 70), (5, 3, 2100), (128, 784, 64),
     ];
 
     private static IEnumerable<GemmPath> SupportedPaths => Enum.GetValues<GemmPath>().Where(Gemm.IsSupported);

@@ -1,6 +1,5 @@
 // The register-tile micro-kernels' common contract, the instruction-set paths that provide one,
 // and each path's tile and cache-block sizes.
-using System.Numerics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -8,7 +7,7 @@ namespace Dtrain.Models.Backends.Cpu;
 /// <summary>Which micro-kernel family a GEMM call runs; tests force each one in turn.</summary>
 internal enum GemmPath
 {
-    /// <summary>Vector&lt;float&gt; arithmetic and scalar packing: runs anywhere .NET does.</summary>
+    /// <summary>Vector&lt;float&gt; arithmetic and plain packing: runs anywhere .NET does.</summary>
     Portable,
 
     /// <summary>256-bit vectors with fused multiply-add, 12 accumulators so 16 registers suffice.</summary>
@@ -19,15 +18,20 @@ internal enum GemmPath
 }
 
 /// <summary>
-/// A micro-kernel and the blocking that feeds it. The kernel computes one full Mr x Nr tile of C from
-/// a packed A sliver (kc steps of Mr values) and a packed B sliver (kc steps of Nr values):
+/// A micro-kernel and the blocking that feeds it. The kernel computes one Mr x Nr tile of C from a
+/// packed A sliver (kc steps of Mr values) and a packed B sliver (kc steps of Nr values):
 /// <c>c[i*ldc + j] = alpha * sum_p a[p*Mr + i] * b[p*Nr + j] + beta * c[i*ldc + j]</c>,
-/// reading C only when beta != 0 so that beta == 0 overwrites NaN.
+/// reading C only when beta != 0 so that beta == 0 overwrites NaN. Three more instances compute only
+/// the top ShortMr rows and/or the left Nr / 2 columns from the same slivers, so a narrow edge (the
+/// last 8 of M = 128's rows, the last 16 of 784 columns, an output layer's 10) costs what it holds.
 /// </summary>
 internal readonly unsafe struct KernelShape
 {
     /// <summary>Rows of the register tile: A values broadcast per step.</summary>
     public readonly int Mr;
+
+    /// <summary>Rows of the short tile instances.</summary>
+    public readonly int ShortMr;
 
     /// <summary>Columns of the register tile: B vectors loaded per step.</summary>
     public readonly int Nr;
@@ -44,61 +48,91 @@ internal readonly unsafe struct KernelShape
     /// <summary>Whether packing may use SSE shuffles and prefetches (the portable path keeps to plain code).</summary>
     public readonly bool X86Packing;
 
-    /// <summary>The tile kernel: (kc, a, b, c, ldc, alpha, beta).</summary>
-    public readonly delegate*<int, float*, float*, float*, int, float, float, void> Kernel;
+    private readonly delegate*<int, float*, float*, float*, int, float, float, void> _whole, _leftHalf, _top, _topLeft;
 
-    /// <summary>
-    /// The same kernel computing only the left Nr / 2 columns, from the same packed slivers: half the
-    /// work for a narrow edge (the 16 columns past 768 of 784, or all 10 of an output layer).
-    /// </summary>
-    public readonly delegate*<int, float*, float*, float*, int, float, float, void> HalfKernel;
-
-    private KernelShape(int mr, int nr, int kc, int mc, int nc, bool x86Packing,
-        delegate*<int, float*, float*, float*, int, float, float, void> kernel,
-        delegate*<int, float*, float*, float*, int, float, float, void> halfKernel)
+    private KernelShape(int mr, int shortMr, int nr, int kc, int mc, int nc, bool x86Packing,
+        delegate*<int, float*, float*, float*, int, float, float, void> whole,
+        delegate*<int, float*, float*, float*, int, float, float, void> leftHalf,
+        delegate*<int, float*, float*, float*, int, float, float, void> top,
+        delegate*<int, float*, float*, float*, int, float, float, void> topLeft)
     {
-        Mr = mr;
-        Nr = nr;
-        Kc = kc;
-        Mc = mc;
-        Nc = nc;
-        X86Packing = x86Packing;
-        Kernel = kernel;
-        HalfKernel = halfKernel;
+        (Mr, ShortMr, Nr, Kc, Mc, Nc, X86Packing) = (mr, shortMr, nr, kc, mc, nc, x86Packing);
+        _whole = whole;
+        _leftHalf = leftHalf;
+        _top = top;
+        _topLeft = topLeft;
     }
 
     /// <summary>The shape for <paramref name="path"/>; Mc is a multiple of Mr and Nc of Nr.</summary>
     public static KernelShape For(GemmPath path) => path switch
     {
-        GemmPath.Avx512 => new(Gemm.Avx512Mr, Gemm.Avx512Nr, 256, 144, 2048, true,
-            &Gemm.KernelAvx512<FullWidth>, &Gemm.KernelAvx512<HalfWidth>),
-        GemmPath.Avx2 => new(Gemm.Avx2Mr, Gemm.Avx2Nr, 256, 144, 2048, true,
-            &Gemm.KernelAvx2<FullWidth>, &Gemm.KernelAvx2<HalfWidth>),
-        _ => new(Gemm.PortableMr, Gemm.PortableNr, 256, 128, 2048, false,
-            &Gemm.KernelPortable<FullWidth>, &Gemm.KernelPortable<HalfWidth>),
+        GemmPath.Avx512 => new(Gemm.Avx512Mr, Gemm.Avx512ShortMr, Gemm.Avx512Nr, 256, 144, 2048, true,
+            &Gemm.KernelAvx512<WholeTile>, &Gemm.KernelAvx512<LeftHalf>,
+            &Gemm.KernelAvx512<TopRows>, &Gemm.KernelAvx512<TopLeft>),
+        GemmPath.Avx2 => new(Gemm.Avx2Mr, Gemm.Avx2ShortMr, Gemm.Avx2Nr, 256, 144, 2048, true,
+            &Gemm.KernelAvx2<WholeTile>, &Gemm.KernelAvx2<LeftHalf>,
+            &Gemm.KernelAvx2<TopRows>, &Gemm.KernelAvx2<TopLeft>),
+        _ => new(Gemm.PortableMr, Gemm.PortableShortMr, Gemm.PortableNr, 256, 128, 2048, false,
+            &Gemm.KernelPortable<WholeTile>, &Gemm.KernelPortable<LeftHalf>,
+            &Gemm.KernelPortable<TopRows>, &Gemm.KernelPortable<TopLeft>),
     };
+
+    /// <summary>
+    /// The cheapest kernel instance covering an mr x nr corner of a tile, and the rows and columns
+    /// it writes (at least mr and nr).
+    /// </summary>
+    public delegate*<int, float*, float*, float*, int, float, float, void> Pick(int mr, int nr, out int rows, out int cols)
+    {
+        bool top = mr <= ShortMr, left = 2 * nr <= Nr;
+        rows = top ? ShortMr : Mr;
+        cols = left ? Nr / 2 : Nr;
+        return top ? (left ? _topLeft : _top) : (left ? _leftHalf : _whole);
+    }
 }
 
 /// <summary>
-/// Whether a kernel instance computes its tile's full width or the left half. Kernels take it as a
-/// struct type argument, so the JIT compiles each width separately and drops the untaken branches.
+/// Which part of its tile a kernel instance computes. Kernels take it as a struct type argument, so
+/// the JIT compiles each part separately and drops the code for rows and columns it leaves out.
 /// </summary>
-internal interface ITileWidth
+internal interface ITilePart
 {
-    /// <summary>True for the full Nr columns, false for the left Nr / 2.</summary>
-    static abstract bool Full { get; }
+    /// <summary>True for all Mr rows, false for the top ShortMr.</summary>
+    static abstract bool AllRows { get; }
+
+    /// <summary>True for all Nr columns, false for the left Nr / 2.</summary>
+    static abstract bool AllColumns { get; }
 }
 
-/// <summary>The full Nr-column tile.</summary>
-internal struct FullWidth : ITileWidth
+/// <summary>The whole Mr x Nr tile.</summary>
+internal struct WholeTile : ITilePart
 {
-    public static bool Full => true;
+    public static bool AllRows => true;
+
+    public static bool AllColumns => true;
 }
 
-/// <summary>The left Nr / 2 columns of the tile.</summary>
-internal struct HalfWidth : ITileWidth
+/// <summary>All Mr rows, left Nr / 2 columns.</summary>
+internal struct LeftHalf : ITilePart
 {
-    public static bool Full => false;
+    public static bool AllRows => true;
+
+    public static bool AllColumns => false;
+}
+
+/// <summary>Top ShortMr rows, all Nr columns.</summary>
+internal struct TopRows : ITilePart
+{
+    public static bool AllRows => false;
+
+    public static bool AllColumns => true;
+}
+
+/// <summary>Top ShortMr rows, left Nr / 2 columns.</summary>
+internal struct TopLeft : ITilePart
+{
+    public static bool AllRows => false;
+
+    public static bool AllColumns => false;
 }
 
 public static partial class Gemm
@@ -109,8 +143,4 @@ public static partial class Gemm
     private static bool Avx512Supported => Avx512F.IsSupported;
 
     private static bool Avx2Supported => Avx.IsSupported && Fma.IsSupported;
-
-    internal const int PortableMr = 4;
-
-    internal static int PortableNr => 2 * Vector<float>.Count;
 }

@@ -117,14 +117,13 @@ internal unsafe struct GemmJob
                 int mr = Math.Min(s.Mr, mc - ir);
                 float* a = packedA + (long)ir * kc;
                 float* cTile = c + (long)ir * _ldc + jr;
-                bool half = 2 * nr <= s.Nr;
-                var kernel = half ? s.HalfKernel : s.Kernel;
-                if (mr == s.Mr && nr == (half ? s.Nr / 2 : s.Nr))
+                var kernel = s.Pick(mr, nr, out int rows, out int cols);
+                if (mr == rows && nr == cols)
                 {
                     kernel(kc, a, b, cTile, _ldc, _alpha, beta);
                     continue;
                 }
-                // Edge tile: compute the whole padded tile aside, then merge only the part inside C.
+                // Edge tile: compute the kernel's part aside, then merge only what lies inside C.
                 kernel(kc, a, b, edgeTile, s.Nr, _alpha, 0f);
                 MergeEdge(edgeTile, s.Nr, cTile, _ldc, mr, nr, beta);
             }
