@@ -16,10 +16,10 @@ public static unsafe partial class Gemm
     // transA, B when transB). Lanes past the last (an edge tile) are zero, harmless to multiply
     // (left as stale floats they could be denormals, which some FMA units handle slowly).
     //
-    // Both walk the source a few steps at a time across all slivers: source rows are then read
-    // sequentially, which the prefetchers follow, and each sliver is written in one contiguous run.
-    // Sliver by sliver instead, the reads would stride by ld (often 2 or 4 KiB, aliasing in L1) and
-    // packing cost up to a fifth of a 128 x 784 x 512 multiply.
+    // PackSideBySide walks the source a few steps at a time across all slivers, so each source row is
+    // read in one sequential run; sliver by sliver, the reads would stride by ld (often 2 or 4 KiB,
+    // aliasing in L1). PackTransposed goes a sliver at a time, one cache line of each lane's row per
+    // pass. Before these orders and the prefetches below, packing cost up to a fifth of 128x784x512.
 
     /// <summary>
     /// Packs a block whose source holds step p's lanes contiguously at <c>src + p * ld</c>. With
