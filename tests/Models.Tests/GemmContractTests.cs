@@ -121,6 +121,25 @@ public class GemmContractTests
         Assert.Equal("a", error?.ParamName);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Sgemm_allocates_nothing_once_warm(int threads)
+    {
+        // Packing buffers are per thread and kept; the team dispatch uses statics, not closures.
+        const int m = 130, k = 140, n = 150;
+        var a = new float[m * k];
+        var b = new float[k * n];
+        var c = new float[m * n];
+        for (int i = 0; i < 3; i++)
+            Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n, threads);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+            Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n, threads);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public async Task Concurrent_callers_all_get_correct_results()
     {
