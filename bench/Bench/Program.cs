@@ -1,1 +1,33 @@
-return 0;
+// dtrain-bench: micro-benchmarks for the training stack, one subcommand per thing measured.
+using Dtrain.Bench;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+    return Usage(args.Length == 0 ? 2 : 0);
+
+string[] rest = args[1..];
+try
+{
+    return args[0] switch
+    {
+        "gemm" => GemmBench.Run(rest),
+        _ => Usage(2),
+    };
+}
+catch (ArgumentException e)
+{
+    // Bad options: say what was wrong, then how to call.
+    Console.Error.WriteLine($"dtrain-bench: {e.Message}");
+    return Usage(2);
+}
+
+static int Usage(int exitCode)
+{
+    var w = exitCode == 0 ? Console.Out : Console.Error;
+    w.WriteLine("usage: dtrain-bench <command> [options]");
+    w.WriteLine();
+    w.WriteLine("commands:");
+    w.WriteLine("  gemm [--threads N] [--seconds S] [--path avx512|avx2|portable]");
+    w.WriteLine("        SGEMM GFLOP/s for the MLP and square shapes, all four transpose cases,");
+    w.WriteLine("        after checking every kernel path against a reference.");
+    return exitCode;
+}
