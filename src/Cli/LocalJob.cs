@@ -15,17 +15,18 @@ public static class LocalJob
 {
     /// <summary>
     /// Trains <paramref name="job"/> and returns the coordinator's summary. <paramref name="onEpoch"/> sees each
-    /// epoch report as it arrives. <paramref name="serializeMessages"/> forces every message through the
+    /// epoch report as it arrives, <paramref name="onProgress"/> each finished partition. <paramref name="serializeMessages"/> forces every message through the
     /// MessagePack serializer, as the tests do.
     /// </summary>
-    public static async Task<JobCompleted> RunAsync(JobSpec job, Dataset trainingSet, Dataset testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false)
+    public static async Task<JobCompleted> RunAsync(JobSpec job, Dataset trainingSet, Dataset testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null)
     {
         var system = ActorSystem.Create("dtrain", WireConfig.SingleProcess(serializeMessages));
         try
         {
             var settings = job.Settings;
             var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var listener = system.ActorOf(Props.Create(() => new JobListener(done, onEpoch)), "listener");
+            var showProgress = onProgress ?? (_ => { });
+            var listener = system.ActorOf(Props.Create(() => new JobListener(done, onEpoch, showProgress)), "listener");
             var shards = Enumerable.Range(0, settings.PsShards)
                 .Select(s => system.ActorOf(ParameterShard.Props(), $"ps-{s}")).ToList();
 
@@ -49,8 +50,9 @@ public static class LocalJob
 
     private sealed class JobListener : ReceiveActor
     {
-        public JobListener(TaskCompletionSource<object> done, Action<EpochCompleted> onEpoch)
+        public JobListener(TaskCompletionSource<object> done, Action<EpochCompleted> onEpoch, Action<TrainingProgress> onProgress)
         {
+            Receive<TrainingProgress>(onProgress);
             Receive<EpochCompleted>(onEpoch);
             Receive<JobCompleted>(c => done.TrySetResult(c));
             Receive<JobFailed>(f => done.TrySetResult(f));

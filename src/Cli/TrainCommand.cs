@@ -36,10 +36,12 @@ public static class TrainCommand
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {new CpuBackend(Math.Max(1, Environment.ProcessorCount / settings.Workers)).Name}, {settings.PsShards} PS shard(s); "
             + $"{o.Type} lr={o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.Batch}, {settings.Epochs} epoch(s)");
-        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}");
+        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
         var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
-        var result = await LocalJob.RunAsync(job, train, test, PrintEpoch, serialize);
+        var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
+        var result = await LocalJob.RunAsync(job, train, test, e => { progress.Clear(); PrintEpoch(e); }, serialize, progress.Show);
+        progress.Clear();
         PrintSummary(result);
         if (summaryPath is not null)
         {
@@ -87,8 +89,9 @@ public static class TrainCommand
         }
     }
 
+    // Resident memory is printed per epoch so a leak shows as a growing column.
     private static void PrintEpoch(EpochCompleted e) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}  {Environment.WorkingSet / (1024 * 1024),6}"));
 
     private static void PrintSummary(JobCompleted r)
     {

@@ -137,6 +137,11 @@ internal sealed partial class CoordinatorActor : ReceiveActor
             _trainExamples += done.Examples;
         }
 
+        var elapsed = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;
+        var epochExamples = epoch.Partitions.Where((_, i) => epoch.IsDone(i)).Sum(p => p.Length);
+        var rate = epochExamples / Math.Max(elapsed, 1e-9);
+        var remaining = _trainingSet.Count - epochExamples;
+        _listener.Tell(new TrainingProgress(epoch.Epoch, epoch.DoneCount, epoch.Partitions.Length, _totalSteps + _epochSteps, _epochLoss / Math.Max(epochExamples, 1), rate, remaining / Math.Max(rate, 1e-9)));
         if (epoch.Complete)
         {
             var seconds = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;

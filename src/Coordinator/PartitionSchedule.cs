@@ -37,6 +37,9 @@ public sealed class PartitionSchedule
     /// <summary>Partitions done so far.</summary>
     public int DoneCount => _done.Count;
 
+    /// <summary>True when partition <paramref name="partition"/> is done.</summary>
+    public bool IsDone(int partition) => _done.Contains(partition);
+
     /// <summary>The next pending partition for <paramref name="worker"/>, or null when none is pending.</summary>
     public int? Assign(int worker)
     {

@@ -28,6 +28,17 @@ public static class CoordinatorProtocol
     [MessagePackObject]
     public sealed record WorkerFailed([property: Key(0)] int WorkerId, [property: Key(1)] string Reason) : ICommand;
 
+    /// <summary>Report: a partition finished; what a live progress line shows.</summary>
+    [MessagePackObject]
+    public sealed record TrainingProgress(
+        [property: Key(0)] int Epoch,
+        [property: Key(1)] int PartitionsDone,
+        [property: Key(2)] int Partitions,
+        [property: Key(3)] long Steps,
+        [property: Key(4)] double TrainLoss,
+        [property: Key(5)] double ExamplesPerSecond,
+        [property: Key(6)] double EpochEtaSeconds) : IWireMessage;
+
     /// <summary>Report: one epoch trained and evaluated.</summary>
     [MessagePackObject]
     public sealed record EpochCompleted(
