@@ -14,6 +14,7 @@ internal sealed class ParameterShardActor : ReceiveActor
     private readonly Dictionary<int, long> _lastSeq = [];
     private int _shardId;
     private ChunkInfo[] _chunks = [];
+    private IReadOnlyList<(int Start, int Length, bool State)> _runs = [];
     private float[] _values = [];
     private float[] _state0 = [];
     private float[] _state1 = [];
@@ -60,6 +61,7 @@ internal sealed class ParameterShardActor : ReceiveActor
             var optimizer = Optimizers.Create(init.Optimizer.ToSettings());
             _shardId = init.ShardId;
             _chunks = init.Chunks;
+            _runs = ChunkPlacement.Runs(init.Chunks);
             _values = init.Values.Span.ToArray();
             _state0 = optimizer.StateSlots > 0 ? new float[floats] : [];
             _state1 = optimizer.StateSlots > 1 ? new float[floats] : [];
@@ -107,7 +109,25 @@ internal sealed class ParameterShardActor : ReceiveActor
             }
 
             var started = Stopwatch.GetTimestamp();
-            _optimizer!.Apply(_values, push.Gradient.Span, _state0, _state1, _version + 1);
+            var pushed = push.Gradient.Span;
+            foreach (var (start, length, state) in _runs)
+            {
+                if (state)
+                {
+                    // Model state (running statistics) arrives as values, not gradients.
+                    pushed.Slice(start, length).CopyTo(_values.AsSpan(start, length));
+                }
+                else
+                {
+                    _optimizer!.Apply(
+                        _values.AsSpan(start, length),
+                        pushed.Slice(start, length),
+                        _state0.Length > 0 ? _state0.AsSpan(start, length) : default,
+                        _state1.Length > 0 ? _state1.AsSpan(start, length) : default,
+                        _version + 1);
+                }
+            }
+
             _applyTicks += Stopwatch.GetTimestamp() - started;
             var staleness = Math.Max(0, _version - push.BaseVersion);
             _stalenessSum += staleness;

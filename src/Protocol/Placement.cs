@@ -9,8 +9,17 @@ namespace Dtrain.Protocol;
 /// <param name="Index">Chunk index within the tensor.</param>
 /// <param name="Offset">First float of the chunk in the flat parameter vector.</param>
 /// <param name="Length">Floats in the chunk.</param>
+/// <param name="State">
+/// True for model state that is not trained by gradient (batch-norm running statistics): pushes carry
+/// the worker's values for it and the shard stores them as they are.
+/// </param>
 [MessagePackObject]
-public sealed record ChunkInfo([property: Key(0)] int Tensor, [property: Key(1)] int Index, [property: Key(2)] int Offset, [property: Key(3)] int Length);
+public sealed record ChunkInfo(
+    [property: Key(0)] int Tensor,
+    [property: Key(1)] int Index,
+    [property: Key(2)] int Offset,
+    [property: Key(3)] int Length,
+    [property: Key(4)] bool State = false);
 
 /// <summary>Static helpers that cut parameters into chunks and place them on shards.</summary>
 public static class ChunkPlacement
@@ -29,7 +38,7 @@ public static class ChunkPlacement
         {
             for (int start = 0, index = 0; start < p.Size; start += chunkSize, index++)
             {
-                chunks.Add(new ChunkInfo(p.Index, index, p.Offset + start, Math.Min(chunkSize, p.Size - start)));
+                chunks.Add(new ChunkInfo(p.Index, index, p.Offset + start, Math.Min(chunkSize, p.Size - start), !p.Spec.Trainable));
             }
         }
 
@@ -57,6 +66,31 @@ public static class ChunkPlacement
             flat.Slice(c.Offset, c.Length).CopyTo(payload.Slice(at, c.Length));
             at += c.Length;
         }
+    }
+
+    /// <summary>
+    /// Runs of consecutive chunks of one kind, in payload coordinates: the shard applies its optimizer to
+    /// the trainable runs and stores the state runs.
+    /// </summary>
+    public static IReadOnlyList<(int Start, int Length, bool State)> Runs(IReadOnlyList<ChunkInfo> chunks)
+    {
+        var runs = new List<(int Start, int Length, bool State)>();
+        var at = 0;
+        foreach (var c in chunks)
+        {
+            if (runs.Count > 0 && runs[^1].State == c.State)
+            {
+                runs[^1] = runs[^1] with { Length = runs[^1].Length + c.Length };
+            }
+            else
+            {
+                runs.Add((at, c.Length, c.State));
+            }
+
+            at += c.Length;
+        }
+
+        return runs;
     }
 
     /// <summary>Copies a contiguous payload back into the shard's chunks of the flat vector.</summary>

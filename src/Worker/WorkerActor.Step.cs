@@ -63,7 +63,9 @@ internal sealed partial class WorkerActor
             var at = 0;
             foreach (var c in route.Chunks)
             {
-                _backend!.Download(_executor!.Gradients.Slice(c.Offset, c.Length), span.Slice(at, c.Length));
+                // State chunks (running statistics) travel as values; everything else as gradients.
+                var source = c.State ? _executor!.Parameters : _executor!.Gradients;
+                _backend!.Download(source.Slice(c.Offset, c.Length), span.Slice(at, c.Length));
                 at += c.Length;
             }
 

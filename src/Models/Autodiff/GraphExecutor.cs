@@ -1,6 +1,7 @@
 // Reverse-mode autodiff over a compiled DAG: forward keeps every value, backward walks nodes in reverse.
 using Dtrain.Models.Backends;
 using Dtrain.Models.Graph;
+using Dtrain.Models.Ops;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Autodiff;
@@ -18,6 +19,7 @@ public sealed class GraphExecutor : IDisposable
     private readonly Tensor[] _parameters;
     private readonly Tensor[] _parameterGradients;
     private readonly OpRun[] _runs;
+    private readonly Dictionary<int, (Tensor Buffer, WorkspaceSpec Spec)[]> _workspaces = [];
     private readonly List<IBuffer> _owned = [];
 
     /// <summary>Builds the executor; <paramref name="training"/> false skips every gradient buffer.</summary>
@@ -49,6 +51,13 @@ public sealed class GraphExecutor : IDisposable
             }
         }
 
+        foreach (var node in model.Nodes.Where(n => n.Workspaces.Count > 0))
+        {
+            _workspaces[node.Output] = node.Workspaces
+                .Select(w => (new Tensor(Own(checked((w.PerExample * maxBatch) + w.Fixed)), 0, checked((w.PerExample * maxBatch) + w.Fixed)), w))
+                .ToArray();
+        }
+
         _runs = model.Nodes.Select(n => new OpRun(this, n)).ToArray();
     }
 
@@ -75,6 +84,12 @@ public sealed class GraphExecutor : IDisposable
 
     internal bool AccumulatingParameterGradients { get; private set; }
 
+    /// <summary>Seed of the random streams ops draw from (dropout); set it per replica.</summary>
+    public ulong Seed { get; set; }
+
+    /// <summary>Forward passes run so far; advances every op's random stream.</summary>
+    public long Steps { get; private set; }
+
     /// <summary>Copies a batch of features and labels (class ids as floats) onto the backend.</summary>
     public void SetBatch(ReadOnlySpan<float> features, ReadOnlySpan<float> labels, int batch)
     {
@@ -91,6 +106,7 @@ public sealed class GraphExecutor : IDisposable
     /// <summary>Runs every node forward for the current batch.</summary>
     public void Forward()
     {
+        Steps++;
         foreach (var run in _runs)
         {
             run.Node.Op.Forward(run);
@@ -168,6 +184,21 @@ public sealed class GraphExecutor : IDisposable
     }
 
     internal Tensor Parameter(int p) => _parameters[p];
+
+    internal Tensor Workspace(int node, int i)
+    {
+        var (buffer, spec) = _workspaces[node][i];
+        return buffer.Prefix((spec.PerExample * Batch) + spec.Fixed);
+    }
+
+    internal ulong StepSeed(int node)
+    {
+        // SplitMix64 finalizer over (seed, step, node): well-mixed, and the same on every machine and run.
+        var z = Seed + ((ulong)Steps * 0x9E3779B97F4A7C15UL) + ((ulong)node * 0xBF58476D1CE4E5B9UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
 
     internal Tensor ParameterGradient(int p) => _parameterGradients[p];
 

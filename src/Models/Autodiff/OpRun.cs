@@ -30,6 +30,18 @@ public sealed class OpRun
     /// <summary>Examples in the current batch.</summary>
     public int Batch => _executor.Batch;
 
+    /// <summary>True in a training pass (dropout drops, batch norm uses batch statistics), false in evaluation.</summary>
+    public bool Training => _executor.Training;
+
+    /// <summary>
+    /// A seed for this node's randomness in the current step (dropout masks): a function of the executor's
+    /// seed, its step counter and the node, so runs repeat exactly for a given seed.
+    /// </summary>
+    public ulong StepSeed => _executor.StepSeed(_node.Output);
+
+    /// <summary>Scratch buffer <paramref name="i"/> (see <see cref="Ops.WorkspaceSpec"/>), sized for the current batch.</summary>
+    public Tensor Workspace(int i) => _executor.Workspace(_node.Output, i);
+
     /// <summary>Parsed attributes from shape inference.</summary>
     public object? Config => _node.Config;
 

@@ -21,7 +21,7 @@ public enum Activation
 /// step in device memory; only <see cref="Upload"/> and <see cref="Download"/> cross to the host.
 /// All matrices are row-major; a batched tensor of per-example size n is a (batch x n) matrix.
 /// </summary>
-public interface IBackend : IDisposable
+public partial interface IBackend : IDisposable
 {
     /// <summary>What runs the math, e.g. <c>cpu avx512 x2</c>.</summary>
     string Name { get; }

@@ -18,7 +18,8 @@ public sealed record ValueInfo(string Name, TensorType Type, int Producer, bool 
 /// <param name="Output">Value index of its output.</param>
 /// <param name="Parameters">Indices into <see cref="CompiledModel.Parameters"/> of the parameters it owns.</param>
 /// <param name="Config">Attributes parsed at inference time.</param>
-public sealed record CompiledNode(NodeSpec Spec, Op Op, int[] Inputs, int Output, int[] Parameters, object? Config);
+/// <param name="Workspaces">Scratch buffers the op asked for.</param>
+public sealed record CompiledNode(NodeSpec Spec, Op Op, int[] Inputs, int Output, int[] Parameters, object? Config, IReadOnlyList<WorkspaceSpec> Workspaces);
 
 /// <summary>One parameter tensor and where it sits in the flat parameter vector.</summary>
 /// <param name="Index">Position in <see cref="CompiledModel.Parameters"/> (the tensor id on the wire).</param>

@@ -72,7 +72,7 @@ public static class ModelCompiler
 
             var requiresGrad = paramIds.Length > 0 || inputIds.Any(i => values[i].RequiresGradient);
             valueIndex[node.Id] = values.Count;
-            nodes.Add(new CompiledNode(node, op, inputIds, values.Count, paramIds, signature.Config));
+            nodes.Add(new CompiledNode(node, op, inputIds, values.Count, paramIds, signature.Config, signature.Workspaces ?? []));
             values.Add(new ValueInfo(node.Id, signature.Output, nodes.Count - 1, requiresGrad));
         }
 

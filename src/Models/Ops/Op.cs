@@ -12,14 +12,28 @@ namespace Dtrain.Models.Ops;
 /// <param name="Init">How it is filled before training.</param>
 /// <param name="FanIn">Inputs feeding each output unit (for Glorot and He).</param>
 /// <param name="FanOut">Output units each input feeds.</param>
-public sealed record ParameterSpec(string Name, int[] Shape, Initializer Init, int FanIn, int FanOut)
+/// <param name="Trainable">
+/// False for model state that is not learned by gradient (batch norm's running statistics): the op
+/// updates it in place during a training forward pass, workers push its values instead of gradients,
+/// and shards store what they receive instead of applying the optimizer.
+/// </param>
+public sealed record ParameterSpec(string Name, int[] Shape, Initializer Init, int FanIn, int FanOut, bool Trainable = true)
 {
     /// <summary>Number of floats.</summary>
     public int Size => Shape.Aggregate(1, (a, b) => a * b);
 }
 
+/// <summary>Scratch memory an op keeps between its forward and backward pass (im2col columns, masks, gate values).</summary>
+/// <param name="PerExample">Floats per example of the batch.</param>
+/// <param name="Fixed">Floats independent of the batch size.</param>
+public sealed record WorkspaceSpec(int PerExample, int Fixed = 0);
+
 /// <summary>What shape inference learns about a node: its output, its parameters, and parsed attributes.</summary>
-public sealed record OpSignature(TensorType Output, IReadOnlyList<ParameterSpec> Parameters, object? Config = null);
+/// <param name="Output">Type of the node's value.</param>
+/// <param name="Parameters">Tensors the node owns, trainable or state.</param>
+/// <param name="Config">Attributes parsed once, handed back through <see cref="OpRun.Config"/>.</param>
+/// <param name="Workspaces">Scratch buffers, reached through <see cref="OpRun.Workspace"/>.</param>
+public sealed record OpSignature(TensorType Output, IReadOnlyList<ParameterSpec> Parameters, object? Config = null, IReadOnlyList<WorkspaceSpec>? Workspaces = null);
 
 /// <summary>
 /// One operation of the DAG. Ops are stateless singletons in <see cref="OpRegistry"/>; per-node data
