@@ -73,6 +73,8 @@ public sealed class CoordinatorTests : TestKit
 
     private IActorRef StartJob(TrainingSettings settings, Akka.TestKit.TestProbe listener, IReadOnlyList<IActorRef> workers)
     {
+        // Progress lines arrive after every partition; these tests follow epochs and the end of the job.
+        listener.IgnoreMessages(m => m is TrainingProgress);
         var shards = Enumerable.Range(0, settings.PsShards).Select(_ => Sys.ActorOf(ParameterShard.Props())).ToList();
         return Sys.ActorOf(Coordinator.Coordinator.Props(TinyJob.Spec(settings), shards, workers, listener.Ref, TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
     }
