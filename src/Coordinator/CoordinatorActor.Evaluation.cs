@@ -43,11 +43,21 @@ internal sealed partial class CoordinatorActor
             if (--_paramsPending == 0)
             {
                 var evaluator = _evaluator;
-                Task.Run(() => new EvaluationDone(evaluator.Accuracy())).PipeTo(Self);
+                // Failures travel inside the result: Status.Failure would not survive serialize-messages.
+                Task.Run(() =>
+                {
+                    try
+                    {
+                        return new EvaluationDone(evaluator.Accuracy(), null);
+                    }
+                    catch (Exception e) when (e is Dtrain.Models.DtrainException or ArgumentException or InvalidOperationException)
+                    {
+                        return new EvaluationDone(0, e.Message);
+                    }
+                }).PipeTo(Self);
             }
         });
         Receive<EvaluationDone>(OnEvaluated);
-        Receive<Status.Failure>(f => Fail($"evaluation failed: {f.Cause.Message}"));
         Receive<RequestWork>(r => _idleWorkers.Add(r.WorkerId));
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(OnWorkerTerminated);
@@ -55,6 +65,12 @@ internal sealed partial class CoordinatorActor
 
     private void OnEvaluated(EvaluationDone done)
     {
+        if (done.Error is not null)
+        {
+            Fail($"evaluation on the test set failed: {done.Error}");
+            return;
+        }
+
         var examples = _epoch!.Partitions.Sum(p => p.Length);
         var report = new EpochCompleted(
             _evalEpoch,
@@ -108,5 +124,5 @@ internal sealed partial class CoordinatorActor
         Receive<Terminated>(_ => { });
     }
 
-    private sealed record EvaluationDone(double Accuracy);
+    private sealed record EvaluationDone(double Accuracy, string? Error);
 }

@@ -75,7 +75,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
                 StartWorkers();
             }
         });
-        Receive<Status.Failure>(f => Fail($"a parameter shard could not start: {f.Cause.Message}"));
+        Receive<InitShardRejected>(r => Fail($"parameter shard {r.ShardId} could not start: {r.Reason}"));
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(t => Fail($"worker {t.ActorRef.Path.Name} stopped before the job started"));
     }

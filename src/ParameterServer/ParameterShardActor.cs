@@ -12,7 +12,8 @@ internal sealed class ParameterShardActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, long> _lastSeq = [];
-    private int _shardId;
+    // -1 until InitShard names the shard, so replies before it (as Params) do not claim to come from shard 0.
+    private int _shardId = -1;
     private ChunkInfo[] _chunks = [];
     private IReadOnlyList<(int Start, int Length, bool State)> _runs = [];
     private float[] _values = [];
@@ -75,7 +76,8 @@ internal sealed class ParameterShardActor : ReceiveActor
         catch (Exception e) when (e is ArgumentException or Dtrain.Models.DtrainException)
         {
             _log.Error("shard {0}: {1}", init.ShardId, e.Message);
-            Sender.Tell(new Status.Failure(e));
+            // Not Status.Failure: an exception does not survive serialization, so the coordinator would wait forever.
+            Sender.Tell(new InitShardRejected(init.ShardId, e.Message));
         }
         finally
         {

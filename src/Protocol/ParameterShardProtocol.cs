@@ -41,6 +41,13 @@ public static class ParameterShardProtocol
     [MessagePackObject]
     public sealed record ShardReady([property: Key(0)] int ShardId, [property: Key(1)] int Floats) : IWireMessage;
 
+    /// <summary>
+    /// Reply to an <see cref="InitShard"/> the shard could not accept (values that do not fill its chunks, a bad
+    /// optimizer). A wire message rather than <c>Status.Failure</c> so the reason survives serialization.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record InitShardRejected([property: Key(0)] int ShardId, [property: Key(1)] string Reason) : IWireMessage;
+
     /// <summary>Asks for the shard's parameters; <see cref="KnownVersion"/> lets the shard skip an unchanged copy.</summary>
     [MessagePackObject]
     public sealed record Pull([property: Key(0)] long RequestId, [property: Key(1)] long KnownVersion) : ICommand;

@@ -1,209 +1,317 @@
-// The parameter shard actor: pulls, exact optimizer updates, once-only pushes, rejected pushes, state chunks.
+// The parameter shard as an actor, with every message forced through MessagePack (serialize-messages on):
+// pulls, exact optimizer updates, at-most-once pushes per (worker, seq), rejections and staleness counters.
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Dtrain.Models.Optimizers;
 using Dtrain.Protocol;
 using Dtrain.Protocol.Serialization;
 using static Dtrain.Protocol.ParameterShardProtocol;
 
 namespace Dtrain.ParameterServer.Tests;
 
-public sealed class ParameterShardTests : TestKit
+public sealed class ParameterShardTests() : TestKit(WireConfig.SingleProcess(serializeMessages: true))
 {
-    private static readonly ChunkInfo[] Chunks = [new(0, 0, 0, 3), new(0, 1, 3, 2), new(1, 0, 5, 2)];
-    private static readonly float[] Initial = [0.5f, -1f, 2f, 0.25f, 4f, 1f, -3f];
+    private const float LearningRate = 0.1f;
 
-    public ParameterShardTests()
-        : base(WireConfig.SingleProcess(serializeMessages: true))
-    {
-    }
+    // 37 floats in two chunks: enough for the optimizers' 16- and 8-wide vector loops and a scalar tail.
+    private static readonly ChunkInfo[] Chunks = [new(0, 0, 0, 32), new(1, 0, 40, 5)];
+
+    private static readonly float[] Initial = Enumerable.Range(0, 37).Select(i => 1f + (i * 0.25f) - (i % 3 * 0.7f)).ToArray();
+
+    private static readonly OptimizerSpec Sgd = new("sgd", LearningRate, 0f, 0.9f, 0.999f, 1e-8f, 0f);
+
+    private long _requests;
 
     [Fact]
-    public void ParameterShard_answers_a_pull_with_its_initial_values_and_version_zero()
+    public void Pull_after_init_returns_the_initial_values_at_version_zero()
     {
-        var shard = StartShard("sgd", 0.1f);
+        // Arrange
+        var shard = StartShard(Sgd);
 
-        var pulled = PullValues(shard);
+        // Act
+        var pulled = Pull(shard, knownVersion: -1);
 
+        // Assert
+        Assert.Equal(3, pulled.ShardId);
         Assert.Equal(0, pulled.Version);
-        Assert.Equal(Initial, pulled.Values);
+        Assert.Equal(Initial, pulled.Values!.Span.ToArray());
     }
 
     [Fact]
-    public void ParameterShard_skips_the_copy_when_the_puller_already_has_the_version()
+    public void Pull_with_the_current_version_returns_no_values()
     {
-        var shard = StartShard("sgd", 0.1f);
+        // Arrange
+        var shard = StartShard(Sgd);
+        Push(shard, workerId: 1, seq: 1, baseVersion: 0, Gradient(1f));
 
-        shard.Tell(new Pull(3, KnownVersion: 0));
-        var reply = ExpectMsg<Params>();
+        // Act
+        var pulled = Pull(shard, knownVersion: 1);
 
-        Assert.Null(reply.Values);
-        Assert.Equal((3L, 0L), (reply.RequestId, reply.Version));
-    }
-
-    [Fact]
-    public void ParameterShard_applies_sgd_exactly_and_counts_a_version()
-    {
-        var shard = StartShard("sgd", 0.1f);
-        float[] gradient = [1f, 2f, -1f, 0f, 10f, 0.5f, -0.5f];
-
-        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf(gradient)));
-        var ack = ExpectMsg<PushAck>();
-        var pulled = PullValues(shard);
-
-        Assert.True(ack.Applied);
-        Assert.Equal(1, ack.Version);
+        // Assert
         Assert.Equal(1, pulled.Version);
-        Assert.Equal(Initial.Zip(gradient, (w, g) => w - (0.1f * g)), pulled.Values);
+        Assert.Null(pulled.Values);
+    }
+
+    [Fact]
+    public void Push_applies_sgd_exactly_and_advances_the_version()
+    {
+        // Arrange
+        var shard = StartShard(Sgd);
+        var gradient = Gradient(0.5f);
+
+        // Act
+        var ack = Push(shard, workerId: 1, seq: 1, baseVersion: 0, gradient);
+        var pulled = Pull(shard, knownVersion: 0);
+
+        // Assert: w - lr * g in float, the same rounding the shard does.
+        Assert.Equal(new PushAck(3, 1, 1, 1, true), ack);
+        Assert.Equal(1, pulled.Version);
+        Assert.Equal(Initial.Select((w, i) => w - (LearningRate * gradient[i])), pulled.Values!.Span.ToArray());
     }
 
     [Fact]
     public void ParameterShard_applies_each_push_once()
     {
-        var shard = StartShard("sgd", 0.1f);
-        var gradient = Enumerable.Repeat(1f, Initial.Length).ToArray();
-        shard.Tell(new Push(1, 5, 0, FloatBuffer.CopyOf(gradient)));
-        ExpectMsg<PushAck>();
-        var afterFirst = PullValues(shard);
+        // Arrange
+        var shard = StartShard(Sgd);
+        Push(shard, workerId: 1, seq: 1, baseVersion: 0, Gradient(1f));
+        var before = Pull(shard, knownVersion: -1);
 
-        shard.Tell(new Push(1, 5, 0, FloatBuffer.CopyOf(gradient)));
-        var retryAck = ExpectMsg<PushAck>();
-        var afterRetry = PullValues(shard);
+        // Act: the worker retries the same push (its ack was lost), then sends an older one.
+        var retry = Push(shard, workerId: 1, seq: 1, baseVersion: 0, Gradient(1f));
+        var older = Push(shard, workerId: 1, seq: 0, baseVersion: 0, Gradient(1f));
+        var after = Pull(shard, knownVersion: -1);
 
-        Assert.False(retryAck.Applied);
-        Assert.Equal(afterFirst.Version, afterRetry.Version);
-        Assert.Equal(afterFirst.Values, afterRetry.Values);
-        shard.Tell(new GetStats(1));
-        var stats = ExpectMsg<ShardStats>();
-        Assert.Equal(1, stats.PushesApplied);
-        Assert.Equal(1, stats.DuplicatesIgnored);
+        // Assert
+        Assert.Equal(new PushAck(3, 1, 1, 1, false), retry);
+        Assert.Equal(new PushAck(3, 1, 0, 1, false), older);
+        Assert.Equal(1, after.Version);
+        Assert.Equal(before.Values!.Span.ToArray(), after.Values!.Span.ToArray());
+        var stats = Stats(shard);
+        Assert.Equal((1, 2), (stats.PushesApplied, stats.DuplicatesIgnored));
     }
 
     [Fact]
-    public void ParameterShard_applies_the_same_sequence_number_from_another_worker()
+    public void Same_seq_from_another_worker_is_applied()
     {
-        var shard = StartShard("sgd", 0.1f);
-        var gradient = Enumerable.Repeat(1f, Initial.Length).ToArray();
+        // Arrange
+        var shard = StartShard(Sgd);
+        Push(shard, workerId: 1, seq: 1, baseVersion: 0, Gradient(1f));
 
-        shard.Tell(new Push(1, 5, 0, FloatBuffer.CopyOf(gradient)));
-        ExpectMsg<PushAck>();
-        shard.Tell(new Push(2, 5, 0, FloatBuffer.CopyOf(gradient)));
-        var ack = ExpectMsg<PushAck>();
+        // Act
+        var ack = Push(shard, workerId: 2, seq: 1, baseVersion: 0, Gradient(1f));
 
-        Assert.True(ack.Applied);
-        Assert.Equal(2, ack.Version);
+        // Assert
+        Assert.Equal(new PushAck(3, 2, 1, 2, true), ack);
+        Assert.Equal(2, Pull(shard, knownVersion: -1).Version);
     }
 
     [Fact]
-    public void ParameterShard_rejects_a_wrong_sized_push_and_changes_nothing()
+    public void Wrong_sized_push_is_rejected_naming_both_sizes_and_changes_nothing()
     {
-        var shard = StartShard("adam", 0.01f);
+        // Arrange
+        var shard = StartShard(Sgd);
 
-        shard.Tell(new Push(4, 1, 0, FloatBuffer.CopyOf(new float[Initial.Length - 1])));
+        // Act
+        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf([1f, 2f, 3f])));
         var rejected = ExpectMsg<PushRejected>();
-        var pulled = PullValues(shard);
+        var pulled = Pull(shard, knownVersion: -1);
 
-        Assert.Equal((4, 1L), (rejected.WorkerId, rejected.Seq));
-        Assert.Contains($"carries {Initial.Length - 1} floats", rejected.Reason);
-        Assert.Contains($"owns {Initial.Length} floats in {Chunks.Length} chunks", rejected.Reason);
+        // Assert
+        Assert.Equal((3, 1, 1L), (rejected.ShardId, rejected.WorkerId, rejected.Seq));
+        Assert.Contains("3 floats", rejected.Reason);
+        Assert.Contains("37 floats", rejected.Reason);
         Assert.Equal(0, pulled.Version);
-        Assert.Equal(Initial, pulled.Values);
+        Assert.Equal(Initial, pulled.Values!.Span.ToArray());
+        Assert.Equal(1, Stats(shard).PushesRejected);
     }
 
     [Fact]
-    public void ParameterShard_rejects_a_push_before_it_has_chunks()
+    public void Rejected_push_does_not_use_up_its_seq()
     {
+        // Arrange
+        var shard = StartShard(Sgd);
+        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf([1f])));
+        ExpectMsg<PushRejected>();
+
+        // Act: the corrected push carries the same (worker, seq).
+        var ack = Push(shard, workerId: 1, seq: 1, baseVersion: 0, Gradient(1f));
+
+        // Assert
+        Assert.True(ack.Applied);
+    }
+
+    [Fact]
+    public void Push_before_init_is_rejected_with_a_clear_reason()
+    {
+        // Arrange
         var shard = Sys.ActorOf(ParameterShard.Props());
 
-        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf([1f])));
+        // Act
+        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf(Gradient(1f))));
+        var rejected = ExpectMsg<PushRejected>();
 
+        // Assert
+        Assert.Equal((-1, 1, 1L), (rejected.ShardId, rejected.WorkerId, rejected.Seq));
+        Assert.Contains("not been initialized", rejected.Reason);
+    }
+
+    [Fact]
+    public void Pull_before_init_answers_without_values()
+    {
+        // Arrange
+        var shard = Sys.ActorOf(ParameterShard.Props());
+
+        // Act
+        var pulled = Pull(shard, knownVersion: -1);
+
+        // Assert
+        Assert.Equal((-1, -1L), (pulled.ShardId, pulled.Version));
+        Assert.Null(pulled.Values);
+    }
+
+    [Fact]
+    public void Init_with_values_that_do_not_fill_the_chunks_fails_naming_both_counts()
+    {
+        // Arrange
+        var shard = Sys.ActorOf(ParameterShard.Props());
+
+        // Act
+        shard.Tell(new InitShard(3, Chunks, FloatBuffer.CopyOf([1f, 2f]), Sgd));
+        var rejected = ExpectMsg<InitShardRejected>();
+
+        // Assert
+        Assert.Equal(3, rejected.ShardId);
+        Assert.Contains("2 floats", rejected.Reason);
+        Assert.Contains("hold 37", rejected.Reason);
+    }
+
+    [Fact]
+    public void Init_with_an_unknown_optimizer_is_rejected_and_the_shard_stays_uninitialized()
+    {
+        // Arrange
+        var shard = Sys.ActorOf(ParameterShard.Props());
+
+        // Act
+        shard.Tell(new InitShard(3, Chunks, FloatBuffer.CopyOf(Initial), Sgd with { Type = "rmsprop" }));
+        var rejected = ExpectMsg<InitShardRejected>();
+        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf(Gradient(1f))));
+
+        // Assert
+        Assert.Contains("'rmsprop'", rejected.Reason);
         Assert.Contains("not been initialized", ExpectMsg<PushRejected>().Reason);
     }
 
     [Fact]
-    public void ParameterShard_adam_matches_the_published_update_over_two_steps()
+    public void Adam_at_the_shard_matches_the_published_rule()
     {
-        var shard = StartShard("adam", 0.01f);
-        float[][] gradients = [[0.1f, -0.2f, 0.3f, 0f, 1f, -1f, 2f], [-0.3f, 0.1f, 0.3f, 0.5f, 0.5f, -2f, 0.01f]];
+        // Arrange
+        var adam = new OptimizerSpec("adam", 0.01f, 0f, 0.9f, 0.999f, 1e-8f, 0.01f);
+        var shard = StartShard(adam);
+        float[][] gradients = [Gradient(1f), Gradient(-0.3f)];
 
-        foreach (var (g, seq) in gradients.Select((g, i) => (g, i + 1)))
+        // Act
+        Push(shard, workerId: 1, seq: 1, baseVersion: 0, gradients[0]);
+        Push(shard, workerId: 2, seq: 1, baseVersion: 0, gradients[1]);
+        var pulled = Pull(shard, knownVersion: -1);
+
+        // Assert
+        var expected = ReferenceAdam(adam, Initial, gradients);
+        var actual = pulled.Values!.Span.ToArray();
+        for (var i = 0; i < expected.Length; i++)
         {
-            shard.Tell(new Push(1, seq, seq - 1, FloatBuffer.CopyOf(g)));
-            ExpectMsg<PushAck>();
+            Assert.Equal(expected[i], actual[i], 2e-6);
         }
-
-        var pulled = PullValues(shard);
-
-        // Kingma & Ba with bias correction, in double precision.
-        var expected = new double[Initial.Length];
-        for (var i = 0; i < Initial.Length; i++)
-        {
-            double w = Initial[i], m = 0, v = 0;
-            for (var t = 1; t <= gradients.Length; t++)
-            {
-                var g = gradients[t - 1][i];
-                m = (0.9 * m) + (0.1 * g);
-                v = (0.999 * v) + (0.001 * g * g);
-                w -= 0.01 * (m / (1 - Math.Pow(0.9, t))) / (Math.Sqrt(v / (1 - Math.Pow(0.999, t))) + 1e-8);
-            }
-
-            expected[i] = w;
-        }
-
-        Assert.All(Enumerable.Range(0, Initial.Length), i => Assert.Equal(expected[i], pulled.Values[i], 5));
     }
 
     [Fact]
-    public void ParameterShard_stores_pushed_values_for_state_chunks_and_updates_the_rest()
+    public void Stats_report_mean_and_max_staleness_from_the_base_version()
+    {
+        // Arrange
+        var shard = StartShard(Sgd);
+
+        // Act: three workers compute from version 0; the shard is at 0, 1 and 2 when their pushes land.
+        // Worker 1 then pushes from the current version 3. A duplicate does not count.
+        Push(shard, workerId: 1, seq: 1, baseVersion: 0, Gradient(1f));
+        Push(shard, workerId: 2, seq: 1, baseVersion: 0, Gradient(1f));
+        Push(shard, workerId: 3, seq: 1, baseVersion: 0, Gradient(1f));
+        Push(shard, workerId: 1, seq: 2, baseVersion: 3, Gradient(1f));
+        Push(shard, workerId: 3, seq: 1, baseVersion: 0, Gradient(1f));
+        var stats = Stats(shard);
+
+        // Assert: staleness 0, 1, 2, 0.
+        Assert.Equal(0.75, stats.MeanStaleness, 1e-12);
+        Assert.Equal(2, stats.MaxStaleness);
+        Assert.Equal((3, 4L, 4L, 1L), (stats.ShardId, stats.Version, stats.PushesApplied, stats.DuplicatesIgnored));
+    }
+
+    /// <summary>Adam as Kingma and Ba publish it, with L2 decay folded into the gradient, in double precision.</summary>
+    private static double[] ReferenceAdam(OptimizerSpec spec, float[] initial, float[][] gradients)
+    {
+        double lr = spec.LearningRate, b1 = spec.Beta1, b2 = spec.Beta2, eps = spec.Epsilon, wd = spec.WeightDecay;
+        var w = initial.Select(x => (double)x).ToArray();
+        var m = new double[w.Length];
+        var v = new double[w.Length];
+        for (var t = 1; t <= gradients.Length; t++)
+        {
+            for (var i = 0; i < w.Length; i++)
+            {
+                var g = gradients[t - 1][i] + (wd * w[i]);
+                m[i] = (b1 * m[i]) + ((1 - b1) * g);
+                v[i] = (b2 * v[i]) + ((1 - b2) * g * g);
+                var mHat = m[i] / (1 - Math.Pow(b1, t));
+                var vHat = v[i] / (1 - Math.Pow(b2, t));
+                w[i] -= lr * mHat / (Math.Sqrt(vHat) + eps);
+            }
+        }
+
+        return w;
+    }
+
+    [Fact]
+    public void State_chunks_store_the_pushed_values_while_the_rest_take_the_optimizer_step()
     {
         ChunkInfo[] chunks = [new(0, 0, 0, 2), new(1, 0, 2, 2, State: true)];
         var shard = Sys.ActorOf(ParameterShard.Props());
-        shard.Tell(new InitShard(0, chunks, FloatBuffer.CopyOf([1f, 1f, 0f, 0f]), OptimizerSpec.From(new OptimizerSettings("sgd", 0.5f))));
+        shard.Tell(new InitShard(0, chunks, FloatBuffer.CopyOf([1f, 1f, 0f, 0f]), Sgd with { LearningRate = 0.5f }));
         ExpectMsg<ShardReady>();
 
-        shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf([2f, -2f, 7f, 9f])));
-        ExpectMsg<PushAck>();
-        var pulled = PullValues(shard);
+        Push(shard, 1, 1, 0, [2f, -2f, 7f, 9f]);
+        var pulled = Pull(shard, -1);
 
-        Assert.Equal([0f, 2f, 7f, 9f], pulled.Values);
+        Assert.Equal([0f, 2f, 7f, 9f], pulled.Values!.Span.ToArray());
     }
 
-    [Fact]
-    public void ParameterShard_reports_staleness_from_the_base_version_of_each_push()
-    {
-        var shard = StartShard("sgd", 0.01f);
-        var gradient = new float[Initial.Length];
+    /// <summary>A gradient of varied signs and magnitudes, scaled by <paramref name="scale"/>.</summary>
+    private static float[] Gradient(float scale) =>
+        Enumerable.Range(0, Initial.Length).Select(i => scale * (((i % 7) - 3) + 0.5f)).ToArray();
 
-        // Versions at arrival are 0, 1, 2; base versions 0, 0, 0 give staleness 0, 1, 2.
-        for (var seq = 1; seq <= 3; seq++)
-        {
-            shard.Tell(new Push(1, seq, 0, FloatBuffer.CopyOf(gradient)));
-            ExpectMsg<PushAck>();
-        }
-
-        shard.Tell(new GetStats(1));
-        var stats = ExpectMsg<ShardStats>();
-
-        Assert.Equal(3, stats.PushesApplied);
-        Assert.Equal(1.0, stats.MeanStaleness, 6);
-        Assert.Equal(2, stats.MaxStaleness);
-    }
-
-    private IActorRef StartShard(string optimizer, float lr)
+    private IActorRef StartShard(OptimizerSpec optimizer)
     {
         var shard = Sys.ActorOf(ParameterShard.Props());
-        shard.Tell(new InitShard(0, Chunks, FloatBuffer.CopyOf(Initial), OptimizerSpec.From(new OptimizerSettings(optimizer, lr))));
-        Assert.Equal(Initial.Length, ExpectMsg<ShardReady>().Floats);
+        shard.Tell(new InitShard(3, Chunks, FloatBuffer.CopyOf(Initial), optimizer));
+        Assert.Equal(new ShardReady(3, Initial.Length), ExpectMsg<ShardReady>());
         return shard;
     }
 
-    private (long Version, float[] Values) PullValues(IActorRef shard)
+    private Params Pull(IActorRef shard, long knownVersion)
     {
-        shard.Tell(new Pull(99, -1));
-        var reply = ExpectMsg<Params>();
-        Assert.NotNull(reply.Values);
-        var values = reply.Values.Span.ToArray();
-        reply.Values.Release();
-        return (reply.Version, values);
+        var requestId = ++_requests;
+        shard.Tell(new Pull(requestId, knownVersion));
+        var pulled = ExpectMsg<Params>();
+        Assert.Equal(requestId, pulled.RequestId);
+        return pulled;
+    }
+
+    private PushAck Push(IActorRef shard, int workerId, long seq, long baseVersion, float[] gradient)
+    {
+        shard.Tell(new Push(workerId, seq, baseVersion, FloatBuffer.CopyOf(gradient)));
+        return ExpectMsg<PushAck>();
+    }
+
+    private ShardStats Stats(IActorRef shard)
+    {
+        // ShardStats does not echo the request id; one request is outstanding at a time here.
+        shard.Tell(new GetStats(++_requests));
+        return ExpectMsg<ShardStats>();
     }
 }
