@@ -1,4 +1,4 @@
-// Parameter initializers: uniform and normal with a scale, Xavier/Glorot, He/Kaiming, zeros and constants.
+// Parameter initializers: uniform and normal with a scale, Xavier/Glorot, He/Kaiming, orthogonal, zeros, constants and the LSTM forget bias.
 using System.Text.Json;
 
 namespace Dtrain.Models.Initializers;
@@ -29,6 +29,18 @@ public enum InitKind
 
     /// <summary>He et al. (2015): N(0, 2 / fan_in).</summary>
     HeNormal,
+
+    /// <summary>
+    /// Saxe et al. (2014): a (fan_in x fan_out) matrix with orthonormal rows (or columns, whichever are fewer),
+    /// times a gain of <see cref="Initializer.Scale"/> (default 1); the recurrent layers' default.
+    /// </summary>
+    Orthogonal,
+
+    /// <summary>
+    /// An LSTM bias (Jozefowicz et al., 2015): zeros, except the forget gate's block (the second of four) at
+    /// <see cref="Initializer.Scale"/> (default 1), so the cell remembers from the start.
+    /// </summary>
+    UnitForgetBias,
 }
 
 /// <summary>How one parameter tensor is filled before training; deterministic for a given seed.</summary>
@@ -48,6 +60,8 @@ public sealed record Initializer(InitKind Kind, float Scale = 0.05f)
         ["kaiming_uniform"] = InitKind.HeUniform,
         ["he_normal"] = InitKind.HeNormal,
         ["kaiming_normal"] = InitKind.HeNormal,
+        ["orthogonal"] = InitKind.Orthogonal,
+        ["unit_forget_bias"] = InitKind.UnitForgetBias,
     };
 
     /// <summary>Zeros (the usual bias initializer).</summary>
@@ -85,7 +99,10 @@ public sealed record Initializer(InitKind Kind, float Scale = 0.05f)
             throw new DtrainException($"unknown initializer '{type}'; known: {string.Join(", ", Names.Keys)}");
         }
 
-        return scale is { } sc ? new Initializer(kind, sc) : new Initializer(kind);
+        // A gain and a forget bias default to 1; every other scale keeps the record's default.
+        return scale is { } sc ? new Initializer(kind, sc)
+            : kind is InitKind.Orthogonal or InitKind.UnitForgetBias ? new Initializer(kind, 1f)
+            : new Initializer(kind);
     }
 
     /// <summary>Fills <paramref name="target"/> using <paramref name="rng"/>; fans come from the parameter's shape.</summary>
@@ -117,6 +134,18 @@ public sealed record Initializer(InitKind Kind, float Scale = 0.05f)
             case InitKind.HeNormal:
                 FillNormal(target, MathF.Sqrt(2f / fanIn), rng);
                 break;
+            case InitKind.Orthogonal:
+                FillOrthogonal(target, fanOut, Scale, rng);
+                break;
+            case InitKind.UnitForgetBias:
+                if (target.Length % 4 != 0)
+                {
+                    throw new ArgumentException($"unit_forget_bias fills four gate blocks, but the tensor has {target.Length} floats");
+                }
+
+                target.Clear();
+                target.Slice(target.Length / 4, target.Length / 4).Fill(Scale);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown initializer");
         }
@@ -127,6 +156,69 @@ public sealed record Initializer(InitKind Kind, float Scale = 0.05f)
         for (var i = 0; i < target.Length; i++)
         {
             target[i] = (float)(((rng.NextDouble() * 2) - 1) * limit);
+        }
+    }
+
+    /// <summary>
+    /// Gram-Schmidt (twice, for float-safe orthogonality) over the shorter side of a Gaussian matrix; the
+    /// resulting matrix is uniformly distributed over the orthogonal ones, as a sign-corrected QR gives.
+    /// </summary>
+    private static void FillOrthogonal(Span<float> target, int cols, float gain, Random rng)
+    {
+        if (cols <= 0 || target.Length % cols != 0)
+        {
+            throw new ArgumentException($"orthogonal needs a matrix, but {target.Length} floats do not split into rows of {cols}");
+        }
+
+        var rows = target.Length / cols;
+        var (count, length) = rows <= cols ? (rows, cols) : (cols, rows);
+        var gaussian = new float[target.Length];
+        FillNormal(gaussian, 1f, rng);
+        var v = new double[count, length];
+        for (var a = 0; a < count; a++)
+        {
+            for (var e = 0; e < length; e++)
+            {
+                v[a, e] = gaussian[(a * length) + e];
+            }
+
+            for (var pass = 0; pass < 2; pass++)
+            {
+                for (var b = 0; b < a; b++)
+                {
+                    double dot = 0;
+                    for (var e = 0; e < length; e++)
+                    {
+                        dot += v[a, e] * v[b, e];
+                    }
+
+                    for (var e = 0; e < length; e++)
+                    {
+                        v[a, e] -= dot * v[b, e];
+                    }
+                }
+            }
+
+            double norm = 0;
+            for (var e = 0; e < length; e++)
+            {
+                norm += v[a, e] * v[a, e];
+            }
+
+            norm = Math.Sqrt(norm);
+            for (var e = 0; e < length; e++)
+            {
+                v[a, e] /= norm;
+            }
+        }
+
+        // Vectors are rows when the matrix is wide, columns when it is tall.
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < cols; c++)
+            {
+                target[(r * cols) + c] = (float)(gain * (rows <= cols ? v[r, c] : v[c, r]));
+            }
         }
     }
 

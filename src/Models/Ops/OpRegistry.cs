@@ -12,6 +12,9 @@ public static class OpRegistry
         new Tanh(),
         new SoftmaxCrossEntropy(),
         new MeanSquaredError(),
+        new SimpleRnn(),
+        new Lstm(),
+        new Gru(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>
