@@ -12,6 +12,16 @@ public static class OpRegistry
         new Tanh(),
         new SoftmaxCrossEntropy(),
         new MeanSquaredError(),
+        new Embedding(),
+        new Dropout(),
+        new BatchNorm(),
+        new LayerNorm(),
+        new Linear(),
+        new LeakyRelu(),
+        new Prelu(),
+        new Elu(),
+        new Softmax(),
+        new BinaryCrossEntropy(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>
