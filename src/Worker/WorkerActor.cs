@@ -75,7 +75,11 @@ internal sealed partial class WorkerActor : ReceiveActor
 
             _backend ??= _backendFactory();
             _executor?.Dispose();
-            _executor = new GraphExecutor(model, _backend, job.Batch, training: true);
+            _executor = new GraphExecutor(model, _backend, job.Batch, training: true)
+            {
+                // Each replica draws its own dropout masks; the same job and worker id repeat them exactly.
+                Seed = ((ulong)(uint)model.Spec.Training.Seed << 32) | (uint)job.WorkerId,
+            };
             _features = new float[job.Batch * model.FeatureSize];
             _labels = new float[job.Batch * model.LabelSize];
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();

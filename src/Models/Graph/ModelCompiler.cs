@@ -103,7 +103,7 @@ public static class ModelCompiler
 
         if (!nodes[values[loss].Producer].Op.IsLoss)
         {
-            throw new ModelFileException(spec.File, spec.Loss, "the loss must be a loss op (softmax_cross_entropy or mse)");
+            throw new ModelFileException(spec.File, spec.Loss, $"the loss must be a loss op ({string.Join(", ", OpRegistry.Names.Where(n => OpRegistry.TryGet(n, out var op) && op.IsLoss))})");
         }
 
         if (!values[loss].RequiresGradient)

@@ -1,4 +1,5 @@
 // Typed access to a node's "attrs" object, with errors that name the node and the attribute.
+using System.Globalization;
 using System.Text.Json;
 using Dtrain.Models.Initializers;
 
@@ -34,6 +35,20 @@ public sealed class NodeAttributes
     /// <summary>An optional positive integer attribute.</summary>
     public int OptionalPositiveInt(string name, int fallback) => TryGet(name, out var v) ? PositiveInt(name, v) : fallback;
 
+    /// <summary>An optional finite number attribute.</summary>
+    public float OptionalFloat(string name, float fallback) => OptionalFloat(name, fallback, _ => true, "a finite number");
+
+    /// <summary>An optional number attribute greater than zero (an epsilon).</summary>
+    public float OptionalPositiveFloat(string name, float fallback) => OptionalFloat(name, fallback, x => x > 0f, "a positive number");
+
+    /// <summary>An optional number attribute in [<paramref name="min"/>, <paramref name="max"/>], or [min, max) when <paramref name="maxExclusive"/>.</summary>
+    public float OptionalFloatInRange(string name, float fallback, float min, float max, bool maxExclusive = false) =>
+        OptionalFloat(
+            name,
+            fallback,
+            x => x >= min && (maxExclusive ? x < max : x <= max),
+            string.Create(CultureInfo.InvariantCulture, $"a number in [{min}, {max}{(maxExclusive ? ")" : "]")}"));
+
     /// <summary>An optional boolean attribute.</summary>
     public bool OptionalBool(string name, bool fallback)
     {
@@ -66,6 +81,21 @@ public sealed class NodeAttributes
         {
             throw Error($"attribute '{name}': {e.Message}");
         }
+    }
+
+    private float OptionalFloat(string name, float fallback, Func<float, bool> valid, string what)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return fallback;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetSingle(out var x) || !float.IsFinite(x) || !valid(x))
+        {
+            throw Error($"attribute '{name}' must be {what}, got {value.GetRawText()}");
+        }
+
+        return x;
     }
 
     private int PositiveInt(string name, JsonElement value)

@@ -15,6 +15,16 @@ public static class OpRegistry
         new SimpleRnn(),
         new Lstm(),
         new Gru(),
+        new Embedding(),
+        new Dropout(),
+        new BatchNorm(),
+        new LayerNorm(),
+        new Linear(),
+        new LeakyRelu(),
+        new Prelu(),
+        new Elu(),
+        new Softmax(),
+        new BinaryCrossEntropy(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>

@@ -35,16 +35,14 @@ public sealed class ModelFileErrorTests : IDisposable
     public void Unknown_op_lists_the_known_ops()
     {
         var path = WriteModel("""
-            {"id": "conv", "op": "conv2d", "inputs": ["x"]},
+            {"id": "conv", "op": "conv9d", "inputs": ["x"]},
             {"id": "loss", "op": "softmax_cross_entropy", "inputs": ["conv", "y"]}
             """);
 
         var error = LoadFails(path, node: "conv");
 
-        Assert.Contains("unknown op 'conv2d'", error.Message);
-        // Every registered op, sorted; spelled from the registry so adding an op does not break this test.
-        Assert.Contains(string.Join(", ", Dtrain.Models.Ops.OpRegistry.Names), error.Message);
-        Assert.Contains("dense, ", error.Message);
+        Assert.Contains("unknown op 'conv9d'", error.Message);
+        Assert.Contains("known ops: " + string.Join(", ", Dtrain.Models.Ops.OpRegistry.Names), error.Message);
     }
 
     [Fact]
