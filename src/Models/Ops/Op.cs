@@ -50,6 +50,13 @@ public abstract class Op
     /// <summary>Most inputs the op takes; <see cref="Arity"/> unless the op takes a variable number.</summary>
     public virtual int MaxArity => Arity;
 
+    /// <summary>
+    /// True when the output is the op's first parameter itself (the <c>parameter</c> op): the executor makes
+    /// the value a view of that parameter and its gradient a view of the parameter's gradient, so nothing is
+    /// copied and Forward and Backward have nothing to do.
+    /// </summary>
+    public virtual bool OutputIsParameter => false;
+
     /// <summary>True for ops that end the graph in a scalar loss.</summary>
     public virtual bool IsLoss => false;
 

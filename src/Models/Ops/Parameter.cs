@@ -10,7 +10,8 @@ namespace Dtrain.Models.Ops;
 /// A weight a custom layer declares: no inputs; attributes <c>shape</c> (required) and <c>init</c>
 /// (default <c>glorot_uniform</c> for rank 2 and up, <c>zeros</c> below). Fans for Glorot and He: the
 /// last axis is fan-out and the product of the others fan-in, as for a dense weight (K, N); a vector
-/// (N) has both fans N. The parameter is named by the node id alone (<c>w1</c>, not <c>w1.value</c>).
+/// (N) has both fans N. The parameter is named by the node id alone (<c>w1</c>, not <c>w1.value</c>). The
+/// executor makes the node's value a view of the parameter, so using it costs no copy.
 /// </summary>
 public sealed class Parameter : Op
 {
@@ -35,16 +36,17 @@ public sealed class Parameter : Op
     }
 
     /// <inheritdoc/>
+    public override bool OutputIsParameter => true;
+
+    /// <inheritdoc/>
     public override void Forward(OpRun run)
     {
-        // w: shape  y: shape (a copy, so the value and the parameter vector stay separate buffers)
-        run.Backend.AddScaled(run.Parameter(0), 1f, run.Output, accumulate: false);
+        // y is a view of w (see OutputIsParameter): nothing to compute.
     }
 
     /// <inheritdoc/>
     public override void Backward(OpRun run)
     {
-        // dw (+)= dy
-        run.Backend.AddScaled(run.OutputGradient, 1f, run.ParameterGradient(0), run.AccumulateParameterGradients);
+        // dy is a view of dw: consumers already wrote (or, accumulating steps, added) the parameter's gradient.
     }
 }

@@ -230,6 +230,36 @@ public sealed class AtomicOpGradientTests
         Assert.Equal(Download(backend, d.Gradients), Download(backend, a.Gradients), new FloatTolerance(1e-6f));
     }
 
+    [Fact]
+    public void Parameter_node_gradients_add_up_when_backward_accumulates()
+    {
+        // The parameter's value and gradient are views of the parameter vectors, so accumulation must reach them.
+        var model = Compile(Regression([4], [3], $$$"""
+            {"id": "w", "op": "parameter", "attrs": {"shape": [4, 3]}},
+            {"id": "b", "op": "parameter", "attrs": {"shape": [3], "init": {{{Wide}}}}},
+            {"id": "h", "op": "matmul", "inputs": ["x", "w"]},
+            {"id": "out", "op": "add", "inputs": ["b", "h"]}
+            """));
+        var (features, labels) = Examples(model, Batch, seed: 23);
+        using var backend = new CpuBackend(threads: 1);
+        using var executor = Executor(model, backend, Batch, seed: 23);
+        executor.SetBatch(features, labels, Batch);
+
+        executor.Forward();
+        executor.Backward();
+        var once = Download(backend, executor.Gradients);
+        executor.Forward();
+        executor.Backward(accumulate: true);
+        var twice = Download(backend, executor.Gradients);
+        executor.Forward();
+        executor.Backward();
+        var again = Download(backend, executor.Gradients);
+
+        Assert.Contains(once, g => g != 0f);
+        Assert.Equal(once.Select(g => 2 * g), twice, new FloatTolerance(1e-6f));
+        Assert.Equal(once, again, new FloatTolerance(1e-6f));
+    }
+
     /// <summary>A regression model: x (batch, <paramref name="input"/>) through <paramref name="nodes"/> (ending in "out") to mse against t.</summary>
     private static string Regression(int[] input, int[] target, string nodes) => $$$"""
         {"inputs": [{"name": "x", "shape": [{{{string.Join(", ", input)}}}]},
@@ -299,7 +329,9 @@ public sealed class AtomicOpGradientTests
         for (var v = 0; v < model.Values.Count; v++)
         {
             var info = model.Values[v];
-            if (info.Producer < 0 || v == model.LossValue || !info.RequiresGradient)
+            // A parameter node's value is its parameter, whose gradient was checked above (and nudging it
+            // here would move the parameter itself).
+            if (info.Producer < 0 || v == model.LossValue || !info.RequiresGradient || model.Nodes[info.Producer].Op.OutputIsParameter)
             {
                 continue;
             }
