@@ -22,9 +22,9 @@ public static class GradientClipping
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNorm);
         backend.Fill(scratch, 0f);
-        foreach (var g in gradients)
+        for (var i = 0; i < gradients.Count; i++)
         {
-            backend.SumOfSquares(g, scratch, accumulate: true);
+            backend.SumOfSquares(gradients[i], scratch, accumulate: true);
         }
 
         Span<float> sum = stackalloc float[1];
@@ -33,9 +33,9 @@ public static class GradientClipping
         var scale = maxNorm / (norm + 1e-6f);
         if (!(scale >= 1f))
         {
-            foreach (var g in gradients)
+            for (var i = 0; i < gradients.Count; i++)
             {
-                backend.Scale(g, scale);
+                backend.Scale(gradients[i], scale);
             }
         }
 

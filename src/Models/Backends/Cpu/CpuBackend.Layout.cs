@@ -8,6 +8,9 @@ public sealed partial class CpuBackend
     /// <summary>Side of the square tiles a 2-D transpose walks, so both matrices stay in L1 while a tile moves.</summary>
     private const int TransposeTile = 32;
 
+    /// <summary>Most axes a permutation may have (its index arrays live on the stack).</summary>
+    private const int MaxPermuteRank = 16;
+
     /// <inheritdoc/>
     public void CopyStrided(Tensor src, int srcStride, int srcOffset, Tensor dst, int dstStride, int dstOffset, int rows, int cols, bool accumulate)
     {
@@ -43,26 +46,40 @@ public sealed partial class CpuBackend
     public void Permute(Tensor x, Tensor y, int batch, int[] dims, int[] perm, bool accumulate)
     {
         var rank = dims.Length;
-        if (perm.Length != rank || perm.Order().Where((p, i) => p != i).Any())
+        if (rank > MaxPermuteRank || perm.Length != rank)
         {
-            throw new ArgumentException($"{nameof(Permute)}: ({string.Join(", ", perm)}) is not a permutation of {rank} axes");
+            throw new ArgumentException($"{nameof(Permute)}: ({string.Join(", ", perm)}) over {rank} axes (at most {MaxPermuteRank})");
         }
 
-        var size = dims.Aggregate(1, (a, b) => a * b);
+        // Strides of x, and for each axis of y the x stride it walks; small stack arrays so a step allocates nothing.
+        Span<int> xStride = stackalloc int[rank];
+        Span<int> shape = stackalloc int[rank];
+        Span<int> walk = stackalloc int[rank];
+        Span<int> index = stackalloc int[rank];
+        Span<bool> seen = stackalloc bool[rank];
+        var size = 1;
+        for (var a = rank - 1; a >= 0; a--)
+        {
+            xStride[a] = size;
+            size *= dims[a];
+        }
+
+        for (var k = 0; k < rank; k++)
+        {
+            if ((uint)perm[k] >= (uint)rank || seen[perm[k]])
+            {
+                throw new ArgumentException($"{nameof(Permute)}: ({string.Join(", ", perm)}) is not a permutation of {rank} axes");
+            }
+
+            seen[perm[k]] = true;
+            shape[k] = dims[perm[k]];
+            walk[k] = xStride[perm[k]];
+        }
+
         CheckLength(x.Length, batch * size, nameof(Permute));
         CheckLength(y.Length, batch * size, nameof(Permute));
         var xs = Span(x);
         var ys = Span(y);
-
-        // Strides of x, then the x stride each axis of y walks.
-        var xStride = new int[rank];
-        for (int a = rank - 1, s = 1; a >= 0; s *= dims[a], a--)
-        {
-            xStride[a] = s;
-        }
-
-        var shape = perm.Select(p => dims[p]).ToArray();
-        var walk = perm.Select(p => xStride[p]).ToArray();
         if (rank == 2 && perm[0] == 1)
         {
             for (var e = 0; e < batch; e++)
@@ -73,15 +90,14 @@ public sealed partial class CpuBackend
             return;
         }
 
-        var index = new int[rank];
+        var inner = rank == 0 ? 1 : shape[rank - 1];
+        var innerWalk = rank == 0 ? 0 : walk[rank - 1];
         for (var e = 0; e < batch; e++)
         {
             var xe = xs.Slice(e * size, size);
             var ye = ys.Slice(e * size, size);
-            Array.Clear(index);
+            index.Clear();
             var source = 0;
-            var inner = rank == 0 ? 1 : shape[rank - 1];
-            var innerWalk = rank == 0 ? 0 : walk[rank - 1];
             for (var at = 0; at < size; at += inner)
             {
                 // The innermost y axis is one run; the odometer below advances the outer axes.
