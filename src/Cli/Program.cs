@@ -21,8 +21,11 @@ namespace Dtrain.Cli
             train options (each overrides the model file's "training" section):
               --workers N          worker actors (model replicas)            --ps-shards K   parameter shards
               --epochs E           passes over the training set              --batch B       minibatch size
-              --optimizer NAME     sgd | momentum | adam                     --lr X          learning rate
-              --seed S             initialization and data-order seed        --momentum M    momentum factor
+              --optimizer NAME     sgd | momentum | nesterov | adagrad | rmsprop | adadelta | adam | adamw
+              --lr X               learning rate (default: the optimizer's)  --momentum M    momentum factor
+              --weight-decay X     L2 penalty (adamw: decoupled decay)       --seed S        init and data-order seed
+              --lr-schedule KIND   constant | step | exponential | cosine    --warmup N      linear warm-up updates
+              --clip-norm X        clip each pushed gradient to global L2 norm X (0: off)
               --n-fetch N          pull parameters every N steps             --n-push N      push every N steps
               --partition-size P   examples per partition handed to a worker
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)

@@ -6,6 +6,7 @@ using Dtrain.Models;
 using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
+using Dtrain.Models.Optimizers;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
 namespace Dtrain.Cli;
@@ -32,10 +33,10 @@ public static class TrainCommand
 
         var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
         CheckFits(file, model, train);
-        var o = settings.Optimizer;
+        var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {new CpuBackend(Math.Max(1, Environment.ProcessorCount / settings.Workers)).Name}, {settings.PsShards} PS shard(s); "
-            + $"{o.Type} lr={o.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {settings.Batch}, {settings.Epochs} epoch(s)");
+            + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s)");
         Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
         var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
@@ -66,14 +67,43 @@ public static class TrainCommand
             FetchEvery = cl.Int("--n-fetch") ?? s.FetchEvery,
             PushEvery = cl.Int("--n-push") ?? s.PushEvery,
             PartitionSize = cl.Int("--partition-size") ?? s.PartitionSize,
+            ClipNorm = cl.Float("--clip-norm") ?? s.ClipNorm,
             Optimizer = o with
             {
                 Type = cl.String("--optimizer") ?? o.Type,
                 LearningRate = cl.Float("--lr") ?? o.LearningRate,
                 Momentum = cl.Float("--momentum") ?? o.Momentum,
+                WeightDecay = cl.Float("--weight-decay") ?? o.WeightDecay,
+                Schedule = ScheduleOverride(o.Schedule, cl),
             },
         };
     }
+
+    /// <summary>--lr-schedule sets the kind (keeping the file's other schedule fields), --warmup the warm-up.</summary>
+    private static LearningRateSchedule? ScheduleOverride(LearningRateSchedule? schedule, CommandLine cl)
+    {
+        var kindName = cl.String("--lr-schedule");
+        var warmup = cl.Int("--warmup");
+        if (kindName is null && warmup is null)
+        {
+            return schedule;
+        }
+
+        var current = schedule ?? LearningRateSchedule.Constant;
+        var kind = kindName is null
+            ? current.Kind
+            : LearningRateSchedule.ParseKind(kindName) ?? throw new UsageException($"--lr-schedule expects one of {string.Join(", ", LearningRateSchedule.KindNames)}, got '{kindName}'");
+        return current with { Kind = kind, Warmup = warmup ?? current.Warmup };
+    }
+
+    private static string Describe(LearningRateSchedule? s) => s switch
+    {
+        null or { Kind: ScheduleKind.Constant, Warmup: 0 } => "",
+        _ => string.Create(CultureInfo.InvariantCulture, $" ({LearningRateSchedule.KindNames[(int)s.Kind]}{(s.Kind == ScheduleKind.Cosine ? $" over {s.Steps:N0} updates" : "")}{(s.Warmup > 0 ? $", warm-up {s.Warmup}" : "")})"),
+    };
+
+    private static string Describe(float clipNorm) =>
+        clipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $", clip norm {clipNorm}") : "";
 
     private static void CheckFits(string file, CompiledModel model, Dataset train)
     {

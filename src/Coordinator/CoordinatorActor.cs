@@ -48,7 +48,8 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     protected override void PreStart()
     {
         var initial = _job.Model.InitialParameters(_job.Settings.Seed);
-        var optimizer = OptimizerSpec.From(_job.Settings.Optimizer);
+        // A cosine schedule over "the whole run" learns its length here, where the data set size is known.
+        var optimizer = OptimizerSpec.From(_job.Settings.WithScheduleResolved(_trainingSet.Count).Optimizer);
         for (var s = 0; s < _shards.Count; s++)
         {
             var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
@@ -87,7 +88,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         for (var w = 0; w < _workers.Count; w++)
         {
             _liveWorkers.Add(w);
-            _workers[w].Tell(new JoinJob(_job.JobId, w, _job.ModelFile, json, _job.Settings.Batch, _job.Settings.FetchEvery, _job.Settings.PushEvery, routes, Self));
+            _workers[w].Tell(new JoinJob(_job.JobId, w, _job.ModelFile, json, _job.Settings.Batch, _job.Settings.FetchEvery, _job.Settings.PushEvery, routes, Self, _job.Settings.ClipNorm));
         }
 
         StartEpoch(1);

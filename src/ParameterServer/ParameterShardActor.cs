@@ -20,6 +20,8 @@ internal sealed class ParameterShardActor : ReceiveActor
     private float[] _state0 = [];
     private float[] _state1 = [];
     private IOptimizer? _optimizer;
+    private LearningRateSchedule _schedule = LearningRateSchedule.Constant;
+    private double _baseRate = 1;
     private long _version;
     private long _applied;
     private long _duplicates;
@@ -59,7 +61,13 @@ internal sealed class ParameterShardActor : ReceiveActor
                 throw new ArgumentException($"InitShard for shard {init.ShardId} carries {init.Values.Length} floats but its {init.Chunks.Length} chunks hold {floats}");
             }
 
-            var optimizer = Optimizers.Create(init.Optimizer.ToSettings());
+            var settings = init.Optimizer.ToSettings();
+            var optimizer = Optimizers.Create(settings);
+            var schedule = settings.Schedule ?? LearningRateSchedule.Constant;
+            if (schedule.FirstProblem(settings.EffectiveLearningRate) is { } problem)
+            {
+                throw new Dtrain.Models.DtrainException(problem);
+            }
             _shardId = init.ShardId;
             _chunks = init.Chunks;
             _runs = ChunkPlacement.Runs(init.Chunks);
@@ -67,6 +75,8 @@ internal sealed class ParameterShardActor : ReceiveActor
             _state0 = optimizer.StateSlots > 0 ? new float[floats] : [];
             _state1 = optimizer.StateSlots > 1 ? new float[floats] : [];
             _optimizer = optimizer;
+            _schedule = schedule;
+            _baseRate = settings.EffectiveLearningRate;
             _version = 0;
             _lastSeq.Clear();
             (_applied, _duplicates, _rejected, _pulls, _stalenessSum, _stalenessMax, _applyTicks) = (0, 0, 0, 0, 0, 0, 0);
@@ -112,6 +122,9 @@ internal sealed class ParameterShardActor : ReceiveActor
 
             var started = Stopwatch.GetTimestamp();
             var pushed = push.Gradient.Span;
+
+            // The schedule is a function of this shard's update count: _version updates came before this one.
+            var learningRateScale = (float)(_schedule.LearningRate(_baseRate, _version) / _baseRate);
             foreach (var (start, length, state) in _runs)
             {
                 if (state)
@@ -126,7 +139,8 @@ internal sealed class ParameterShardActor : ReceiveActor
                         pushed.Slice(start, length),
                         _state0.Length > 0 ? _state0.AsSpan(start, length) : default,
                         _state1.Length > 0 ? _state1.AsSpan(start, length) : default,
-                        _version + 1);
+                        _version + 1,
+                        learningRateScale);
                 }
             }
 

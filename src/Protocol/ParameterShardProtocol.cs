@@ -1,4 +1,5 @@
 // Messages of a parameter-server shard: initialize, pull parameters, push gradients, report statistics.
+using Dtrain.Models.Optimizers;
 using MessagePack;
 
 namespace Dtrain.Protocol;
@@ -9,24 +10,58 @@ public static class ParameterShardProtocol
     /// <summary>Anything a shard accepts.</summary>
     public interface ICommand : IWireMessage;
 
-    /// <summary>Optimizer choice as it travels (mirrors <see cref="Dtrain.Models.Optimizers.OptimizerSettings"/>).</summary>
+    /// <summary>
+    /// Optimizer choice as it travels (mirrors <see cref="Dtrain.Models.Optimizers.OptimizerSettings"/>; null
+    /// hyperparameters take the type's defaults). Keys 9 to 14 carry the learning-rate schedule, flattened:
+    /// <see cref="Schedule"/> is the kind's name, or null for a constant rate.
+    /// </summary>
     [MessagePackObject]
     public sealed record OptimizerSpec(
         [property: Key(0)] string Type,
-        [property: Key(1)] float LearningRate,
-        [property: Key(2)] float Momentum,
-        [property: Key(3)] float Beta1,
-        [property: Key(4)] float Beta2,
-        [property: Key(5)] float Epsilon,
-        [property: Key(6)] float WeightDecay)
+        [property: Key(1)] float? LearningRate,
+        [property: Key(2)] float? Momentum,
+        [property: Key(3)] float? Beta1,
+        [property: Key(4)] float? Beta2,
+        [property: Key(5)] float? Epsilon,
+        [property: Key(6)] float? WeightDecay,
+        [property: Key(7)] float? Alpha = null,
+        [property: Key(8)] float? Rho = null,
+        [property: Key(9)] string? Schedule = null,
+        [property: Key(10)] int Warmup = 0,
+        [property: Key(11)] float? Gamma = null,
+        [property: Key(12)] int StepSize = 0,
+        [property: Key(13)] long Steps = 0,
+        [property: Key(14)] float MinLearningRate = 0f)
     {
         /// <summary>From the model library's settings.</summary>
-        public static OptimizerSpec From(Dtrain.Models.Optimizers.OptimizerSettings s) =>
-            new(s.Type, s.LearningRate, s.Momentum, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay);
+        public static OptimizerSpec From(OptimizerSettings s)
+        {
+            var spec = new OptimizerSpec(s.Type, s.LearningRate, s.Momentum, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay, s.Alpha, s.Rho);
+            return s.Schedule is not { } schedule
+                ? spec
+                : spec with
+                {
+                    Schedule = LearningRateSchedule.KindNames[(int)schedule.Kind],
+                    Warmup = schedule.Warmup,
+                    Gamma = schedule.Gamma,
+                    StepSize = schedule.StepSize,
+                    Steps = schedule.Steps,
+                    MinLearningRate = schedule.MinLearningRate,
+                };
+        }
 
-        /// <summary>To the model library's settings.</summary>
-        public Dtrain.Models.Optimizers.OptimizerSettings ToSettings() =>
-            new(Type, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay);
+        /// <summary>To the model library's settings; an unknown schedule name is an error naming it.</summary>
+        public OptimizerSettings ToSettings()
+        {
+            LearningRateSchedule? schedule = null;
+            if (Schedule is { } name)
+            {
+                var kind = LearningRateSchedule.ParseKind(name) ?? throw new Dtrain.Models.DtrainException($"unknown learning-rate schedule '{name}'");
+                schedule = new LearningRateSchedule(kind, Warmup, Gamma, StepSize, Steps, MinLearningRate);
+            }
+
+            return new(Type, LearningRate, Momentum, Beta1, Beta2, Epsilon, WeightDecay, Alpha, Rho, schedule);
+        }
     }
 
     /// <summary>Gives the shard its chunks, their initial values (concatenated in chunk order) and the optimizer.</summary>

@@ -14,7 +14,10 @@ public static class WorkerProtocol
     [MessagePackObject]
     public sealed record ShardRoute([property: Key(0)] int ShardId, [property: Key(1)] IActorRef Shard, [property: Key(2)] ChunkInfo[] Chunks);
 
-    /// <summary>Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.</summary>
+    /// <summary>
+    /// Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.
+    /// <see cref="ClipNorm"/> caps the global L2 norm of each pushed gradient (0: no clipping).
+    /// </summary>
     [MessagePackObject]
     public sealed record JoinJob(
         [property: Key(0)] string JobId,
@@ -25,7 +28,8 @@ public static class WorkerProtocol
         [property: Key(5)] int FetchEvery,
         [property: Key(6)] int PushEvery,
         [property: Key(7)] ShardRoute[] Shards,
-        [property: Key(8)] IActorRef Coordinator) : ICommand;
+        [property: Key(8)] IActorRef Coordinator,
+        [property: Key(9)] float ClipNorm = 0f) : ICommand;
 
     /// <summary>Train one partition: these training-set indices, in this order, in minibatches.</summary>
     [MessagePackObject]

@@ -2,6 +2,8 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Dtrain.Models;
+using Dtrain.Models.Optimizers;
+using Dtrain.Models.Tensors;
 using Dtrain.Protocol;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
@@ -55,6 +57,13 @@ internal sealed partial class WorkerActor
     {
         var job = _job!;
         _seq++;
+        if (job.ClipNorm > 0)
+        {
+            // Only the worker sees the whole gradient (each shard holds a part), so the global norm is taken
+            // here, over the trainable parameters' gradients (summed over the steps since the last push).
+            GradientClipping.ClipByGlobalNorm(_backend!, _trainableGradients, new Tensor(_normScratch!, 0, 1), job.ClipNorm);
+        }
+
         for (var s = 0; s < job.Shards.Length; s++)
         {
             var route = job.Shards[s];

@@ -7,6 +7,7 @@ using Dtrain.Models.Autodiff;
 using Dtrain.Models.Backends;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
+using Dtrain.Models.Tensors;
 using Dtrain.Protocol;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
@@ -25,6 +26,8 @@ internal sealed partial class WorkerActor : ReceiveActor
     private JoinJob? _job;
     private IBackend? _backend;
     private GraphExecutor? _executor;
+    private Tensor[] _trainableGradients = [];
+    private IBuffer? _normScratch;
     private float[] _features = [];
     private float[] _labels = [];
     private long[] _shardVersions = [];
@@ -60,6 +63,7 @@ internal sealed partial class WorkerActor : ReceiveActor
     protected override void PostStop()
     {
         _executor?.Dispose();
+        _normScratch?.Dispose();
         _backend?.Dispose();
     }
 
@@ -80,6 +84,8 @@ internal sealed partial class WorkerActor : ReceiveActor
                 // Each replica draws its own dropout masks; the same job and worker id repeat them exactly.
                 Seed = ((ulong)(uint)model.Spec.Training.Seed << 32) | (uint)job.WorkerId,
             };
+            _trainableGradients = model.Parameters.Where(p => p.Spec.Trainable).Select(p => _executor.Gradients.Slice(p.Offset, p.Size)).ToArray();
+            _normScratch ??= _backend.Allocate(1);
             _features = new float[job.Batch * model.FeatureSize];
             _labels = new float[job.Batch * model.LabelSize];
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();

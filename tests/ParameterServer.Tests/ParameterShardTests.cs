@@ -192,12 +192,12 @@ public sealed class ParameterShardTests() : TestKit(WireConfig.SingleProcess(ser
         var shard = Sys.ActorOf(ParameterShard.Props());
 
         // Act
-        shard.Tell(new InitShard(3, Chunks, FloatBuffer.CopyOf(Initial), Sgd with { Type = "rmsprop" }));
+        shard.Tell(new InitShard(3, Chunks, FloatBuffer.CopyOf(Initial), Sgd with { Type = "lion" }));
         var rejected = ExpectMsg<InitShardRejected>();
         shard.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf(Gradient(1f))));
 
         // Assert
-        Assert.Contains("'rmsprop'", rejected.Reason);
+        Assert.Contains("'lion'", rejected.Reason);
         Assert.Contains("not been initialized", ExpectMsg<PushRejected>().Reason);
     }
 
@@ -247,7 +247,7 @@ public sealed class ParameterShardTests() : TestKit(WireConfig.SingleProcess(ser
     /// <summary>Adam as Kingma and Ba publish it, with L2 decay folded into the gradient, in double precision.</summary>
     private static double[] ReferenceAdam(OptimizerSpec spec, float[] initial, float[][] gradients)
     {
-        double lr = spec.LearningRate, b1 = spec.Beta1, b2 = spec.Beta2, eps = spec.Epsilon, wd = spec.WeightDecay;
+        double lr = spec.LearningRate!.Value, b1 = spec.Beta1!.Value, b2 = spec.Beta2!.Value, eps = spec.Epsilon!.Value, wd = spec.WeightDecay!.Value;
         var w = initial.Select(x => (double)x).ToArray();
         var m = new double[w.Length];
         var v = new double[w.Length];

@@ -20,6 +20,7 @@ public sealed class GraphExecutor : IDisposable
     private readonly Tensor[] _parameterGradients;
     private readonly OpRun[] _runs;
     private readonly Dictionary<int, (Tensor Buffer, WorkspaceSpec Spec)[]> _workspaces = [];
+    private readonly List<int> _parameterValues = [];
     private readonly List<IBuffer> _owned = [];
 
     /// <summary>Builds the executor; <paramref name="training"/> false skips every gradient buffer.</summary>
@@ -43,6 +44,15 @@ public sealed class GraphExecutor : IDisposable
         _gradientWritten = new bool[model.Values.Count];
         for (var v = 0; v < _values.Length; v++)
         {
+            if (model.Values[v].Producer >= 0 && model.Nodes[model.Values[v].Producer] is { Op.OutputIsParameter: true } owner)
+            {
+                // A parameter node's value is its parameter, and its gradient the parameter's gradient.
+                _values[v] = _parameters[owner.Parameters[0]];
+                _gradients[v] = training ? _parameterGradients[owner.Parameters[0]] : null;
+                _parameterValues.Add(v);
+                continue;
+            }
+
             var size = Capacity(model.Values[v].Type);
             _values[v] = new Tensor(Own(size), 0, size);
             if (training && model.Values[v].RequiresGradient)
@@ -134,6 +144,12 @@ public sealed class GraphExecutor : IDisposable
 
         AccumulatingParameterGradients = accumulate;
         Array.Clear(_gradientWritten);
+        foreach (var v in _parameterValues)
+        {
+            // These gradients are parameter gradients: the first consumer adds to them when accumulating.
+            _gradientWritten[v] = accumulate;
+        }
+
         _gradientWritten[Model.LossValue] = true; // d(loss)/d(loss) = 1, implicit in the loss ops.
         for (var i = _runs.Length - 1; i >= 0; i--)
         {

@@ -39,9 +39,10 @@ public static class ModelCompiler
                 throw new ModelFileException(file, node.Id, $"unknown op '{node.Op}'; known ops: {string.Join(", ", OpRegistry.Names)}");
             }
 
-            if (node.Inputs.Length != op.Arity)
+            if (node.Inputs.Length < op.Arity || node.Inputs.Length > op.MaxArity)
             {
-                throw new ModelFileException(file, node.Id, $"({node.Op}) takes {op.Arity} input(s), got {node.Inputs.Length}");
+                var takes = op.MaxArity == op.Arity ? $"{op.Arity}" : op.MaxArity == int.MaxValue ? $"{op.Arity} or more" : $"{op.Arity} to {op.MaxArity}";
+                throw new ModelFileException(file, node.Id, $"({node.Op}) takes {takes} input(s), got {node.Inputs.Length}");
             }
 
             foreach (var input in node.Inputs)
@@ -66,7 +67,7 @@ public static class ModelCompiler
             {
                 var ps = signature.Parameters[p];
                 paramIds[p] = parameters.Count;
-                parameters.Add(new ParameterInfo(parameters.Count, $"{node.Id}.{ps.Name}", ps, offset));
+                parameters.Add(new ParameterInfo(parameters.Count, ps.Name.Length == 0 ? node.Id : $"{node.Id}.{ps.Name}", ps, offset));
                 offset = checked(offset + ps.Size);
             }
 

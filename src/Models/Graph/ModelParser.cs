@@ -105,8 +105,9 @@ public static class ModelParser
         {
             var id = RequiredString(node, "id", file, $"node #{index}");
             var op = RequiredString(node, "op", file, $"node '{id}'");
-            if (!node.TryGetProperty("inputs", out var ins) || ins.ValueKind != JsonValueKind.Array
-                || ins.EnumerateArray().Any(i => i.ValueKind != JsonValueKind.String))
+            // A node without "inputs" takes none (a parameter node); the op's arity check says if it needs some.
+            var hasInputs = node.TryGetProperty("inputs", out var ins);
+            if (hasInputs && (ins.ValueKind != JsonValueKind.Array || ins.EnumerateArray().Any(i => i.ValueKind != JsonValueKind.String)))
             {
                 throw new ModelFileException(file, id, "\"inputs\" must be an array of node or input names");
             }
@@ -117,7 +118,7 @@ public static class ModelParser
                 throw new ModelFileException(file, id, "\"attrs\" must be an object");
             }
 
-            result.Add(new NodeSpec(id, op, ins.EnumerateArray().Select(i => i.GetString()!).ToArray(), attrs));
+            result.Add(new NodeSpec(id, op, hasInputs ? ins.EnumerateArray().Select(i => i.GetString()!).ToArray() : [], attrs));
             index++;
         }
 

@@ -10,7 +10,7 @@ public sealed record TrainingSettings
     public string Dataset { get; init; } = "mnist";
 
     /// <summary>Optimizer applied at the parameter servers.</summary>
-    public OptimizerSettings Optimizer { get; init; } = new("adam", 1e-3f);
+    public OptimizerSettings Optimizer { get; init; } = new("adam");
 
     /// <summary>Examples per minibatch.</summary>
     public int Batch { get; init; } = 128;
@@ -39,6 +39,28 @@ public sealed record TrainingSettings
     /// <summary>Floats per parameter chunk (the unit of placement on shards).</summary>
     public int ChunkSize { get; init; } = 65536;
 
+    /// <summary>
+    /// Largest global L2 norm of the gradient a worker pushes; a larger gradient is scaled down to it
+    /// (the norm is over the whole gradient, so only the worker, not a shard, can take it). 0 turns clipping off.
+    /// </summary>
+    public float ClipNorm { get; init; }
+
+    /// <summary>
+    /// Updates each shard applies over the run on <paramref name="examples"/> training examples: every push
+    /// reaches every shard, and a worker pushes every <see cref="PushEvery"/> steps and at the end of each partition.
+    /// </summary>
+    public long UpdatesPerShard(int examples)
+    {
+        long Pushes(int partition) => partition == 0 ? 0 : (((partition + Batch - 1) / Batch) + PushEvery - 1) / PushEvery;
+        return (long)Epochs * (((long)(examples / PartitionSize) * Pushes(PartitionSize)) + Pushes(examples % PartitionSize));
+    }
+
+    /// <summary>These settings with a cosine schedule's "whole run" (steps 0) replaced by <see cref="UpdatesPerShard"/>.</summary>
+    public TrainingSettings WithScheduleResolved(int examples) =>
+        Optimizer.Schedule is { Kind: ScheduleKind.Cosine, Steps: 0 } s
+            ? this with { Optimizer = Optimizer with { Schedule = s with { Steps = UpdatesPerShard(examples) } } }
+            : this;
+
     /// <summary>Checks every field and names the first one out of range, prefixed by <paramref name="source"/>.</summary>
     public void Validate(string source)
     {
@@ -64,8 +86,21 @@ public sealed record TrainingSettings
             }
         }
 
-        return !(Optimizer.LearningRate > 0) || float.IsInfinity(Optimizer.LearningRate)
-            ? $"training.lr must be a positive number, got {Optimizer.LearningRate}"
-            : null;
+        if (!Optimizers.Optimizers.Known.Contains(Optimizer.Type, StringComparer.OrdinalIgnoreCase))
+        {
+            return $"training.optimizer '{Optimizer.Type}' is not known; known: {string.Join(", ", Optimizers.Optimizers.Known)}";
+        }
+
+        if (Optimizer.LearningRate is { } lr && (!(lr > 0) || float.IsInfinity(lr)))
+        {
+            return $"training.lr must be a positive number, got {lr}";
+        }
+
+        if (!(ClipNorm >= 0) || float.IsInfinity(ClipNorm))
+        {
+            return $"training.clip_norm must be zero (off) or a positive number, got {ClipNorm}";
+        }
+
+        return Optimizer.Schedule?.FirstProblem(Optimizer.EffectiveLearningRate) is { } problem ? $"training.{problem}" : null;
     }
 }

@@ -7,7 +7,7 @@ using Dtrain.Models.Tensors;
 namespace Dtrain.Models.Ops;
 
 /// <summary>A trainable tensor an op owns, e.g. a dense layer's weight.</summary>
-/// <param name="Name">Suffix after the node id, e.g. <c>weight</c> (the full name is <c>fc1.weight</c>).</param>
+/// <param name="Name">Suffix after the node id, e.g. <c>weight</c> (the full name is <c>fc1.weight</c>); empty names the parameter by the node id alone.</param>
 /// <param name="Shape">Dimensions.</param>
 /// <param name="Init">How it is filled before training.</param>
 /// <param name="FanIn">Inputs feeding each output unit (for Glorot and He).</param>
@@ -44,8 +44,18 @@ public abstract class Op
     /// <summary>The name a model file uses, e.g. <c>dense</c>.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Number of inputs the op takes.</summary>
+    /// <summary>Number of inputs the op takes (the least number, for an op such as concat that takes more).</summary>
     public abstract int Arity { get; }
+
+    /// <summary>Most inputs the op takes; <see cref="Arity"/> unless the op takes a variable number.</summary>
+    public virtual int MaxArity => Arity;
+
+    /// <summary>
+    /// True when the output is the op's first parameter itself (the <c>parameter</c> op): the executor makes
+    /// the value a view of that parameter and its gradient a view of the parameter's gradient, so nothing is
+    /// copied and Forward and Backward have nothing to do.
+    /// </summary>
+    public virtual bool OutputIsParameter => false;
 
     /// <summary>True for ops that end the graph in a scalar loss.</summary>
     public virtual bool IsLoss => false;

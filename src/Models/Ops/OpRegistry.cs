@@ -25,6 +25,18 @@ public static class OpRegistry
         new Elu(),
         new Softmax(),
         new BinaryCrossEntropy(),
+        new Parameter(),
+        new MatMul(),
+        new Add(),
+        new Subtract(),
+        new Multiply(),
+        new Concat(),
+        new Slice(),
+        new Transpose(),
+        new Sum(),
+        new Mean(),
+        new Exp(),
+        new Log(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>

@@ -36,7 +36,7 @@ public sealed class Adam : IOptimizer
     public int StateSlots => 2;
 
     /// <inheritdoc />
-    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step)
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);
         int n = parameters.Length;
@@ -48,7 +48,7 @@ public sealed class Adam : IOptimizer
         // The bias corrections are per-step scalars: compute them once in double, as PyTorch does in Python
         // floats, so b^t stays accurate for large t. Like PyTorch, the step size carries 1/(1 - b1^t) and the
         // denominator divides sqrt(v) by sqrt(1 - b2^t).
-        float stepSize = (float)(_learningRate / (1.0 - Math.Pow(_beta1, step)));
+        float stepSize = (float)((double)_learningRate * learningRateScale / (1.0 - Math.Pow(_beta1, step)));
         float bias2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(_beta2, step));
         float b1 = _beta1, b2 = _beta2, c1 = 1f - _beta1, c2 = 1f - _beta2, eps = _epsilon, wd = _weightDecay;
         int i = 0;

@@ -10,17 +10,19 @@ public interface IOptimizer
     /// <summary>The optimizer's type name, as written in settings (<c>sgd</c>, <c>momentum</c>, <c>adam</c>).</summary>
     string Name { get; }
 
-    /// <summary>Number of per-element state arrays the optimizer keeps (sgd 0, momentum 1, adam 2).</summary>
+    /// <summary>Number of per-element state arrays the optimizer keeps (sgd 0, momentum 1, adam 2); at most 2.</summary>
     int StateSlots { get; }
 
     /// <summary>
     /// One update of a chunk in place. <paramref name="step"/> is the 1-based count of updates this chunk
-    /// has received (Adam's bias correction).
+    /// has received (Adam's bias correction). <paramref name="learningRateScale"/> multiplies the learning
+    /// rate for this update: the shard's <see cref="LearningRateSchedule"/> sets it, 1 without a schedule.
     /// </summary>
     /// <param name="parameters">The chunk's parameters, updated in place.</param>
     /// <param name="gradient">The gradient for the chunk, as long as <paramref name="parameters"/>.</param>
     /// <param name="s0">The first state slot, as long as <paramref name="parameters"/>; empty when unused.</param>
     /// <param name="s1">The second state slot, as long as <paramref name="parameters"/>; empty when unused.</param>
     /// <param name="step">The 1-based number of this update for the chunk.</param>
-    void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step);
+    /// <param name="learningRateScale">Factor on the configured learning rate for this update.</param>
+    void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f);
 }

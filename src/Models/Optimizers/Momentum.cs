@@ -31,14 +31,14 @@ public sealed class Momentum : IOptimizer
     public int StateSlots => 1;
 
     /// <inheritdoc />
-    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step)
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);
         int n = parameters.Length;
         ref float w = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradient);
         ref float v = ref MemoryMarshal.GetReference(s0);
-        float lr = _learningRate, mu = _momentum, wd = _weightDecay;
+        float lr = _learningRate * learningRateScale, mu = _momentum, wd = _weightDecay;
         int i = 0;
 
         // Unfused multiply/add in every path keeps vector lanes and the scalar tail bit-identical.

@@ -25,13 +25,13 @@ public sealed class Sgd : IOptimizer
     public int StateSlots => 0;
 
     /// <inheritdoc />
-    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step)
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);
         int n = parameters.Length;
         ref float w = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradient);
-        float lr = _learningRate, wd = _weightDecay;
+        float lr = _learningRate * learningRateScale, wd = _weightDecay;
         int i = 0;
 
         // Widest vectors first, then one narrower pass for what is left, then scalars. Each lane does the

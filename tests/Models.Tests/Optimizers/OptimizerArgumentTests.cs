@@ -10,6 +10,11 @@ public class OptimizerArgumentTests
     [InlineData("sgd", typeof(Sgd), 0)]
     [InlineData("Momentum", typeof(Momentum), 1)]
     [InlineData("ADAM", typeof(Adam), 2)]
+    [InlineData("nesterov", typeof(Nesterov), 1)]
+    [InlineData("AdaGrad", typeof(Adagrad), 1)]
+    [InlineData("rmsprop", typeof(RmsProp), 1)]
+    [InlineData("adadelta", typeof(Adadelta), 2)]
+    [InlineData("adamw", typeof(AdamW), 2)]
     public void Create_accepts_known_types_in_any_case(string type, Type expected, int slots)
     {
         // Act
@@ -25,11 +30,11 @@ public class OptimizerArgumentTests
     public void Create_rejects_unknown_type_listing_the_known_ones()
     {
         // Act
-        var error = Assert.Throws<DtrainException>(() => Factory.Create(new OptimizerSettings("rmsprop", 0.1f)));
+        var error = Assert.Throws<DtrainException>(() => Factory.Create(new OptimizerSettings("lamb", 0.1f)));
 
         // Assert
-        Assert.Contains("'rmsprop'", error.Message);
-        foreach (var known in new[] { "sgd", "momentum", "adam" })
+        Assert.Contains("'lamb'", error.Message);
+        foreach (var known in new[] { "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw" })
             Assert.Contains(known, error.Message);
     }
 
@@ -51,6 +56,10 @@ public class OptimizerArgumentTests
     [InlineData("momentum", "Momentum")]
     [InlineData("adam", "Beta1")]
     [InlineData("adam", "Beta2")]
+    [InlineData("nesterov", "Momentum")]
+    [InlineData("adamw", "Beta1")]
+    [InlineData("rmsprop", "Alpha")]
+    [InlineData("adadelta", "Rho")]
     public void Create_rejects_a_decay_rate_of_one_naming_the_field(string type, string field)
     {
         // Arrange
@@ -59,6 +68,8 @@ public class OptimizerArgumentTests
         {
             "Momentum" => settings with { Momentum = 1f },
             "Beta1" => settings with { Beta1 = 1f },
+            "Alpha" => settings with { Alpha = 1f },
+            "Rho" => settings with { Rho = 1f },
             _ => settings with { Beta2 = 1f },
         };
 

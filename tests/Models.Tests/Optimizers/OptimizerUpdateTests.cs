@@ -112,6 +112,11 @@ public class OptimizerUpdateTests
     [InlineData("sgd")]
     [InlineData("momentum")]
     [InlineData("adam")]
+    [InlineData("nesterov")]
+    [InlineData("adagrad")]
+    [InlineData("rmsprop")]
+    [InlineData("adadelta")]
+    [InlineData("adamw")]
     public void Update_does_not_depend_on_where_a_chunk_is_split(string type)
     {
         // Arrange: shards apply chunks at arbitrary offsets, so vector lanes and the scalar tail must agree bit for bit.

@@ -1,0 +1,32 @@
+// Command-line flags for the optimizer, schedule and clipping override the model file's training section.
+using Dtrain.Models.Graph;
+using Dtrain.Models.Optimizers;
+
+namespace Dtrain.Cli.Tests;
+
+public sealed class TrainOverridesTests
+{
+    [Fact]
+    public void Optimizer_schedule_and_clipping_flags_override_the_training_section()
+    {
+        var file = new TrainingSettings { Optimizer = new OptimizerSettings("adam", Schedule: new LearningRateSchedule(ScheduleKind.Cosine, Steps: 900)) };
+        var cl = CommandLine.Parse(["--optimizer", "adamw", "--weight-decay", "0.05", "--clip-norm", "1.5", "--warmup", "100"]);
+
+        var settings = TrainCommand.ApplyOverrides(file, cl);
+
+        Assert.Equal("adamw", settings.Optimizer.Type);
+        Assert.Equal(0.05f, settings.Optimizer.WeightDecay);
+        Assert.Equal(1.5f, settings.ClipNorm);
+        Assert.Equal(new LearningRateSchedule(ScheduleKind.Cosine, Warmup: 100, Steps: 900), settings.Optimizer.Schedule);
+    }
+
+    [Fact]
+    public void Lr_schedule_flag_with_an_unknown_kind_is_a_usage_error_listing_the_kinds()
+    {
+        var cl = CommandLine.Parse(["--lr-schedule", "linear"]);
+
+        var error = Assert.Throws<UsageException>(() => TrainCommand.ApplyOverrides(new TrainingSettings(), cl));
+
+        Assert.Contains("constant, step, exponential, cosine", error.Message);
+    }
+}
