@@ -5,7 +5,7 @@ using Dtrain.Models.Initializers;
 namespace Dtrain.Models.Graph;
 
 /// <summary>Reads a node's attributes during shape inference; every problem names file, node and attribute.</summary>
-public sealed class NodeAttributes
+public sealed partial class NodeAttributes
 {
     private readonly NodeSpec _node;
     private readonly string _file;

@@ -12,6 +12,11 @@ public static class OpRegistry
         new Tanh(),
         new SoftmaxCrossEntropy(),
         new MeanSquaredError(),
+        new Conv2d(),
+        new MaxPool2d(),
+        new AvgPool2d(),
+        new Flatten(),
+        new Reshape(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>

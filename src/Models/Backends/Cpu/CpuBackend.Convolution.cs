@@ -1,0 +1,222 @@
+// 2-D convolution on the CPU: im2col per example into one slot of the op's column workspace, then the
+// packed GEMM on one thread, with examples spread over the backend's threads (one slot each). A whole example's columns
+// (LeNet's conv1: 25 x 784 floats, 78 KB) stay in L2 between the im2col and the GEMM that reads them.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Dtrain.Models.Tensors;
+
+namespace Dtrain.Models.Backends.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    private ConvCall _conv;
+    private Action<int>? _convForwardPart;
+    private Action<int>? _convBackwardPart;
+
+    /// <inheritdoc/>
+    public void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns)
+    {
+        CheckConv(window, filters, batch, x, w, bias, y, columns, nameof(Conv2dForward));
+        _conv = new ConvCall(window, filters, Pointer(x), Pointer(w), bias is { } b ? Pointer(b) : null, Pointer(y), Pointer(columns));
+        RunParts(batch, _convForwardPart ??= ConvForwardPart, columns.Length / window.ColumnSize);
+    }
+
+    /// <inheritdoc/>
+    public void Conv2dBackward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor dy,
+        Tensor dw, Tensor? db, bool accumulateParameters, Tensor? dx, bool accumulateInput, Tensor columns)
+    {
+        CheckConv(window, filters, batch, x, w, db, dy, columns, nameof(Conv2dBackward));
+        CheckHolds(dw, (long)filters * window.PatchSize, "dw", nameof(Conv2dBackward));
+        if (dx is { } input)
+        {
+            CheckHolds(input, (long)batch * window.InputSize, "dx", nameof(Conv2dBackward));
+        }
+
+        // Each part sums its examples' weight and bias gradients privately: (filters, PatchSize) then (filters).
+        int weights = filters * window.PatchSize;
+        ReservePartScratch(Math.Max(1, Math.Min(Threads, columns.Length / window.ColumnSize)), weights + filters);
+        _conv = new ConvCall(window, filters, Pointer(x), Pointer(w), null, Pointer(columns))
+        {
+            Dy = Pointer(dy),
+            Dx = dx is { } g ? Pointer(g) : null,
+            WithBias = db is not null,
+            AccumulateInput = accumulateInput,
+        };
+        int parts = RunParts(batch, _convBackwardPart ??= ConvBackwardPart, columns.Length / window.ColumnSize);
+
+        var dws = Span(dw)[..weights];
+        var dbs = db is { } bias ? Span(bias)[..filters] : default;
+        if (!accumulateParameters)
+        {
+            dws.Clear();
+            dbs.Clear();
+        }
+
+        for (int p = 0; p < parts; p++)
+        {
+            if (_partWorked[p])
+            {
+                Simd.AddInPlace(dws, _partScratch[p].AsSpan(0, weights));
+                Simd.AddInPlace(dbs, _partScratch[p].AsSpan(weights, dbs.Length));
+            }
+        }
+    }
+
+    // y_b (filters, P) = W (filters, PatchSize) x columns_b (PatchSize, P) + bias, P = OutH * OutW.
+    private void ConvForwardPart(int part)
+    {
+        var (g, filters) = (_conv.Window, _conv.Filters);
+        int patch = g.PatchSize, plane = g.OutputPlane;
+        float* columns = _conv.Columns + ((long)part * g.ColumnSize);
+        for (int b; (b = ClaimItem()) >= 0;)
+        {
+            float* xb = _conv.X + ((long)b * g.InputSize);
+            float* yb = _conv.Y + ((long)b * filters * plane);
+            float* source = g.IsPointwise ? xb : columns;
+            if (!g.IsPointwise)
+            {
+                Im2Col.Expand(g, xb, columns);
+            }
+
+            // The bias goes in first and the GEMM adds onto it (beta 1): no second pass over y.
+            float beta = 0f;
+            if (_conv.Bias != null)
+            {
+                for (int f = 0; f < filters; f++)
+                {
+                    new Span<float>(yb + ((long)f * plane), plane).Fill(_conv.Bias[f]);
+                }
+
+                beta = 1f;
+            }
+
+            Cpu.Gemm.Sgemm(false, false, filters, plane, patch, 1f, _conv.W, patch, source, plane, beta, yb, plane, maxThreads: 1);
+        }
+    }
+
+    // dW_part += dy_b (filters, P) x columns_b^T;  db_part += row sums of dy_b;
+    // dcolumns (PatchSize, P) = W^T dy_b, folded back into dx_b by col2im.
+    private void ConvBackwardPart(int part)
+    {
+        var (g, filters) = (_conv.Window, _conv.Filters);
+        int patch = g.PatchSize, plane = g.OutputPlane;
+        float* columns = _conv.Columns + ((long)part * g.ColumnSize);
+        float* dw = PartScratch(part);
+        float* db = dw + ((long)filters * patch);
+        bool first = true;
+        for (int b; (b = ClaimItem()) >= 0; first = false)
+        {
+            float* xb = _conv.X + ((long)b * g.InputSize);
+            float* dyb = _conv.Dy + ((long)b * filters * plane);
+            float* source = g.IsPointwise ? xb : columns;
+            if (!g.IsPointwise)
+            {
+                Im2Col.Expand(g, xb, columns);
+            }
+
+            Cpu.Gemm.Sgemm(false, true, filters, patch, plane, 1f, dyb, plane, source, plane, first ? 0f : 1f, dw, patch, maxThreads: 1);
+            if (_conv.WithBias)
+            {
+                for (int f = 0; f < filters; f++)
+                {
+                    float sum = Sum(dyb + ((long)f * plane), plane);
+                    db[f] = first ? sum : db[f] + sum;
+                }
+            }
+
+            if (_conv.Dx == null)
+            {
+                continue;
+            }
+
+            float* dxb = _conv.Dx + ((long)b * g.InputSize);
+            if (g.IsPointwise)
+            {
+                Cpu.Gemm.Sgemm(true, false, patch, plane, filters, 1f, _conv.W, patch, dyb, plane, _conv.AccumulateInput ? 1f : 0f, dxb, plane, maxThreads: 1);
+                continue;
+            }
+
+            Cpu.Gemm.Sgemm(true, false, patch, plane, filters, 1f, _conv.W, patch, dyb, plane, 0f, columns, plane, maxThreads: 1);
+            if (!_conv.AccumulateInput)
+            {
+                new Span<float>(dxb, g.InputSize).Clear();
+            }
+
+            Im2Col.AddBack(g, columns, dxb);
+        }
+
+        _partWorked[part] = !first;
+    }
+
+    private void CheckConv(Window2d g, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, string kernel)
+    {
+        if (g.OutH < 1 || g.OutW < 1 || filters < 1 || batch < 0)
+        {
+            throw new ArgumentException($"{kernel}: empty geometry {g} with {filters} filters, batch {batch}");
+        }
+
+        CheckHolds(x, (long)batch * g.InputSize, "x", kernel);
+        CheckHolds(w, (long)filters * g.PatchSize, "w", kernel);
+        CheckHolds(y, (long)batch * filters * g.OutputPlane, "y", kernel);
+        CheckHolds(columns, g.ColumnSize, "columns", kernel);
+        if (bias is { } b)
+        {
+            CheckHolds(b, filters, "bias", kernel);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum(float* x, int n)
+    {
+        int k = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; k + 16 <= n; k += 16)
+            {
+                acc += Vector512.Load(x + k);
+            }
+
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; k + 8 <= n; k += 8)
+            {
+                acc += Vector256.Load(x + k);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; k < n; k++)
+        {
+            sum += x[k];
+        }
+
+        return sum;
+    }
+
+    /// <summary>The arguments of the convolution in flight, read by its parts.</summary>
+    private struct ConvCall(Window2d window, int filters, float* x, float* w, float* bias, float* y, float* columns)
+    {
+        public readonly Window2d Window = window;
+        public readonly int Filters = filters;
+        public readonly float* X = x;
+        public readonly float* W = w;
+        public readonly float* Bias = bias;
+        public readonly float* Y = y;
+        public readonly float* Columns = columns;
+        public float* Dy;
+        public float* Dx;
+        public bool WithBias;
+        public bool AccumulateInput;
+
+        public ConvCall(Window2d window, int filters, float* x, float* w, float* bias, float* columns)
+            : this(window, filters, x, w, bias, null, columns)
+        {
+        }
+    }
+}
