@@ -1,5 +1,5 @@
 // The CPU backend's convolution and pooling kernels against naive loops in double precision, on geometries
-// that exercise padding, strides, rectangular windows, the pointwise and 2x2 fast paths, and batches split
+// that exercise padding, strides, rectangular windows, the direct, pointwise and 2x2 fast paths, and batches split
 // over one to three threads (parts claim examples, so the weight gradient is summed over per-part partials).
 using Dtrain.Models.Backends;
 using Dtrain.Models.Backends.Cpu;
@@ -13,16 +13,32 @@ public sealed class ConvolutionKernelTests
     public static TheoryData<int, int, int> Cases()
     {
         var data = new TheoryData<int, int, int>();
-        foreach (var geometry in Enumerable.Range(0, Geometries.Length))
+        foreach (var (geometry, threads, batch) in Combinations())
         {
-            foreach (var (threads, batch) in new[] { (1, 1), (2, 5), (3, 4) })
-            {
-                data.Add(geometry, threads, batch);
-            }
+            data.Add(geometry, threads, batch);
         }
 
         return data;
     }
+
+    public static TheoryData<int, int, int, bool> ConvCases()
+    {
+        // Stride-1 convolutions take the direct path on AVX-512 machines; false forces im2col + GEMM for them too.
+        var data = new TheoryData<int, int, int, bool>();
+        foreach (var (geometry, threads, batch) in Combinations())
+        {
+            data.Add(geometry, threads, batch, true);
+            data.Add(geometry, threads, batch, false);
+        }
+
+        return data;
+    }
+
+    /// <summary>Every geometry on one thread with one example, and split over 2 and 3 threads.</summary>
+    private static IEnumerable<(int Geometry, int Threads, int Batch)> Combinations() =>
+        from geometry in Enumerable.Range(0, Geometries.Length)
+        from split in new[] { (Threads: 1, Batch: 1), (Threads: 2, Batch: 5), (Threads: 3, Batch: 4) }
+        select (geometry, split.Threads, split.Batch);
 
     private static readonly Window2d[] Geometries =
     [
@@ -35,8 +51,8 @@ public sealed class ConvolutionKernelTests
     ];
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void Conv2d_matches_a_naive_convolution(int geometry, int threads, int batch)
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_matches_a_naive_convolution(int geometry, int threads, int batch, bool direct)
     {
         var g = Geometries[geometry];
         const int Filters = 4;
@@ -46,7 +62,7 @@ public sealed class ConvolutionKernelTests
         var bias = Random(rng, Filters);
         var dy = Random(rng, batch * Filters * g.OutputPlane);
         var (y, dw, db, dx) = NaiveConv(g, Filters, batch, x, w, bias, dy);
-        using var backend = new CpuBackend(threads);
+        using var backend = new CpuBackend(threads) { DirectConvolution = direct };
         var columns = backend.Allocate(g.ColumnSize * Conv2d.ColumnSlots);
         var tx = Put(backend, x);
         var tw = Put(backend, w);

@@ -2,6 +2,7 @@
 // packed GEMM on one thread, with examples spread over the backend's threads (one slot each). A whole example's columns
 // (LeNet's conv1: 25 x 784 floats, 78 KB) stay in L2 between the im2col and the GEMM that reads them.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Dtrain.Models.Tensors;
 
@@ -10,14 +11,32 @@ namespace Dtrain.Models.Backends.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     private ConvCall _conv;
+    private DirectConv.Plan _direct;
+    private float[] _directShared = [];
+    private int[] _directOffsets = [];
+    private Action<int>? _directForwardPart;
+    private Action<int>? _directBackwardPart;
     private Action<int>? _convForwardPart;
     private Action<int>? _convBackwardPart;
+
+    /// <summary>
+    /// Whether stride-1 convolutions take the direct AVX-512 path (<see cref="DirectConv"/>) where the CPU has it;
+    /// false forces im2col + GEMM everywhere, so tests and the bench can check and time both.
+    /// </summary>
+    internal bool DirectConvolution { get; init; } = true;
 
     /// <inheritdoc/>
     public void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns)
     {
         CheckConv(window, filters, batch, x, w, bias, y, columns, nameof(Conv2dForward));
         _conv = new ConvCall(window, filters, Pointer(x), Pointer(w), bias is { } b ? Pointer(b) : null, Pointer(y), Pointer(columns));
+        if (DirectConvolution && DirectConv.Applies(window))
+        {
+            PrepareDirect(window, filters, batch);
+            RunParts(batch, _directForwardPart ??= DirectForwardPart);
+            return;
+        }
+
         RunParts(batch, _convForwardPart ??= ConvForwardPart, columns.Length / window.ColumnSize);
     }
 
@@ -34,7 +53,6 @@ public sealed unsafe partial class CpuBackend
 
         // Each part sums its examples' weight and bias gradients privately: (filters, PatchSize) then (filters).
         int weights = filters * window.PatchSize;
-        ReservePartScratch(Math.Max(1, Math.Min(Threads, columns.Length / window.ColumnSize)), weights + filters);
         _conv = new ConvCall(window, filters, Pointer(x), Pointer(w), null, Pointer(columns))
         {
             Dy = Pointer(dy),
@@ -42,7 +60,17 @@ public sealed unsafe partial class CpuBackend
             WithBias = db is not null,
             AccumulateInput = accumulateInput,
         };
-        int parts = RunParts(batch, _convBackwardPart ??= ConvBackwardPart, columns.Length / window.ColumnSize);
+        int parts;
+        if (DirectConvolution && DirectConv.Applies(window))
+        {
+            PrepareDirect(window, filters, batch);
+            parts = RunParts(batch, _directBackwardPart ??= DirectBackwardPart);
+        }
+        else
+        {
+            ReservePartScratch(Math.Max(1, Math.Min(Threads, columns.Length / window.ColumnSize)), weights + filters);
+            parts = RunParts(batch, _convBackwardPart ??= ConvBackwardPart, columns.Length / window.ColumnSize);
+        }
 
         var dws = Span(dw)[..weights];
         var dbs = db is { } bias ? Span(bias)[..filters] : default;
@@ -143,6 +171,77 @@ public sealed unsafe partial class CpuBackend
             }
 
             Im2Col.AddBack(g, columns, dxb);
+        }
+
+        _partWorked[part] = !first;
+    }
+
+    /// <summary>Lays out the direct path's scratch and packs this call's weights and patch offsets for it.</summary>
+    private void PrepareDirect(Window2d window, int filters, int batch)
+    {
+        var plan = new DirectConv.Plan(window, filters);
+        _direct = plan;
+        ReservePartScratch(Math.Max(1, Math.Min(Threads, batch)), plan.PartLength);
+        int packed = plan.Filters8 * plan.Patch, rows = plan.Filters * plan.Patch8;
+        if (_directShared.Length < packed + plan.Filters8 + rows)
+        {
+            _directShared = GC.AllocateArray<float>(packed + plan.Filters8 + rows, pinned: true);
+        }
+
+        if (_directOffsets.Length < plan.Patch8)
+        {
+            _directOffsets = GC.AllocateArray<int>(plan.Patch8, pinned: true);
+        }
+
+        float* shared = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directShared));
+        DirectConv.PackWeights(plan, _conv.W, _conv.Bias, shared, shared + packed, shared + packed + plan.Filters8);
+        DirectConv.Offsets(plan, (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directOffsets)));
+    }
+
+    private void DirectForwardPart(int part)
+    {
+        var plan = _direct;
+        float* scratch = PartScratch(part);
+        float* shared = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directShared));
+        int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directOffsets));
+        int outputs = plan.Filters * plan.Window.OutputPlane;
+        DirectConv.ClearPart(plan, scratch);
+        for (int b; (b = ClaimItem()) >= 0;)
+        {
+            DirectConv.Forward(plan, _conv.X + ((long)b * plan.Window.InputSize), _conv.Y + ((long)b * outputs), scratch, offsets,
+                shared, shared + (plan.Filters8 * plan.Patch));
+        }
+    }
+
+    private void DirectBackwardPart(int part)
+    {
+        var plan = _direct;
+        int plane = plan.Window.OutputPlane;
+        float* scratch = PartScratch(part);
+        float* shared = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directShared));
+        int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directOffsets));
+        float* rows = shared + (plan.Filters8 * plan.Patch) + plan.Filters8;
+        float* db = scratch + ((long)plan.Filters * plan.Patch);
+        DirectConv.ClearPart(plan, scratch);
+        bool first = true;
+        for (int b; (b = ClaimItem()) >= 0; first = false)
+        {
+            float* dyb = _conv.Dy + ((long)b * plan.Filters * plane);
+            float* dxb = _conv.Dx == null ? null : _conv.Dx + ((long)b * plan.Window.InputSize);
+            DirectConv.Backward(plan, _conv.X + ((long)b * plan.Window.InputSize), dyb, dxb, _conv.AccumulateInput, scratch, offsets, rows);
+            if (_conv.WithBias)
+            {
+                for (int f = 0; f < plan.Filters; f++)
+                {
+                    float sum = Sum(dyb + ((long)f * plane), plane);
+                    db[f] = first ? sum : db[f] + sum;
+                }
+            }
+        }
+
+        if (!first)
+        {
+            DirectConv.ReduceWeights(plan, scratch, scratch);
         }
 
         _partWorked[part] = !first;
