@@ -8,62 +8,82 @@ namespace Dtrain.Models.Backends.Cpu;
 internal static unsafe partial class DirectConv
 {
     /// <summary>
-    /// out[r, 0..32) = bias[r] + sum_k w[k * 8 + r] * xp[offsets[k] + 0..32) for 8 rows r (filters):
+    /// out[r, 0..32) = bias[r] + sum_k w[k * rows + r] * xp[offsets[k] + 0..32) for the tile's rows r (filters):
     /// a GEMM tile whose B rows are shifted windows of the padded image instead of packed im2col rows.
+    /// A half-width tile computes and stores columns 0..16 only.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTile(float* w, int* offsets, int k, float* xp, float* bias, float* output, int ldo)
+    private static void ForwardTile<TTile>(float* w, int* offsets, int k, float* xp, float* bias, float* output, int ldo)
+        where TTile : struct, IDirectTile
     {
         Vector512<float> c0l = Vector512.Create(bias[0]), c0h = c0l, c1l = Vector512.Create(bias[1]), c1h = c1l;
         Vector512<float> c2l = Vector512.Create(bias[2]), c2h = c2l, c3l = Vector512.Create(bias[3]), c3h = c3l;
         Vector512<float> c4l = Vector512.Create(bias[4]), c4h = c4l, c5l = Vector512.Create(bias[5]), c5h = c5l;
-        Vector512<float> c6l = Vector512.Create(bias[6]), c6h = c6l, c7l = Vector512.Create(bias[7]), c7h = c7l;
-        for (int p = 0; p < k; p++, w += 8)
+        Vector512<float> c6l = default, c6h = default, c7l = default, c7h = default;
+        if (TTile.Rows == 8)
         {
-            float* src = xp + offsets[p];
-            Vector512<float> b0 = Vector512.Load(src), b1 = Vector512.Load(src + 16), x;
-            x = Vector512.Create(w[0]);
-            c0l = Avx512F.FusedMultiplyAdd(x, b0, c0l);
-            c0h = Avx512F.FusedMultiplyAdd(x, b1, c0h);
-            x = Vector512.Create(w[1]);
-            c1l = Avx512F.FusedMultiplyAdd(x, b0, c1l);
-            c1h = Avx512F.FusedMultiplyAdd(x, b1, c1h);
-            x = Vector512.Create(w[2]);
-            c2l = Avx512F.FusedMultiplyAdd(x, b0, c2l);
-            c2h = Avx512F.FusedMultiplyAdd(x, b1, c2h);
-            x = Vector512.Create(w[3]);
-            c3l = Avx512F.FusedMultiplyAdd(x, b0, c3l);
-            c3h = Avx512F.FusedMultiplyAdd(x, b1, c3h);
-            x = Vector512.Create(w[4]);
-            c4l = Avx512F.FusedMultiplyAdd(x, b0, c4l);
-            c4h = Avx512F.FusedMultiplyAdd(x, b1, c4h);
-            x = Vector512.Create(w[5]);
-            c5l = Avx512F.FusedMultiplyAdd(x, b0, c5l);
-            c5h = Avx512F.FusedMultiplyAdd(x, b1, c5h);
-            x = Vector512.Create(w[6]);
-            c6l = Avx512F.FusedMultiplyAdd(x, b0, c6l);
-            c6h = Avx512F.FusedMultiplyAdd(x, b1, c6h);
-            x = Vector512.Create(w[7]);
-            c7l = Avx512F.FusedMultiplyAdd(x, b0, c7l);
-            c7h = Avx512F.FusedMultiplyAdd(x, b1, c7h);
+            (c6l, c7l) = (Vector512.Create(bias[6]), Vector512.Create(bias[7]));
+            (c6h, c7h) = (c6l, c7l);
         }
 
-        c0l.Store(output);
-        c0h.Store(output + 16);
-        c1l.Store(output + ldo);
-        c1h.Store(output + ldo + 16);
-        c2l.Store(output + (2 * ldo));
-        c2h.Store(output + (2 * ldo) + 16);
-        c3l.Store(output + (3 * ldo));
-        c3h.Store(output + (3 * ldo) + 16);
-        c4l.Store(output + (4 * ldo));
-        c4h.Store(output + (4 * ldo) + 16);
-        c5l.Store(output + (5 * ldo));
-        c5h.Store(output + (5 * ldo) + 16);
-        c6l.Store(output + (6 * ldo));
-        c6h.Store(output + (6 * ldo) + 16);
-        c7l.Store(output + (7 * ldo));
-        c7h.Store(output + (7 * ldo) + 16);
+        for (int p = 0; p < k; p++, w += TTile.Rows)
+        {
+            float* src = xp + offsets[p];
+            Vector512<float> b0 = Vector512.Load(src), b1 = TTile.FullWidth ? Vector512.Load(src + 16) : default, x;
+            x = Vector512.Create(w[0]);
+            c0l = Avx512F.FusedMultiplyAdd(x, b0, c0l);
+            if (TTile.FullWidth)
+            {
+                c0h = Avx512F.FusedMultiplyAdd(x, b1, c0h);
+            }
+            x = Vector512.Create(w[1]);
+            c1l = Avx512F.FusedMultiplyAdd(x, b0, c1l);
+            if (TTile.FullWidth)
+            {
+                c1h = Avx512F.FusedMultiplyAdd(x, b1, c1h);
+            }
+            x = Vector512.Create(w[2]);
+            c2l = Avx512F.FusedMultiplyAdd(x, b0, c2l);
+            if (TTile.FullWidth)
+            {
+                c2h = Avx512F.FusedMultiplyAdd(x, b1, c2h);
+            }
+            x = Vector512.Create(w[3]);
+            c3l = Avx512F.FusedMultiplyAdd(x, b0, c3l);
+            if (TTile.FullWidth)
+            {
+                c3h = Avx512F.FusedMultiplyAdd(x, b1, c3h);
+            }
+            x = Vector512.Create(w[4]);
+            c4l = Avx512F.FusedMultiplyAdd(x, b0, c4l);
+            if (TTile.FullWidth)
+            {
+                c4h = Avx512F.FusedMultiplyAdd(x, b1, c4h);
+            }
+            x = Vector512.Create(w[5]);
+            c5l = Avx512F.FusedMultiplyAdd(x, b0, c5l);
+            if (TTile.FullWidth)
+            {
+                c5h = Avx512F.FusedMultiplyAdd(x, b1, c5h);
+            }
+            if (TTile.Rows == 8)
+            {
+                x = Vector512.Create(w[6]);
+                c6l = Avx512F.FusedMultiplyAdd(x, b0, c6l);
+                if (TTile.FullWidth)
+                {
+                    c6h = Avx512F.FusedMultiplyAdd(x, b1, c6h);
+                }
+                x = Vector512.Create(w[7]);
+                c7l = Avx512F.FusedMultiplyAdd(x, b0, c7l);
+                if (TTile.FullWidth)
+                {
+                    c7h = Avx512F.FusedMultiplyAdd(x, b1, c7h);
+                }
+            }
+        }
+
+        StoreRows<TTile>(output, ldo, c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h, c4l, c4h, c5l, c5h, c6l, c6h, c7l, c7h);
     }
 
     /// <summary>
@@ -71,7 +91,8 @@ internal static unsafe partial class DirectConv
     /// W^T dy, the input gradient in im2col form (<see cref="AddColumns"/> folds it into the image).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputTile(float* w, int ldw, int filters, float* dy, int ldd, float* columns, int ldc)
+    private static void InputTile<TTile>(float* w, int ldw, int filters, float* dy, int ldd, float* columns, int ldc)
+        where TTile : struct, IDirectTile
     {
         Vector512<float> c0l = default, c0h = default, c1l = default, c1h = default;
         Vector512<float> c2l = default, c2h = default, c3l = default, c3h = default;
@@ -79,49 +100,58 @@ internal static unsafe partial class DirectConv
         Vector512<float> c6l = default, c6h = default, c7l = default, c7h = default;
         for (int f = 0; f < filters; f++, w += ldw, dy += ldd)
         {
-            Vector512<float> b0 = Vector512.Load(dy), b1 = Vector512.Load(dy + 16), x;
+            Vector512<float> b0 = Vector512.Load(dy), b1 = TTile.FullWidth ? Vector512.Load(dy + 16) : default, x;
             x = Vector512.Create(w[0]);
             c0l = Avx512F.FusedMultiplyAdd(x, b0, c0l);
-            c0h = Avx512F.FusedMultiplyAdd(x, b1, c0h);
+            if (TTile.FullWidth)
+            {
+                c0h = Avx512F.FusedMultiplyAdd(x, b1, c0h);
+            }
             x = Vector512.Create(w[1]);
             c1l = Avx512F.FusedMultiplyAdd(x, b0, c1l);
-            c1h = Avx512F.FusedMultiplyAdd(x, b1, c1h);
+            if (TTile.FullWidth)
+            {
+                c1h = Avx512F.FusedMultiplyAdd(x, b1, c1h);
+            }
             x = Vector512.Create(w[2]);
             c2l = Avx512F.FusedMultiplyAdd(x, b0, c2l);
-            c2h = Avx512F.FusedMultiplyAdd(x, b1, c2h);
+            if (TTile.FullWidth)
+            {
+                c2h = Avx512F.FusedMultiplyAdd(x, b1, c2h);
+            }
             x = Vector512.Create(w[3]);
             c3l = Avx512F.FusedMultiplyAdd(x, b0, c3l);
-            c3h = Avx512F.FusedMultiplyAdd(x, b1, c3h);
+            if (TTile.FullWidth)
+            {
+                c3h = Avx512F.FusedMultiplyAdd(x, b1, c3h);
+            }
             x = Vector512.Create(w[4]);
             c4l = Avx512F.FusedMultiplyAdd(x, b0, c4l);
-            c4h = Avx512F.FusedMultiplyAdd(x, b1, c4h);
+            if (TTile.FullWidth)
+            {
+                c4h = Avx512F.FusedMultiplyAdd(x, b1, c4h);
+            }
             x = Vector512.Create(w[5]);
             c5l = Avx512F.FusedMultiplyAdd(x, b0, c5l);
-            c5h = Avx512F.FusedMultiplyAdd(x, b1, c5h);
+            if (TTile.FullWidth)
+            {
+                c5h = Avx512F.FusedMultiplyAdd(x, b1, c5h);
+            }
             x = Vector512.Create(w[6]);
             c6l = Avx512F.FusedMultiplyAdd(x, b0, c6l);
-            c6h = Avx512F.FusedMultiplyAdd(x, b1, c6h);
+            if (TTile.FullWidth)
+            {
+                c6h = Avx512F.FusedMultiplyAdd(x, b1, c6h);
+            }
             x = Vector512.Create(w[7]);
             c7l = Avx512F.FusedMultiplyAdd(x, b0, c7l);
-            c7h = Avx512F.FusedMultiplyAdd(x, b1, c7h);
+            if (TTile.FullWidth)
+            {
+                c7h = Avx512F.FusedMultiplyAdd(x, b1, c7h);
+            }
         }
 
-        c0l.Store(columns);
-        c0h.Store(columns + 16);
-        c1l.Store(columns + ldc);
-        c1h.Store(columns + ldc + 16);
-        c2l.Store(columns + (2 * ldc));
-        c2h.Store(columns + (2 * ldc) + 16);
-        c3l.Store(columns + (3 * ldc));
-        c3h.Store(columns + (3 * ldc) + 16);
-        c4l.Store(columns + (4 * ldc));
-        c4h.Store(columns + (4 * ldc) + 16);
-        c5l.Store(columns + (5 * ldc));
-        c5h.Store(columns + (5 * ldc) + 16);
-        c6l.Store(columns + (6 * ldc));
-        c6h.Store(columns + (6 * ldc) + 16);
-        c7l.Store(columns + (7 * ldc));
-        c7h.Store(columns + (7 * ldc) + 16);
+        StoreRows<TTile>(columns, ldc, c0l, c0h, c1l, c1h, c2l, c2h, c3l, c3h, c4l, c4h, c5l, c5h, c6l, c6h, c7l, c7h);
     }
 
     /// <summary>
@@ -180,6 +210,43 @@ internal static unsafe partial class DirectConv
         a33.Store(acc + 240);
     }
 
+    /// <summary>Stores a tile's rows (6 or 8) of 32 or 16 columns at stride <paramref name="ld"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows<TTile>(float* o, int ld, Vector512<float> c0l, Vector512<float> c0h, Vector512<float> c1l, Vector512<float> c1h,
+        Vector512<float> c2l, Vector512<float> c2h, Vector512<float> c3l, Vector512<float> c3h, Vector512<float> c4l, Vector512<float> c4h,
+        Vector512<float> c5l, Vector512<float> c5h, Vector512<float> c6l, Vector512<float> c6h, Vector512<float> c7l, Vector512<float> c7h)
+        where TTile : struct, IDirectTile
+    {
+        c0l.Store(o);
+        c1l.Store(o + ld);
+        c2l.Store(o + (2 * ld));
+        c3l.Store(o + (3 * ld));
+        c4l.Store(o + (4 * ld));
+        c5l.Store(o + (5 * ld));
+        if (TTile.Rows == 8)
+        {
+            c6l.Store(o + (6 * ld));
+            c7l.Store(o + (7 * ld));
+        }
+
+        if (!TTile.FullWidth)
+        {
+            return;
+        }
+
+        c0h.Store(o + 16);
+        c1h.Store(o + ld + 16);
+        c2h.Store(o + (2 * ld) + 16);
+        c3h.Store(o + (3 * ld) + 16);
+        c4h.Store(o + (4 * ld) + 16);
+        c5h.Store(o + (5 * ld) + 16);
+        if (TTile.Rows == 8)
+        {
+            c6h.Store(o + (6 * ld) + 16);
+            c7h.Store(o + (7 * ld) + 16);
+        }
+    }
+
     /// <summary>
     /// dxp[offsets[k] + 0..length) += columns[k * length + 0..length) for each patch row k: col2im in the wide
     /// layout, one long run per row. Adding straight from the tile's registers was 2.5x slower: neighbouring taps
@@ -197,4 +264,43 @@ internal static unsafe partial class DirectConv
             }
         }
     }
+}
+
+/// <summary>
+/// The shape of a direct-convolution tile, as a struct type argument so the JIT compiles each shape apart and
+/// drops the rows and columns it leaves out: 8 or 6 rows (LeNet's conv1 has 6 filters), 32 or 16 columns.
+/// </summary>
+internal interface IDirectTile
+{
+    static abstract int Rows { get; }
+
+    static abstract bool FullWidth { get; }
+}
+
+internal struct Rows8Wide : IDirectTile
+{
+    public static int Rows => 8;
+
+    public static bool FullWidth => true;
+}
+
+internal struct Rows8Narrow : IDirectTile
+{
+    public static int Rows => 8;
+
+    public static bool FullWidth => false;
+}
+
+internal struct Rows6Wide : IDirectTile
+{
+    public static int Rows => 6;
+
+    public static bool FullWidth => true;
+}
+
+internal struct Rows6Narrow : IDirectTile
+{
+    public static int Rows => 6;
+
+    public static bool FullWidth => false;
 }

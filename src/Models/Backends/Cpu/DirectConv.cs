@@ -26,11 +26,35 @@ internal static unsafe partial class DirectConv
         float* xp = part + plan.ImageAt;
         float* wide = part + plan.WideAt;
         LoadImage(plan, x, xp);
-        for (int f = 0; f < plan.Filters8; f += 8)
+        for (int f = 0; f < plan.Filters; f += 8)
         {
-            for (int p = 0; p < plan.WideLength; p += 32)
+            // Blocks of 8 filters, the last one as 6 when that covers it; the last 16 columns as a narrow tile.
+            bool six = plan.Filters - f <= 6;
+            float* w = weights + ((long)f * plan.Patch);
+            float* o = wide + ((long)f * plan.WideLength);
+            int p = 0;
+            for (; p + 32 <= plan.WideLength; p += 32)
             {
-                ForwardTile(weights + ((long)f * plan.Patch), offsets, plan.Patch, xp + p, bias + f, wide + ((long)f * plan.WideLength) + p, plan.WideLength);
+                if (six)
+                {
+                    ForwardTile<Rows6Wide>(w, offsets, plan.Patch, xp + p, bias + f, o + p, plan.WideLength);
+                }
+                else
+                {
+                    ForwardTile<Rows8Wide>(w, offsets, plan.Patch, xp + p, bias + f, o + p, plan.WideLength);
+                }
+            }
+
+            if (p < plan.WideLength)
+            {
+                if (six)
+                {
+                    ForwardTile<Rows6Narrow>(w, offsets, plan.Patch, xp + p, bias + f, o + p, plan.WideLength);
+                }
+                else
+                {
+                    ForwardTile<Rows8Narrow>(w, offsets, plan.Patch, xp + p, bias + f, o + p, plan.WideLength);
+                }
             }
         }
 
@@ -81,9 +105,16 @@ internal static unsafe partial class DirectConv
         float* columns = part + plan.ColumnsAt;
         for (int k = 0; k < plan.Patch8; k += 8)
         {
-            for (int p = 0; p < plan.WideLength; p += 32)
+            float* c = columns + ((long)k * plan.WideLength);
+            int p = 0;
+            for (; p + 32 <= plan.WideLength; p += 32)
             {
-                InputTile(rows + k, plan.Patch8, plan.Filters, wide + p, plan.WideLength, columns + ((long)k * plan.WideLength) + p, plan.WideLength);
+                InputTile<Rows8Wide>(rows + k, plan.Patch8, plan.Filters, wide + p, plan.WideLength, c + p, plan.WideLength);
+            }
+
+            if (p < plan.WideLength)
+            {
+                InputTile<Rows8Narrow>(rows + k, plan.Patch8, plan.Filters, wide + p, plan.WideLength, c + p, plan.WideLength);
             }
         }
 
@@ -129,19 +160,21 @@ internal static unsafe partial class DirectConv
         new Span<float>(part + plan.ImageAt, plan.ColumnsAt - plan.ImageAt).Clear();
 
     /// <summary>
-    /// The weights in the forward tiles' layout: for each block of 8 filters, (PatchSize, 8), filters past the
-    /// last zero; the bias padded to a multiple of 8; and (filters, Patch8) rows for the input gradient.
+    /// The weights in the forward tiles' layout: for each block of 8 filters (6 for a last block that fits in 6),
+    /// (PatchSize, rows), filters past the last zero; the bias padded to a multiple of 8; and (filters, Patch8) rows for the input gradient.
     /// </summary>
     public static void PackWeights(in Plan plan, float* w, float* bias, float* packed, float* packedBias, float* rows)
     {
         int k = plan.Patch;
-        for (int f0 = 0; f0 < plan.Filters8; f0 += 8)
+        for (int f0 = 0; f0 < plan.Filters; f0 += 8)
         {
+            // As Forward tiles them: 8 rows a block, the last block 6 when its filters fit in 6.
+            int rows8 = plan.Filters - f0 <= 6 ? 6 : 8;
             for (int p = 0; p < k; p++)
             {
-                for (int r = 0; r < 8; r++)
+                for (int r = 0; r < rows8; r++)
                 {
-                    packed[((long)f0 * k) + (p * 8) + r] = f0 + r < plan.Filters ? w[((long)(f0 + r) * k) + p] : 0f;
+                    packed[((long)f0 * k) + (p * rows8) + r] = f0 + r < plan.Filters ? w[((long)(f0 + r) * k) + p] : 0f;
                 }
             }
         }
@@ -204,7 +237,7 @@ internal static unsafe partial class DirectConv
             Filters = filters;
             PaddedH = window.Height + (2 * window.PadH);
             PaddedW = window.Width + (2 * window.PadW);
-            WideLength = RoundUp(window.OutH * PaddedW, 32);
+            WideLength = RoundUp(window.OutH * PaddedW, 16);
             Patch = window.PatchSize;
             Patch8 = RoundUp(Patch, 8);
             Patch4 = RoundUp(Patch, 4);
@@ -230,7 +263,7 @@ internal static unsafe partial class DirectConv
 
         public int PaddedW { get; }
 
-        /// <summary>Wide output positions, OutH * Wp rounded up to whole 32-wide tiles.</summary>
+        /// <summary>Wide output positions, OutH * Wp rounded up to whole vectors (tiles are 32 wide, the last may be 16).</summary>
         public int WideLength { get; }
 
         public int Patch { get; }
