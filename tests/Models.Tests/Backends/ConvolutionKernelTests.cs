@@ -1,6 +1,7 @@
 // The CPU backend's convolution and pooling kernels against naive loops in double precision, on geometries
 // that exercise padding, strides, rectangular windows, the direct, pointwise and 2x2 fast paths, and batches split
-// over one to three threads (parts claim examples, so the weight gradient is summed over per-part partials).
+// over one to three threads (parts claim examples, so the weight gradient is summed over per-part partials);
+// and large activations, which are split over threads too.
 using Dtrain.Models.Backends;
 using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Ops;
@@ -127,6 +128,32 @@ public sealed class ConvolutionKernelTests
 
         AssertClose(y, Get(backend, ty), "y");
         AssertClose(Plus(dx, old), Get(backend, tdx), "dx");
+    }
+
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
+    public void Activation_split_over_threads_matches_one_thread(Activation f)
+    {
+        // Large enough (a LeNet conv1 batch) to be split into chunks over the threads, with a ragged last chunk.
+        const int N = (128 * 4704) + 5;
+        var rng = new Random(7);
+        var (x, dy, old) = (Random(rng, N), Random(rng, N), Random(rng, N));
+        float[] Run(int threads, bool backward)
+        {
+            using var backend = new CpuBackend(threads);
+            var (tx, ty, tdx) = (Put(backend, x), Put(backend, new float[N]), Put(backend, old));
+            backend.Activate(f, tx, ty);
+            if (backward)
+            {
+                backend.ActivateBackward(f, tx, ty, Put(backend, dy), tdx, accumulate: true);
+            }
+
+            return Get(backend, backward ? tdx : ty);
+        }
+
+        Assert.Equal(Run(1, backward: false), Run(3, backward: false));
+        Assert.Equal(Run(1, backward: true), Run(3, backward: true));
     }
 
     private static (double[] Y, double[] Dw, double[] Db, double[] Dx) NaiveConv(Window2d g, int filters, int batch, float[] x, float[] w, float[] bias, float[] dy)

@@ -18,6 +18,8 @@ public sealed unsafe partial class CpuBackend
     /// Runs <paramref name="part"/>(p) for p in [0, min(Threads, items, maxParts)) at once; each part takes items with
     /// <see cref="ClaimItem"/> until none is left. Claiming instead of fixed ranges keeps both cores busy when
     /// one of them is slowed by other work, and each part does whole examples, small enough to stay in L2.
+    /// Parts run on the GEMM helper threads, which spin a while after each job: a training step alternates
+    /// GEMMs and these loops, so the helpers are awake when the next loop starts.
     /// </summary>
     /// <returns>The number of parts run.</returns>
     private int RunParts(int items, Action<int> part, int maxParts = int.MaxValue)
@@ -30,8 +32,9 @@ public sealed unsafe partial class CpuBackend
         {
             part(0);
         }
-        else
+        else if (!GemmTeam.TryRun(part, parts))
         {
+            // Another backend (a second worker) holds the team: the thread pool stands in.
             Parallel.For(0, parts, _parallelOptions ??= new ParallelOptions { MaxDegreeOfParallelism = Threads }, part);
         }
 
