@@ -89,6 +89,30 @@ public sealed class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Conv2d_weight_gradient_is_the_same_bits_on_any_number_of_threads(bool direct)
+    {
+        // Chunks of examples are summed in a fixed order whichever thread took them, so training repeats exactly.
+        var g = Geometries[1];
+        const int Filters = 16, Batch = 37;
+        var rng = new Random(3);
+        var (x, w, dy) = (Random(rng, Batch * g.InputSize), Random(rng, Filters * g.PatchSize), Random(rng, Batch * Filters * g.OutputPlane));
+        float[] WeightGradient(int threads)
+        {
+            using var backend = new CpuBackend(threads) { DirectConvolution = direct };
+            var (dw, db) = (Put(backend, new float[w.Length]), Put(backend, new float[Filters]));
+            var columns = Put(backend, new float[g.ColumnSize * Conv2d.ColumnSlots]);
+            backend.Conv2dBackward(g, Filters, Batch, Put(backend, x), Put(backend, w), Put(backend, dy), dw, db, false, null, false, columns);
+            return [.. Get(backend, dw), .. Get(backend, db)];
+        }
+
+        var once = WeightGradient(1);
+        Assert.Equal(once, WeightGradient(2));
+        Assert.Equal(once, WeightGradient(3));
+    }
+
+    [Theory]
     [MemberData(nameof(Cases))]
     public void MaxPool2d_matches_a_naive_pooling(int geometry, int threads, int batch)
     {

@@ -10,7 +10,14 @@ namespace Dtrain.Models.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
+    /// <summary>
+    /// Examples per chunk of a backward pass: the unit of work a thread claims and of the weight-gradient sums,
+    /// fixed so that the summation order does not depend on the thread count.
+    /// </summary>
+    private const int ChunkExamples = 8;
+
     private ConvCall _conv;
+    private float[] _chunkPartials = [];
     private DirectConv.Plan _direct;
     private float[] _directShared = [];
     private int[] _directOffsets = [];
@@ -51,25 +58,28 @@ public sealed unsafe partial class CpuBackend
             CheckHolds(input, (long)batch * window.InputSize, "dx", nameof(Conv2dBackward));
         }
 
-        // Each part sums its examples' weight and bias gradients privately: (filters, PatchSize) then (filters).
+        // Weight and bias gradients are summed per chunk of examples into the chunk's own slot, then over the
+        // chunks in order: whichever thread takes a chunk, the float sums are the same, so training repeats bit
+        // for bit at any thread count.
         int weights = filters * window.PatchSize;
+        int chunks = (batch + ChunkExamples - 1) / ChunkExamples;
+        ReserveChunkPartials(chunks, weights + filters);
         _conv = new ConvCall(window, filters, Pointer(x), Pointer(w), null, Pointer(columns))
         {
             Dy = Pointer(dy),
             Dx = dx is { } g ? Pointer(g) : null,
+            Batch = batch,
             WithBias = db is not null,
             AccumulateInput = accumulateInput,
         };
-        int parts;
         if (DirectConvolution && DirectConv.Applies(window))
         {
             PrepareDirect(window, filters, batch);
-            parts = RunParts(batch, _directBackwardPart ??= DirectBackwardPart);
+            RunParts(chunks, _directBackwardPart ??= DirectBackwardPart);
         }
         else
         {
-            ReservePartScratch(Math.Max(1, Math.Min(Threads, columns.Length / window.ColumnSize)), weights + filters);
-            parts = RunParts(batch, _convBackwardPart ??= ConvBackwardPart, columns.Length / window.ColumnSize);
+            RunParts(chunks, _convBackwardPart ??= ConvBackwardPart, columns.Length / window.ColumnSize);
         }
 
         var dws = Span(dw)[..weights];
@@ -80,13 +90,11 @@ public sealed unsafe partial class CpuBackend
             dbs.Clear();
         }
 
-        for (int p = 0; p < parts; p++)
+        int stride = weights + filters;
+        for (int c = 0; c < chunks; c++)
         {
-            if (_partWorked[p])
-            {
-                Simd.AddInPlace(dws, _partScratch[p].AsSpan(0, weights));
-                Simd.AddInPlace(dbs, _partScratch[p].AsSpan(weights, dbs.Length));
-            }
+            Simd.AddInPlace(dws, _chunkPartials.AsSpan(c * stride, weights));
+            Simd.AddInPlace(dbs, _chunkPartials.AsSpan((c * stride) + weights, dbs.Length));
         }
     }
 
@@ -122,58 +130,67 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    // dW_part += dy_b (filters, P) x columns_b^T;  db_part += row sums of dy_b;
-    // dcolumns (PatchSize, P) = W^T dy_b, folded back into dx_b by col2im.
+    // Per chunk of examples: dW_chunk = sum over its examples of dy_b (filters, P) x columns_b^T, db_chunk = the
+    // row sums of dy_b; dcolumns (PatchSize, P) = W^T dy_b, folded back into dx_b by col2im.
     private void ConvBackwardPart(int part)
     {
         var (g, filters) = (_conv.Window, _conv.Filters);
         int patch = g.PatchSize, plane = g.OutputPlane;
         float* columns = _conv.Columns + ((long)part * g.ColumnSize);
-        float* dw = PartScratch(part);
-        float* db = dw + ((long)filters * patch);
-        bool first = true;
-        for (int b; (b = ClaimItem()) >= 0; first = false)
+        for (int chunk; (chunk = ClaimItem()) >= 0;)
         {
-            float* xb = _conv.X + ((long)b * g.InputSize);
-            float* dyb = _conv.Dy + ((long)b * filters * plane);
-            float* source = g.IsPointwise ? xb : columns;
-            if (!g.IsPointwise)
+            float* dw = ChunkPartial(chunk, filters * patch + filters);
+            float* db = dw + ((long)filters * patch);
+            int start = chunk * ChunkExamples, end = Math.Min(_conv.Batch, start + ChunkExamples);
+            for (int b = start; b < end; b++)
             {
-                Im2Col.Expand(g, xb, columns);
-            }
-
-            Cpu.Gemm.Sgemm(false, true, filters, patch, plane, 1f, dyb, plane, source, plane, first ? 0f : 1f, dw, patch, maxThreads: 1);
-            if (_conv.WithBias)
-            {
-                for (int f = 0; f < filters; f++)
+                bool first = b == start;
+                float* xb = _conv.X + ((long)b * g.InputSize);
+                float* dyb = _conv.Dy + ((long)b * filters * plane);
+                float* source = g.IsPointwise ? xb : columns;
+                if (!g.IsPointwise)
                 {
-                    float sum = Sum(dyb + ((long)f * plane), plane);
-                    db[f] = first ? sum : db[f] + sum;
+                    Im2Col.Expand(g, xb, columns);
                 }
-            }
 
-            if (_conv.Dx == null)
-            {
-                continue;
-            }
+                Cpu.Gemm.Sgemm(false, true, filters, patch, plane, 1f, dyb, plane, source, plane, first ? 0f : 1f, dw, patch, maxThreads: 1);
+                RowSums(dyb, filters, plane, db, first);
+                if (_conv.Dx == null)
+                {
+                    continue;
+                }
 
-            float* dxb = _conv.Dx + ((long)b * g.InputSize);
-            if (g.IsPointwise)
-            {
-                Cpu.Gemm.Sgemm(true, false, patch, plane, filters, 1f, _conv.W, patch, dyb, plane, _conv.AccumulateInput ? 1f : 0f, dxb, plane, maxThreads: 1);
-                continue;
-            }
+                float* dxb = _conv.Dx + ((long)b * g.InputSize);
+                if (g.IsPointwise)
+                {
+                    Cpu.Gemm.Sgemm(true, false, patch, plane, filters, 1f, _conv.W, patch, dyb, plane, _conv.AccumulateInput ? 1f : 0f, dxb, plane, maxThreads: 1);
+                    continue;
+                }
 
-            Cpu.Gemm.Sgemm(true, false, patch, plane, filters, 1f, _conv.W, patch, dyb, plane, 0f, columns, plane, maxThreads: 1);
-            if (!_conv.AccumulateInput)
-            {
-                new Span<float>(dxb, g.InputSize).Clear();
-            }
+                Cpu.Gemm.Sgemm(true, false, patch, plane, filters, 1f, _conv.W, patch, dyb, plane, 0f, columns, plane, maxThreads: 1);
+                if (!_conv.AccumulateInput)
+                {
+                    new Span<float>(dxb, g.InputSize).Clear();
+                }
 
-            Im2Col.AddBack(g, columns, dxb);
+                Im2Col.AddBack(g, columns, dxb);
+            }
+        }
+    }
+
+    /// <summary>db[f] = (first ? 0 : db[f]) + sum of row f of dy (filters, plane); db is not touched when the conv has no bias.</summary>
+    private void RowSums(float* dy, int filters, int plane, float* db, bool first)
+    {
+        if (!_conv.WithBias)
+        {
+            return;
         }
 
-        _partWorked[part] = !first;
+        for (int f = 0; f < filters; f++)
+        {
+            float sum = Sum(dy + ((long)f * plane), plane);
+            db[f] = first ? sum : db[f] + sum;
+        }
     }
 
     /// <summary>Lays out the direct path's scratch and packs this call's weights and patch offsets for it.</summary>
@@ -221,31 +238,37 @@ public sealed unsafe partial class CpuBackend
         float* shared = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directShared));
         int* offsets = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directOffsets));
         float* rows = shared + (plan.Filters8 * plan.Patch) + plan.Filters8;
-        float* db = scratch + ((long)plan.Filters * plan.Patch);
         DirectConv.ClearPart(plan, scratch);
-        bool first = true;
-        for (int b; (b = ClaimItem()) >= 0; first = false)
+        for (int chunk; (chunk = ClaimItem()) >= 0;)
         {
-            float* dyb = _conv.Dy + ((long)b * plan.Filters * plane);
-            float* dxb = _conv.Dx == null ? null : _conv.Dx + ((long)b * plan.Window.InputSize);
-            DirectConv.Backward(plan, _conv.X + ((long)b * plan.Window.InputSize), dyb, dxb, _conv.AccumulateInput, scratch, offsets, rows);
-            if (_conv.WithBias)
+            float* dw = ChunkPartial(chunk, (plan.Filters * plan.Patch) + plan.Filters);
+            float* db = dw + ((long)plan.Filters * plan.Patch);
+            int start = chunk * ChunkExamples, end = Math.Min(_conv.Batch, start + ChunkExamples);
+            DirectConv.ClearLanes(plan, scratch);
+            for (int b = start; b < end; b++)
             {
-                for (int f = 0; f < plan.Filters; f++)
-                {
-                    float sum = Sum(dyb + ((long)f * plane), plane);
-                    db[f] = first ? sum : db[f] + sum;
-                }
+                float* dyb = _conv.Dy + ((long)b * plan.Filters * plane);
+                float* dxb = _conv.Dx == null ? null : _conv.Dx + ((long)b * plan.Window.InputSize);
+                DirectConv.Backward(plan, _conv.X + ((long)b * plan.Window.InputSize), dyb, dxb, _conv.AccumulateInput, scratch, offsets, rows);
+                RowSums(dyb, plan.Filters, plane, db, b == start);
             }
-        }
 
-        if (!first)
-        {
-            DirectConv.ReduceWeights(plan, scratch, scratch);
+            DirectConv.ReduceWeights(plan, scratch, dw);
         }
-
-        _partWorked[part] = !first;
     }
+
+    /// <summary>Makes room for <paramref name="chunks"/> slots of <paramref name="length"/> floats of weight and bias gradients.</summary>
+    private void ReserveChunkPartials(int chunks, int length)
+    {
+        if (_chunkPartials.Length < (long)chunks * length)
+        {
+            _chunkPartials = GC.AllocateArray<float>(chunks * length, pinned: true);
+        }
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/>'s slot (slots of <paramref name="length"/> floats; the array is pinned).</summary>
+    private float* ChunkPartial(int chunk, int length) =>
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_chunkPartials)) + ((long)chunk * length);
 
     private void CheckConv(Window2d g, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, string kernel)
     {
@@ -310,6 +333,7 @@ public sealed unsafe partial class CpuBackend
         public readonly float* Columns = columns;
         public float* Dy;
         public float* Dx;
+        public int Batch;
         public bool WithBias;
         public bool AccumulateInput;
 

@@ -1,5 +1,5 @@
-// Splitting a batch over the backend's threads: parts that claim examples one at a time, and the
-// per-part scratch they accumulate into (weight gradients summed over a part's examples).
+// Splitting a batch over the backend's threads: parts that claim examples (or chunks of them) one at a
+// time, and the per-part scratch they work in.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Dtrain.Models.Tensors;
@@ -12,7 +12,6 @@ public sealed unsafe partial class CpuBackend
     private int _nextItem;
     private int _itemCount;
     private float[][] _partScratch = [];
-    private bool[] _partWorked = [];
 
     /// <summary>
     /// Runs <paramref name="part"/>(p) for p in [0, min(Threads, items, maxParts)) at once; each part takes items with
@@ -27,7 +26,6 @@ public sealed unsafe partial class CpuBackend
         int parts = Math.Max(1, Math.Min(Math.Min(Threads, maxParts), items));
         _nextItem = 0;
         _itemCount = items;
-        Array.Clear(_partWorked);
         if (parts == 1)
         {
             part(0);
@@ -54,7 +52,6 @@ public sealed unsafe partial class CpuBackend
         if (_partScratch.Length < parts)
         {
             Array.Resize(ref _partScratch, parts);
-            _partWorked = new bool[parts];
         }
 
         for (int p = 0; p < parts; p++)

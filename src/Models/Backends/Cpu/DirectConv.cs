@@ -155,6 +155,10 @@ internal static unsafe partial class DirectConv
         }
     }
 
+    /// <summary>Zeroes the lane accumulators of the weight gradient, at the start of each chunk of examples.</summary>
+    public static void ClearLanes(in Plan plan, float* part) =>
+        new Span<float>(part + plan.LanesAt, plan.ColumnsAt - plan.LanesAt).Clear();
+
     /// <summary>Zeroes what a part's examples rely on being zero: the image border, the junk columns of wide dy, the accumulators.</summary>
     public static void ClearPart(in Plan plan, float* part) =>
         new Span<float>(part + plan.ImageAt, plan.ColumnsAt - plan.ImageAt).Clear();
@@ -247,7 +251,7 @@ internal static unsafe partial class DirectConv
             // Tiles read xp up to the last row's offset plus a whole wide row: a few floats past the image.
             long lastOffset = (((long)(window.Channels - 1) * PaddedH) + window.KernelH - 1) * PaddedW + window.KernelW - 1;
             ImageLength = RoundUp((int)Math.Max((long)window.Channels * PaddedH * PaddedW, lastOffset + WideLength), 16);
-            ImageAt = RoundUp((filters * Patch) + filters, 16);
+            ImageAt = 0;
             WideAt = ImageAt + ImageLength;
             InputGradientAt = WideAt + (Filters8 * WideLength);
             LanesAt = InputGradientAt + ImageLength;
@@ -279,7 +283,7 @@ internal static unsafe partial class DirectConv
         /// <summary>Floats of xp (and dxp), with room for the tiles' overreach.</summary>
         public int ImageLength { get; }
 
-        /// <summary>A part's scratch starts with its dw and db partials (filters * PatchSize + filters), then these.</summary>
+        /// <summary>Where each buffer starts in a part's scratch.</summary>
         public int ImageAt { get; }
 
         public int WideAt { get; }
