@@ -23,7 +23,8 @@ public partial interface IBackend
 
     /// <summary>
     /// y = max over each window of x (padding never wins). x: (batch, C, H, W); y and argmax:
-    /// (batch, C, OutH, OutW); argmax receives the winner's index within its example's (C, H, W) floats, as a float.
+    /// (batch, C, OutH, OutW); argmax receives the backend's record of each window's winner, which only
+    /// <see cref="MaxPool2dBackward"/> reads (the CPU backend: its index in the example, or for 2x2 windows its place in the window).
     /// </summary>
     void MaxPool2dForward(Window2d window, int batch, Tensor x, Tensor y, Tensor argmax);
 

@@ -49,10 +49,12 @@ public sealed class ConvolutionKernelTests
         new(3, 5, 5, 1, 1, 1, 1, 0, 0),     // pointwise: no im2col
         new(2, 6, 10, 2, 2, 2, 2, 0, 0),    // the 2x2 pooling fast path, 8 <= W < 16
         new(2, 5, 9, 3, 3, 2, 2, 1, 1),     // overlapping, padded windows
+        new(6, 28, 28, 2, 2, 2, 2, 0, 0),   // LeNet-5 pool1: the 2x2 fast path with 16-wide steps
+        new(3, 4, 6, 2, 2, 2, 2, 0, 0),     // the 2x2 fast path on rows narrower than a vector
     ];
 
     /// <summary>Filters per geometry: the direct path tiles filters by 8, with a last block of 6 where that covers it.</summary>
-    private static readonly int[] Filters = [11, 16, 4, 7, 15, 6];
+    private static readonly int[] Filters = [11, 16, 4, 7, 15, 6, 8, 5];
 
     [Theory]
     [MemberData(nameof(ConvCases))]
@@ -128,9 +130,12 @@ public sealed class ConvolutionKernelTests
         backend.MaxPool2dForward(g, batch, Put(backend, x), ty, argmax);
         var tdx = Put(backend, Random(rng, dx.Length));
         backend.MaxPool2dBackward(g, batch, Put(backend, dy), argmax, tdx, accumulate: false);
+        var overwritten = Get(backend, tdx);
+        backend.MaxPool2dBackward(g, batch, Put(backend, dy), argmax, tdx, accumulate: true);
 
         AssertClose(y, Get(backend, ty), "y");
-        AssertClose(dx, Get(backend, tdx), "dx");
+        AssertClose(dx, overwritten, "dx");
+        AssertClose(dx.Select(v => 2 * v).ToArray(), Get(backend, tdx), "dx accumulated twice");
     }
 
     [Theory]

@@ -14,7 +14,7 @@ public sealed unsafe partial class CpuBackend
     /// Examples per chunk of a backward pass: the unit of work a thread claims and of the weight-gradient sums,
     /// fixed so that the summation order does not depend on the thread count.
     /// </summary>
-    private const int ChunkExamples = 8;
+    private const int ChunkExamples = 16;
 
     private ConvCall _conv;
     private float[] _chunkPartials = [];

@@ -31,6 +31,11 @@ public sealed unsafe partial class CpuBackend
         CheckPool(window, batch, dx, dy, nameof(MaxPool2dBackward));
         CheckHolds(argmax, (long)batch * window.Channels * window.OutputPlane, "argmax", nameof(MaxPool2dBackward));
         _pool = new PoolCall(window, Pointer(dx), Pointer(dy), Pointer(argmax), accumulate);
+        if (MaxPool2x2.Applies(window))
+        {
+            ReservePartScratch(Math.Max(1, Math.Min(Threads, batch)), window.InputSize);
+        }
+
         RunParts(batch, _maxPoolBackwardPart ??= MaxPoolBackwardPart);
     }
 
@@ -67,7 +72,7 @@ public sealed unsafe partial class CpuBackend
             if (MaxPool2x2.Applies(g))
             {
                 long pooled = (long)b * g.Channels * outH * outW;
-                MaxPool2x2.Example(g, _pool.Image + ((long)b * g.InputSize), _pool.Pooled + pooled, _pool.Argmax + pooled, PartScratch(part));
+                MaxPool2x2.Forward(g, _pool.Image + ((long)b * g.InputSize), _pool.Pooled + pooled, _pool.Argmax + pooled, PartScratch(part));
                 continue;
             }
 
@@ -113,6 +118,12 @@ public sealed unsafe partial class CpuBackend
         for (int b; (b = ClaimItem()) >= 0;)
         {
             float* dx = _pool.Image + ((long)b * g.InputSize);
+            if (MaxPool2x2.Applies(g))
+            {
+                MaxPool2x2.Backward(g, _pool.Pooled + ((long)b * pooled), _pool.Argmax + ((long)b * pooled), dx, _pool.Accumulate, PartScratch(part));
+                continue;
+            }
+
             if (!_pool.Accumulate)
             {
                 new Span<float>(dx, g.InputSize).Clear();

@@ -8,10 +8,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Dtrain.Models.Backends.Cpu;
 
 /// <summary>
-/// Two passes over one example. Pass 1 takes the larger of each vertical pair (rows 2q and 2q + 1) into a
-/// scratch matrix of (C * H / 2) rows of W, with the winner's index. With W even, horizontal pairs of that
-/// matrix never straddle a row, so pass 2 treats it as one long row: output o is the larger of elements
-/// 2o and 2o + 1, which is exactly (c, oy, ox) order.
+/// Pools one example in two passes. Pass 1 takes the larger of each vertical pair (rows 2q and 2q + 1) into a
+/// scratch matrix of (C * H / 2) rows of W. With W even, horizontal pairs of that matrix never straddle a row,
+/// so pass 2 treats it as one long row: output o is the larger of elements 2o and 2o + 1, which is exactly
+/// (c, oy, ox) order. The winner is recorded as its place in the window, 0 1 / 2 3, which backward expands
+/// the same way in reverse: no division to find a window, and every input written once, so no clearing pass.
 /// </summary>
 internal static unsafe class MaxPool2x2
 {
@@ -21,66 +22,49 @@ internal static unsafe class MaxPool2x2
         && g.Height % 2 == 0 && g.Width % 2 == 0;
 
     /// <summary>
-    /// Pools one example. x: (C, H, W); y, argmax: (C, H/2, W/2), argmax as the winner's index in x;
-    /// scratch: at least C * H * W floats (pass 1's maxima, then their indices).
+    /// Forward for one example. x: (C, H, W); y, code: (C, H/2, W/2), code the winner's place in its window
+    /// (0 top left, 1 top right, 2 bottom left, 3 bottom right) as a float; scratch: C * H * W floats.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Example(in Window2d g, float* x, float* y, float* argmax, float* scratch)
+    public static void Forward(in Window2d g, float* x, float* y, float* code, float* scratch)
     {
         int width = g.Width, pairs = g.Channels * g.Height / 2, length = pairs * width;
         float* max = scratch;
-        float* index = scratch + length;
-        var lane = Vector512.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f, 12f, 13f, 14f, 15f);
+        float* row = scratch + length;
 
-        // Pass 1: vertical pairs, 16 columns at a time; a short row's last vector overlaps the previous
-        // one, rewriting the same values.
+        // Pass 1: vertical pairs, a row at a time; a short row's last vector overlaps the previous one,
+        // rewriting the same values. row[k] is 2 where the bottom input won, else 0.
         for (int q = 0; q < pairs; q++)
         {
             float* top = x + ((long)2 * q * width);
             float* m = max + ((long)q * width);
-            float* id = index + ((long)q * width);
-            float rowStart = 2f * q * width;
-            if (width < 16 && width >= 8)
+            float* r = row + ((long)q * width);
+            if (width >= 16)
             {
-                // Two 8-wide vectors cover 8 to 16 columns, the second overlapping the first.
-                var lane8 = lane.GetLower();
+                for (int k0 = 0; k0 < width; k0 += 16)
+                {
+                    int k = Math.Min(k0, width - 16);
+                    var (a, b) = (Vector512.Load(top + k), Vector512.Load(top + width + k));
+                    Vector512.Max(a, b).Store(m + k);
+                    Vector512.ConditionalSelect(Vector512.GreaterThan(b, a), Vector512.Create(2f), Vector512<float>.Zero).Store(r + k);
+                }
+            }
+            else if (width >= 8)
+            {
                 foreach (int k in (ReadOnlySpan<int>)[0, width - 8])
                 {
-                    var a = Vector256.Load(top + k);
-                    var b = Vector256.Load(top + width + k);
-                    var lower = Vector256.GreaterThan(b, a);
+                    var (a, b) = (Vector256.Load(top + k), Vector256.Load(top + width + k));
                     Vector256.Max(a, b).Store(m + k);
-                    var at = Vector256.Create(rowStart + k) + lane8;
-                    Vector256.ConditionalSelect(lower, at + Vector256.Create((float)width), at).Store(id + k);
+                    Vector256.ConditionalSelect(Vector256.GreaterThan(b, a), Vector256.Create(2f), Vector256<float>.Zero).Store(r + k);
                 }
-
-                continue;
             }
-
-            if (width < 8)
+            else
             {
                 for (int k = 0; k < width; k++)
                 {
                     bool lower = top[width + k] > top[k];
                     m[k] = lower ? top[width + k] : top[k];
-                    id[k] = rowStart + k + (lower ? width : 0);
-                }
-
-                continue;
-            }
-
-            for (int k0 = 0; ; k0 += 16)
-            {
-                int k = Math.Min(k0, width - 16);
-                var a = Vector512.Load(top + k);
-                var b = Vector512.Load(top + width + k);
-                var lower = Vector512.GreaterThan(b, a);
-                Vector512.Max(a, b).Store(m + k);
-                var at = Vector512.Create(rowStart + k) + lane;
-                Vector512.ConditionalSelect(lower, at + Vector512.Create((float)width), at).Store(id + k);
-                if (k0 + 16 >= width)
-                {
-                    break;
+                    r[k] = lower ? 2f : 0f;
                 }
             }
         }
@@ -91,22 +75,75 @@ internal static unsafe class MaxPool2x2
         int outputs = length / 2, o = 0;
         for (; o + 16 <= outputs; o += 16)
         {
-            var m0 = Vector512.Load(max + (2 * o));
-            var m1 = Vector512.Load(max + (2 * o) + 16);
-            var i0 = Vector512.Load(index + (2 * o));
-            var i1 = Vector512.Load(index + (2 * o) + 16);
+            var (m0, m1) = (Vector512.Load(max + (2 * o)), Vector512.Load(max + (2 * o) + 16));
+            var (r0, r1) = (Vector512.Load(row + (2 * o)), Vector512.Load(row + (2 * o) + 16));
             var left = Avx512F.PermuteVar16x32x2(m0, even, m1);
             var right = Avx512F.PermuteVar16x32x2(m0, odd, m1);
             var takeRight = Vector512.GreaterThan(right, left);
             Vector512.Max(left, right).Store(y + o);
-            Vector512.ConditionalSelect(takeRight, Avx512F.PermuteVar16x32x2(i0, odd, i1), Avx512F.PermuteVar16x32x2(i0, even, i1)).Store(argmax + o);
+            var rowLeft = Avx512F.PermuteVar16x32x2(r0, even, r1);
+            var rowRight = Avx512F.PermuteVar16x32x2(r0, odd, r1) + Vector512<float>.One;
+            Vector512.ConditionalSelect(takeRight, rowRight, rowLeft).Store(code + o);
         }
 
         for (; o < outputs; o++)
         {
             bool takeRight = max[(2 * o) + 1] > max[2 * o];
             y[o] = takeRight ? max[(2 * o) + 1] : max[2 * o];
-            argmax[o] = takeRight ? index[(2 * o) + 1] : index[2 * o];
+            code[o] = takeRight ? row[(2 * o) + 1] + 1f : row[2 * o];
+        }
+    }
+
+    /// <summary>
+    /// Backward for one example: dx (C, H, W) = dy at each window's winner and 0 elsewhere, or that added to dx
+    /// with <paramref name="accumulate"/>. dy, code: (C, H/2, W/2); scratch: C * H * W floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(in Window2d g, float* dy, float* code, float* dx, bool accumulate, float* scratch)
+    {
+        int width = g.Width, pairs = g.Channels * g.Height / 2, length = pairs * width;
+        float* tops = scratch;
+        float* bottoms = scratch + length;
+
+        // The reverse of pass 2: each output's gradient to one of four places, interleaved into top and bottom rows.
+        var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var high = low + Vector512.Create(8);
+        int outputs = length / 2, o = 0;
+        for (; o + 16 <= outputs; o += 16)
+        {
+            var (d, c) = (Vector512.Load(dy + o), Vector512.Load(code + o));
+            var topLeft = Vector512.ConditionalSelect(Vector512.Equals(c, Vector512<float>.Zero), d, Vector512<float>.Zero);
+            var topRight = Vector512.ConditionalSelect(Vector512.Equals(c, Vector512<float>.One), d, Vector512<float>.Zero);
+            var bottomLeft = Vector512.ConditionalSelect(Vector512.Equals(c, Vector512.Create(2f)), d, Vector512<float>.Zero);
+            var bottomRight = Vector512.ConditionalSelect(Vector512.Equals(c, Vector512.Create(3f)), d, Vector512<float>.Zero);
+            Avx512F.PermuteVar16x32x2(topLeft, low, topRight).Store(tops + (2 * o));
+            Avx512F.PermuteVar16x32x2(topLeft, high, topRight).Store(tops + (2 * o) + 16);
+            Avx512F.PermuteVar16x32x2(bottomLeft, low, bottomRight).Store(bottoms + (2 * o));
+            Avx512F.PermuteVar16x32x2(bottomLeft, high, bottomRight).Store(bottoms + (2 * o) + 16);
+        }
+
+        for (; o < outputs; o++)
+        {
+            int c = (int)code[o];
+            tops[2 * o] = c == 0 ? dy[o] : 0f;
+            tops[(2 * o) + 1] = c == 1 ? dy[o] : 0f;
+            bottoms[2 * o] = c == 2 ? dy[o] : 0f;
+            bottoms[(2 * o) + 1] = c == 3 ? dy[o] : 0f;
+        }
+
+        for (int q = 0; q < pairs; q++)
+        {
+            float* to = dx + ((long)2 * q * width);
+            if (accumulate)
+            {
+                Im2Col.AddShort(tops + ((long)q * width), to, width);
+                Im2Col.AddShort(bottoms + ((long)q * width), to + width, width);
+            }
+            else
+            {
+                Im2Col.CopyShort(tops + ((long)q * width), to, width);
+                Im2Col.CopyShort(bottoms + ((long)q * width), to + width, width);
+            }
         }
     }
 }
