@@ -99,6 +99,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     // y_b (filters, P) = W (filters, PatchSize) x columns_b (PatchSize, P) + bias, P = OutH * OutW.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ConvForwardPart(int part)
     {
         var (g, filters) = (_conv.Window, _conv.Filters);
@@ -132,6 +133,7 @@ public sealed unsafe partial class CpuBackend
 
     // Per chunk of examples: dW_chunk = sum over its examples of dy_b (filters, P) x columns_b^T, db_chunk = the
     // row sums of dy_b; dcolumns (PatchSize, P) = W^T dy_b, folded back into dx_b by col2im.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ConvBackwardPart(int part)
     {
         var (g, filters) = (_conv.Window, _conv.Filters);
@@ -215,6 +217,7 @@ public sealed unsafe partial class CpuBackend
         DirectConv.Offsets(plan, (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_directOffsets)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DirectForwardPart(int part)
     {
         var plan = _direct;
@@ -230,6 +233,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DirectBackwardPart(int part)
     {
         var plan = _direct;

@@ -1,5 +1,6 @@
 // Large activations split over the backend's threads: LeNet-5's first ReLU is 128 x 4704 floats, 2.4 MB each
 // way, which one core streams through its L2 in about as long as the convolution beside it takes on two.
+using System.Runtime.CompilerServices;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -32,6 +33,7 @@ public sealed partial class CpuBackend
         RunParts((x.Length + PointwiseChunk - 1) / PointwiseChunk, _activateBackwardPart ??= ActivateBackwardPart);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ActivatePart(int part)
     {
         var a = _pointwise;
@@ -42,6 +44,7 @@ public sealed partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ActivateBackwardPart(int part)
     {
         var a = _pointwise;

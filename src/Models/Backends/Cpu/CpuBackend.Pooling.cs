@@ -1,4 +1,5 @@
 // Max and average pooling on the CPU, examples spread over the backend's threads; and the plain copy.
+using System.Runtime.CompilerServices;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -63,6 +64,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     // y[c, oy, ox] = max over the window's in-image positions; argmax keeps where (c * H * W + iy * W + ix).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MaxPoolForwardPart(int part)
     {
         var g = _pool.Window;
@@ -111,6 +113,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MaxPoolBackwardPart(int part)
     {
         var g = _pool.Window;
@@ -140,6 +143,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     // Padding is not counted: a window half over the border averages the positions it has.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AvgPoolForwardPart(int part)
     {
         var g = _pool.Window;
@@ -173,6 +177,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AvgPoolBackwardPart(int part)
     {
         var g = _pool.Window;

@@ -1,6 +1,7 @@
 // Direct stride-1 convolution for AVX-512: the GEMM of im2col, but reading its B rows straight from a
 // zero-padded copy of the image, so there is neither an im2col matrix to write nor a B panel to pack.
 // At LeNet-5's sizes those two copies cost more than the multiply-adds (K is 25 or 150, filters 6 or 16).
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -20,6 +21,7 @@ internal static unsafe partial class DirectConv
         Avx512F.IsSupported && g.StrideH == 1 && g.StrideW == 1 && !g.IsPointwise;
 
     /// <summary>Forward for one example: y (filters, OutH, OutW) from x (C, H, W).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in Plan plan, float* x, float* y, float* part, int* offsets, float* weights, float* bias)
     {
         var g = plan.Window;
@@ -72,6 +74,7 @@ internal static unsafe partial class DirectConv
     /// Backward for one example: adds dy's weight gradient to the part's lane accumulators and, when
     /// <paramref name="dx"/> is not null, writes (or adds, with <paramref name="accumulate"/>) the input gradient.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in Plan plan, float* x, float* dy, float* dx, bool accumulate, float* part, int* offsets, float* rows)
     {
         var g = plan.Window;
@@ -140,6 +143,7 @@ internal static unsafe partial class DirectConv
     }
 
     /// <summary>Sums the part's lane accumulators into dw (filters, PatchSize), overwriting it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReduceWeights(in Plan plan, float* part, float* dw)
     {
         float* acc = part + plan.LanesAt;
@@ -220,6 +224,7 @@ internal static unsafe partial class DirectConv
     }
 
     /// <summary>Copies x (C, H, W) into the interior of xp (C, Hp, Wp); the border stays as cleared.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LoadImage(in Plan plan, float* x, float* xp)
     {
         var g = plan.Window;
