@@ -1,4 +1,5 @@
-// conv2d: a 2-D convolution over NCHW images, y = W * x + b, computed as im2col + GEMM by the backend.
+// conv2d: a 2-D convolution over NCHW images, y = W * x + b; the backend picks the algorithm (im2col + GEMM,
+// or on AVX-512 CPUs a direct kernel for stride 1).
 using Dtrain.Models.Autodiff;
 using Dtrain.Models.Backends;
 using Dtrain.Models.Graph;

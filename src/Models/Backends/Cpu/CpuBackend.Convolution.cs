@@ -1,6 +1,7 @@
-// 2-D convolution on the CPU: im2col per example into one slot of the op's column workspace, then the
-// packed GEMM on one thread, with examples spread over the backend's threads (one slot each). A whole example's columns
-// (LeNet's conv1: 25 x 784 floats, 78 KB) stay in L2 between the im2col and the GEMM that reads them.
+// 2-D convolution on the CPU, examples spread over the backend's threads. Stride 1 on AVX-512 takes the direct
+// kernels (DirectConv.cs); anything else runs im2col per example into one slot of the op's column workspace and
+// the packed GEMM on one thread, so an example's columns (LeNet's conv1: 25 x 784 floats, 78 KB) stay in L2
+// between the im2col and the GEMM that reads them.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
