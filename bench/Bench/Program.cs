@@ -10,6 +10,7 @@ try
     return args[0] switch
     {
         "gemm" => GemmBench.Run(rest),
+        "conv" => ConvBench.Run(rest),
         _ => Usage(2),
     };
 }
@@ -29,5 +30,8 @@ static int Usage(int exitCode)
     w.WriteLine("  gemm [--threads N] [--seconds S] [--path avx512|avx2|portable]");
     w.WriteLine("        SGEMM GFLOP/s for the MLP and square shapes, all four transpose cases,");
     w.WriteLine("        after checking every kernel path against a reference.");
+    w.WriteLine("  conv [--threads N] [--batch B] [--seconds S]");
+    w.WriteLine("        conv2d forward and backward on LeNet-5's two layers, direct and im2col paths,");
+    w.WriteLine("        after checking both against a naive convolution.");
     return exitCode;
 }

@@ -37,6 +37,11 @@ public static class OpRegistry
         new Mean(),
         new Exp(),
         new Log(),
+        new Conv2d(),
+        new MaxPool2d(),
+        new AvgPool2d(),
+        new Flatten(),
+        new Reshape(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>

@@ -8,6 +8,17 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void Activate(Activation f, Tensor x, Tensor y)
     {
+        if (SplitsPointwise(x.Length))
+        {
+            ActivateInParts(f, x, y);
+            return;
+        }
+
+        ActivateRange(f, x, y);
+    }
+
+    private void ActivateRange(Activation f, Tensor x, Tensor y)
+    {
         var xs = Span(x);
         var ys = Span(y);
         switch (f)
@@ -36,6 +47,17 @@ public sealed partial class CpuBackend
 
     /// <inheritdoc/>
     public void ActivateBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx, bool accumulate)
+    {
+        if (SplitsPointwise(x.Length))
+        {
+            ActivateBackwardInParts(f, x, y, dy, dx, accumulate);
+            return;
+        }
+
+        ActivateBackwardRange(f, x, y, dy, dx, accumulate);
+    }
+
+    private void ActivateBackwardRange(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx, bool accumulate)
     {
         var xs = Span(x);
         var ys = Span(y);

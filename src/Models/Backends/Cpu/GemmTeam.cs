@@ -22,6 +22,8 @@ internal static class GemmTeam
     private static readonly object Sleep = new();
     private static Thread[]? s_helpers;
     private static GemmJob s_job;
+    private static Action<int>? s_action;
+    private static int s_parts;
     private static int s_generation;
 
     /// <summary>The generation in the high half, the next unclaimed part in the low half.</summary>
@@ -34,7 +36,20 @@ internal static class GemmTeam
     /// Runs all of <paramref name="job"/>'s parts and returns true, or returns false at once, having
     /// done nothing, if another call holds the team.
     /// </summary>
-    public static bool TryRun(ref GemmJob job)
+    public static bool TryRun(ref GemmJob job) => TryRun(ref job, null, job.Parts);
+
+    /// <summary>
+    /// Runs <paramref name="action"/>(p) for every p in [0, <paramref name="parts"/>) on the team (the CPU
+    /// backend's per-example loops share the helpers GEMM keeps warm), or returns false at once if another
+    /// call holds the team. The action must not start a multithreaded GEMM: the caller already owns the team.
+    /// </summary>
+    public static bool TryRun(Action<int> action, int parts)
+    {
+        GemmJob none = default;
+        return TryRun(ref none, action, parts);
+    }
+
+    private static bool TryRun(ref GemmJob job, Action<int>? action, int parts)
     {
         if (!Monitor.TryEnter(Owner))
             return false;
@@ -43,6 +58,8 @@ internal static class GemmTeam
             s_helpers ??= StartHelpers(Environment.ProcessorCount - 1);
             int generation = s_generation + 1;
             s_job = job;
+            s_action = action;
+            s_parts = parts;
             s_failure = null;
             Volatile.Write(ref s_done, 0);
             Volatile.Write(ref s_claims, (long)generation << 32);
@@ -57,7 +74,7 @@ internal static class GemmTeam
             ClaimAndRun(generation);
             // Never Sleep(1) here, as SpinWait's default does: a millisecond dwarfs a 100-microsecond part.
             var spin = new SpinWait();
-            while (Volatile.Read(ref s_done) != job.Parts)
+            while (Volatile.Read(ref s_done) != parts)
                 spin.SpinOnce(sleep1Threshold: -1);
             s_failure?.Throw();
             return true;
@@ -75,17 +92,22 @@ internal static class GemmTeam
         {
             long claims = Volatile.Read(ref s_claims);
             int part = (int)claims;
-            // s_job may already hold a later job here, so Parts is only a hint until the claim succeeds;
+            // s_parts may already hold a later job's count here, so it is only a hint until the claim succeeds;
             // a wrong hint either skips a part the caller then runs, or claims past the end, which is idle.
-            if ((int)(claims >> 32) != generation || part >= s_job.Parts)
+            if ((int)(claims >> 32) != generation || part >= s_parts)
                 return;
             if (Interlocked.CompareExchange(ref s_claims, claims + 1, claims) != claims)
                 continue;
-            // Claimed: the caller of this generation now waits for this part, so s_job is stable.
+            // Claimed: the caller of this generation now waits for this part, so the job is stable.
             try
             {
-                if (part < s_job.Parts)
-                    s_job.RunPart(part);
+                if (part < s_parts)
+                {
+                    if (s_action is { } action)
+                        action(part);
+                    else
+                        s_job.RunPart(part);
+                }
             }
             catch (Exception e)
             {
@@ -93,7 +115,7 @@ internal static class GemmTeam
             }
             finally
             {
-                if (part < s_job.Parts)
+                if (part < s_parts)
                     Interlocked.Increment(ref s_done);
             }
         }
