@@ -6,6 +6,8 @@ using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Graph;
 using Dtrain.Models.Tensors;
 
+using static Dtrain.Models.Tests.Ops.LayerGradientCheck;
+
 namespace Dtrain.Models.Tests.Ops;
 
 public sealed class ImageOpGradientTests
@@ -13,9 +15,6 @@ public sealed class ImageOpGradientTests
     private const int Batch = 3;
 
     // As in GradientCheckTests: float rounding over a step of 2e-2 and the O(eps^2) truncation error are ~1e-5.
-    private const float Step = 1e-2f;
-    private const double RelativeTolerance = 1e-2;
-    private const double AbsoluteTolerance = 2e-4;
 
     private const string WideBias = """{"type": "uniform", "scale": 0.5}""";
 
@@ -293,29 +292,6 @@ public sealed class ImageOpGradientTests
         return model.Values[ValueIndex(model, value)].Type.Dims;
     }
 
-    /// <summary>Features uniform in [-1, 1] and class ids.</summary>
-    private static (float[] Features, float[] Labels) Examples(CompiledModel model, int batch, int seed)
-    {
-        var rng = new Random(seed);
-        var features = Enumerable.Range(0, batch * model.FeatureSize).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
-        var labels = Enumerable.Range(0, batch).Select(_ => (float)rng.Next(model.Values[model.OutputValue].Type.Size)).ToArray();
-        return (features, labels);
-    }
-
-    private static GraphExecutor Executor(CompiledModel model, CpuBackend backend, int maxBatch, int seed)
-    {
-        var executor = new GraphExecutor(model, backend, maxBatch, training: true);
-        backend.Upload(model.InitialParameters(seed), executor.Parameters);
-        return executor;
-    }
-
-    private static float[] Download(CpuBackend backend, Tensor tensor)
-    {
-        var host = new float[tensor.Length];
-        backend.Download(tensor, host);
-        return host;
-    }
-
     /// <summary>
     /// Finite differences are meaningless where a max changes hands: the first seed whose pooling windows over
     /// <paramref name="value"/> (square, on (C, H, W) per example) all have a winner clear of the runner-up
@@ -362,77 +338,4 @@ public sealed class ImageOpGradientTests
         });
     }
 
-    private static void AssertGradientsMatchFiniteDifferences(string json, int seed)
-    {
-        var model = Compile(json);
-        var (features, labels) = Examples(model, Batch, seed);
-        using var backend = new CpuBackend(threads: 1);
-        using var executor = Executor(model, backend, Batch, seed);
-        executor.SetBatch(features, labels, Batch);
-        var theta = Download(backend, executor.Parameters);
-        executor.Forward();
-        executor.Backward();
-
-        var parameterGradients = Download(backend, executor.Gradients);
-        foreach (var p in model.Parameters)
-        {
-            for (var i = p.Offset; i < p.Offset + p.Size; i++)
-            {
-                var numeric = CentralDifference(delta =>
-                {
-                    var nudged = (float[])theta.Clone();
-                    nudged[i] += delta;
-                    backend.Upload(nudged, executor.Parameters);
-                    executor.Forward();
-                    return executor.ReadLoss();
-                });
-                AssertClose(parameterGradients[i], numeric, $"{p.Name}[{i - p.Offset}]");
-            }
-        }
-
-        backend.Upload(theta, executor.Parameters);
-        var checkedValues = 0;
-        for (var v = 0; v < model.Values.Count; v++)
-        {
-            var info = model.Values[v];
-            if (info.Producer < 0 || v == model.LossValue || !info.RequiresGradient)
-            {
-                continue;
-            }
-
-            var analytic = Download(backend, executor.Gradient(v));
-            for (var e = 0; e < analytic.Length; e++)
-            {
-                var numeric = CentralDifference(delta => LossWithValueNudged(executor, v, e, delta));
-                AssertClose(analytic[e], numeric, $"d loss / d {info.Name}[{e}]");
-            }
-
-            checkedValues++;
-        }
-
-        Assert.True(checkedValues > 0, "no intermediate value was checked");
-    }
-
-    /// <summary>Runs forward, adds <paramref name="delta"/> to one element of value <paramref name="v"/>, and re-runs every later node.</summary>
-    private static float LossWithValueNudged(GraphExecutor executor, int v, int element, float delta)
-    {
-        executor.Forward();
-        CpuBackend.Span(executor.Value(v))[element] += delta;
-        var nodes = executor.Model.Nodes;
-        for (var n = executor.Model.Values[v].Producer + 1; n < nodes.Count; n++)
-        {
-            nodes[n].Op.Forward(new OpRun(executor, nodes[n]));
-        }
-
-        return executor.ReadLoss();
-    }
-
-    private static double CentralDifference(Func<float, float> loss) =>
-        ((double)loss(Step) - loss(-Step)) / (2.0 * Step);
-
-    private static void AssertClose(float analytic, double numeric, string what)
-    {
-        var tolerance = AbsoluteTolerance + (RelativeTolerance * Math.Max(Math.Abs(analytic), Math.Abs(numeric)));
-        Assert.True(Math.Abs(analytic - numeric) <= tolerance, $"{what}: backward gives {analytic:G6}, finite differences {numeric:G6}");
-    }
 }
