@@ -1,4 +1,5 @@
-// Adam (Kingma & Ba, 2015) with bias correction, in the form PyTorch's torch.optim.Adam computes it.
+// Adam (Kingma & Ba, 2015) with bias correction, in the form PyTorch's torch.optim.Adam computes it; AdamW
+// shares the loop and differs only in where weight decay enters.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,8 +12,9 @@ namespace Dtrain.Models.Optimizers;
 /// w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)</c>.
 /// State slot s0 is the first moment <c>m</c>, s1 the second moment <c>v</c>; both start at zero.
 /// </summary>
-public sealed class Adam : IOptimizer
+public class Adam : IOptimizer
 {
+    private readonly bool _decoupledDecay;
     private readonly float _learningRate;
     private readonly float _beta1;
     private readonly float _beta2;
@@ -21,7 +23,17 @@ public sealed class Adam : IOptimizer
 
     /// <summary>Creates the optimizer; <see cref="Optimizers.Create"/> validates the settings first.</summary>
     public Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
+        : this(learningRate, beta1, beta2, epsilon, weightDecay, decoupledDecay: false)
     {
+    }
+
+    /// <summary>
+    /// The shared constructor: with <paramref name="decoupledDecay"/> the weights shrink by <c>1 - lr * weightDecay</c>
+    /// before the step (AdamW); without it the decay is added to the gradient (Adam's L2).
+    /// </summary>
+    protected Adam(float learningRate, float beta1, float beta2, float epsilon, float weightDecay, bool decoupledDecay)
+    {
+        _decoupledDecay = decoupledDecay;
         _learningRate = learningRate;
         _beta1 = beta1;
         _beta2 = beta2;
@@ -30,7 +42,7 @@ public sealed class Adam : IOptimizer
     }
 
     /// <inheritdoc />
-    public string Name => "adam";
+    public virtual string Name => "adam";
 
     /// <inheritdoc />
     public int StateSlots => 2;
@@ -48,20 +60,26 @@ public sealed class Adam : IOptimizer
         // The bias corrections are per-step scalars: compute them once in double, as PyTorch does in Python
         // floats, so b^t stays accurate for large t. Like PyTorch, the step size carries 1/(1 - b1^t) and the
         // denominator divides sqrt(v) by sqrt(1 - b2^t).
-        float stepSize = (float)((double)_learningRate * learningRateScale / (1.0 - Math.Pow(_beta1, step)));
+        double lr = (double)_learningRate * learningRateScale;
+        float stepSize = (float)(lr / (1.0 - Math.Pow(_beta1, step)));
         float bias2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(_beta2, step));
-        float b1 = _beta1, b2 = _beta2, c1 = 1f - _beta1, c2 = 1f - _beta2, eps = _epsilon, wd = _weightDecay;
+
+        // Decay enters one of two ways, the other being the identity: AdamW scales w by `keep` (this update's
+        // scheduled rate), Adam adds `l2 * w` to the gradient. Multiplying by 1 or adding 0 * w is exact.
+        float keep = _decoupledDecay ? (float)(1.0 - (lr * _weightDecay)) : 1f;
+        float l2 = _decoupledDecay ? 0f : _weightDecay;
+        float b1 = _beta1, b2 = _beta2, c1 = 1f - _beta1, c2 = 1f - _beta2, eps = _epsilon;
         int i = 0;
 
         // Unfused multiply/add in every path keeps vector lanes and the scalar tail bit-identical.
         if (Vector512.IsHardwareAccelerated)
         {
             var (vb1, vb2, vc1, vc2) = (Vector512.Create(b1), Vector512.Create(b2), Vector512.Create(c1), Vector512.Create(c2));
-            var (veps, vwd, vstep, vbias2) = (Vector512.Create(eps), Vector512.Create(wd), Vector512.Create(stepSize), Vector512.Create(bias2Sqrt));
+            var (veps, vl2, vkeep, vstep, vbias2) = (Vector512.Create(eps), Vector512.Create(l2), Vector512.Create(keep), Vector512.Create(stepSize), Vector512.Create(bias2Sqrt));
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
-                var wi = Vector512.LoadUnsafe(ref w, (nuint)i);
-                var gi = Vector512.LoadUnsafe(ref g, (nuint)i) + vwd * wi;
+                var wi = Vector512.LoadUnsafe(ref w, (nuint)i) * vkeep;
+                var gi = Vector512.LoadUnsafe(ref g, (nuint)i) + vl2 * wi;
                 var mi = vb1 * Vector512.LoadUnsafe(ref m, (nuint)i) + vc1 * gi;
                 var vi = vb2 * Vector512.LoadUnsafe(ref v, (nuint)i) + vc2 * (gi * gi);
                 mi.StoreUnsafe(ref m, (nuint)i);
@@ -73,11 +91,11 @@ public sealed class Adam : IOptimizer
         if (Vector256.IsHardwareAccelerated)
         {
             var (vb1, vb2, vc1, vc2) = (Vector256.Create(b1), Vector256.Create(b2), Vector256.Create(c1), Vector256.Create(c2));
-            var (veps, vwd, vstep, vbias2) = (Vector256.Create(eps), Vector256.Create(wd), Vector256.Create(stepSize), Vector256.Create(bias2Sqrt));
+            var (veps, vl2, vkeep, vstep, vbias2) = (Vector256.Create(eps), Vector256.Create(l2), Vector256.Create(keep), Vector256.Create(stepSize), Vector256.Create(bias2Sqrt));
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                var wi = Vector256.LoadUnsafe(ref w, (nuint)i);
-                var gi = Vector256.LoadUnsafe(ref g, (nuint)i) + vwd * wi;
+                var wi = Vector256.LoadUnsafe(ref w, (nuint)i) * vkeep;
+                var gi = Vector256.LoadUnsafe(ref g, (nuint)i) + vl2 * wi;
                 var mi = vb1 * Vector256.LoadUnsafe(ref m, (nuint)i) + vc1 * gi;
                 var vi = vb2 * Vector256.LoadUnsafe(ref v, (nuint)i) + vc2 * (gi * gi);
                 mi.StoreUnsafe(ref m, (nuint)i);
@@ -91,7 +109,8 @@ public sealed class Adam : IOptimizer
             ref float wi = ref Unsafe.Add(ref w, i);
             ref float mi = ref Unsafe.Add(ref m, i);
             ref float vi = ref Unsafe.Add(ref v, i);
-            float gi = Unsafe.Add(ref g, i) + wd * wi;
+            wi *= keep;
+            float gi = Unsafe.Add(ref g, i) + l2 * wi;
             mi = b1 * mi + c1 * gi;
             vi = b2 * vi + c2 * (gi * gi);
             float denominator = MathF.Sqrt(vi) / bias2Sqrt + eps;
