@@ -15,7 +15,7 @@ internal sealed class ParameterShardActor : ReceiveActor
     // -1 until InitShard names the shard, so replies before it (as Params) do not claim to come from shard 0.
     private int _shardId = -1;
     private ChunkInfo[] _chunks = [];
-    private IReadOnlyList<(int Start, int Length, bool State)> _runs = [];
+    private (int Start, int Length, bool State)[] _runs = [];
     private float[] _values = [];
     private float[] _state0 = [];
     private float[] _state1 = [];
@@ -70,7 +70,7 @@ internal sealed class ParameterShardActor : ReceiveActor
             }
             _shardId = init.ShardId;
             _chunks = init.Chunks;
-            _runs = ChunkPlacement.Runs(init.Chunks);
+            _runs = ChunkPlacement.Runs(init.Chunks).ToArray(); // an array: foreach over it per push allocates nothing
             _values = init.Values.Span.ToArray();
             _state0 = optimizer.StateSlots > 0 ? new float[floats] : [];
             _state1 = optimizer.StateSlots > 1 ? new float[floats] : [];

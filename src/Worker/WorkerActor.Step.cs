@@ -67,7 +67,7 @@ internal sealed partial class WorkerActor
         for (var s = 0; s < job.Shards.Length; s++)
         {
             var route = job.Shards[s];
-            var payload = FloatBuffer.Rent(ChunkPlacement.Floats(route.Chunks));
+            var payload = FloatBuffer.Rent(_routeFloats[s]);
             var span = payload.Span;
             var at = 0;
             foreach (var c in route.Chunks)
@@ -85,12 +85,13 @@ internal sealed partial class WorkerActor
         _stepsSincePush = 0;
     }
 
-    private void Scatter(FloatBuffer values, ChunkInfo[] chunks)
+    private void Scatter(FloatBuffer values, int route)
     {
         var span = values.Span;
-        if (span.Length != ChunkPlacement.Floats(chunks))
+        var chunks = _job!.Shards[route].Chunks;
+        if (span.Length != _routeFloats[route])
         {
-            throw new DtrainException($"a shard sent {span.Length} floats for {chunks.Length} chunks of {ChunkPlacement.Floats(chunks)} floats");
+            throw new DtrainException($"a shard sent {span.Length} floats for {chunks.Length} chunks of {_routeFloats[route]} floats");
         }
 
         var at = 0;

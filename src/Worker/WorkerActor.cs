@@ -32,6 +32,7 @@ internal sealed partial class WorkerActor : ReceiveActor
     private float[] _labels = [];
     private long[] _shardVersions = [];
     private int[] _pushesInFlight = [];
+    private int[] _routeFloats = [];
     private long _seq;
     private long _requestId;
     private int _pullsPending;
@@ -90,6 +91,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             _labels = new float[job.Batch * model.LabelSize];
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();
             _pushesInFlight = new int[job.Shards.Length];
+            _routeFloats = job.Shards.Select(r => ChunkPlacement.Floats(r.Chunks)).ToArray();
             _job = job;
             _fetchedOnce = false;
             _log.Info("worker {0} joined job {1} on {2}", job.WorkerId, job.JobId, _backend.Name);
@@ -147,7 +149,7 @@ internal sealed partial class WorkerActor : ReceiveActor
 
         if (_position >= partition.Indices.Length)
         {
-            if (_pushesInFlight.Any(n => n > 0))
+            if (MostPushesInFlight() > 0)
             {
                 return; // OnPushAck calls Advance again once the last push is acknowledged.
             }
@@ -158,7 +160,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             return;
         }
 
-        if (_pushesInFlight.Any(n => n >= MaxPushesInFlight))
+        if (MostPushesInFlight() >= MaxPushesInFlight)
         {
             return;
         }
@@ -188,13 +190,13 @@ internal sealed partial class WorkerActor : ReceiveActor
     {
         try
         {
-            var s = Array.FindIndex(_job!.Shards, r => r.ShardId == p.ShardId);
+            var s = RouteOf(p.ShardId);
             if (p.RequestId != _requestId || s < 0)
             {
                 return; // An answer to an older request: its values are out of date.
             }
 
-            if (p.Values is { } values && !TryScatter(values, _job.Shards[s].Chunks))
+            if (p.Values is { } values && !TryScatter(values, s))
             {
                 return;
             }
@@ -213,11 +215,11 @@ internal sealed partial class WorkerActor : ReceiveActor
         }
     }
 
-    private bool TryScatter(FloatBuffer values, ChunkInfo[] chunks)
+    private bool TryScatter(FloatBuffer values, int route)
     {
         try
         {
-            Scatter(values, chunks);
+            Scatter(values, route);
             return true;
         }
         catch (DtrainException e)
@@ -230,7 +232,7 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     private void OnPushAck(PushAck ack)
     {
-        var s = Array.FindIndex(_job!.Shards, r => r.ShardId == ack.ShardId);
+        var s = RouteOf(ack.ShardId);
         if (s >= 0 && _pushesInFlight[s] > 0)
         {
             _pushesInFlight[s]--;
@@ -239,6 +241,33 @@ internal sealed partial class WorkerActor : ReceiveActor
                 Advance();
             }
         }
+    }
+
+    // The two helpers below run several times per step: plain loops, no LINQ enumerators or closures.
+    private int MostPushesInFlight()
+    {
+        var most = 0;
+        foreach (var n in _pushesInFlight)
+        {
+            most = Math.Max(most, n);
+        }
+
+        return most;
+    }
+
+    /// <summary>Index of the route to shard <paramref name="shardId"/>, or -1 for a shard this job does not use.</summary>
+    private int RouteOf(int shardId)
+    {
+        var shards = _job!.Shards;
+        for (var s = 0; s < shards.Length; s++)
+        {
+            if (shards[s].ShardId == shardId)
+            {
+                return s;
+            }
+        }
+
+        return -1;
     }
 
     private void OnPushRejected(PushRejected rejected)
