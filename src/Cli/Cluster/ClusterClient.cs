@@ -1,0 +1,66 @@
+// A client of a running cluster (submit, status): a remoting-only ActorSystem that talks to the singleton
+// proxy of the node it was pointed at, and a mailbox actor that hands the replies to the command.
+using System.Threading.Channels;
+using Akka.Actor;
+using Dtrain.Coordinator;
+using Dtrain.Models;
+
+namespace Dtrain.Cli.Cluster;
+
+/// <summary>Connection of a command-line client to the cluster behind <c>--cluster HOST:PORT</c>.</summary>
+public sealed class ClusterClient : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
+
+    private ClusterClient(NodeOptions options, string clusterAddress)
+    {
+        Endpoint = clusterAddress;
+        _system = ActorSystem.Create(options.ClusterName, options.ClientConfig());
+        Coordinator = _system.ActorSelection($"{options.AddressOf(clusterAddress)}/user/{ClusterCoordinator.ProxyName}");
+        Listener = _system.ActorOf(Props.Create(() => new Mailbox(_inbox.Writer)), "client");
+    }
+
+    /// <summary>The host:port the client talks to.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The singleton proxy on that node.</summary>
+    public ActorSelection Coordinator { get; }
+
+    /// <summary>The local actor replies go to.</summary>
+    public IActorRef Listener { get; }
+
+    /// <summary>Connects (lazily: the first message opens the association).</summary>
+    public static ClusterClient Open(NodeOptions options, string clusterAddress) => new(options, NodeOptions.CheckHostPort("--cluster", clusterAddress));
+
+    /// <summary>Watches <paramref name="actor"/>: its end arrives as <see cref="Terminated"/>.</summary>
+    public void Watch(IActorRef actor) => Listener.Tell(new WatchRequest(actor));
+
+    /// <summary>The next reply, or a clear error naming the cluster when none comes in <paramref name="timeout"/>.</summary>
+    public async Task<object> Next(TimeSpan timeout, string waitingFor)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            return await _inbox.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new DtrainException($"no answer from the cluster at {Endpoint} within {timeout.TotalSeconds:F0} s while waiting for {waitingFor} (is a node running there, with the same --cluster-name and TLS settings?)");
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await _system.Terminate();
+
+    private sealed record WatchRequest(IActorRef Actor);
+
+    private sealed class Mailbox : ReceiveActor
+    {
+        public Mailbox(ChannelWriter<object> inbox)
+        {
+            Receive<WatchRequest>(w => Context.Watch(w.Actor));
+            ReceiveAny(m => inbox.TryWrite(m));
+        }
+    }
+}
