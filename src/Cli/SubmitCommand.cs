@@ -34,7 +34,7 @@ public static class SubmitCommand
         settings.Validate("command line");
 
         await using var client = ClusterClient.Open(options, cluster);
-        client.Coordinator.Tell(new SubmitJob(file, File.ReadAllText(file), [.. trainArgs], client.Listener), client.Listener);
+        (await client.Connect(timeout)).Tell(new SubmitJob(file, File.ReadAllText(file), [.. trainArgs], client.Listener), client.Listener);
         var accepted = await client.Next(timeout, "the coordinator to accept the job");
         if (accepted is JobFailed rejected)
         {

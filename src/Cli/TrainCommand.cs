@@ -160,6 +160,8 @@ public static class TrainCommand
                 ["test_accuracy"] = e.TestAccuracy,
                 ["examples_per_second"] = e.ExamplesPerSecond,
                 ["train_seconds"] = e.TrainSeconds,
+                ["partitions_trained"] = e.PartitionsTrained,
+                ["partitions"] = e.Partitions,
             }).ToArray(),
         };
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));

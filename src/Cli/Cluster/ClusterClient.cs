@@ -33,6 +33,34 @@ public sealed class ClusterClient : IAsyncDisposable
     /// <summary>Connects (lazily: the first message opens the association).</summary>
     public static ClusterClient Open(NodeOptions options, string clusterAddress) => new(options, NodeOptions.CheckHostPort("--cluster", clusterAddress));
 
+    /// <summary>
+    /// Resolves the singleton proxy, retrying for <paramref name="timeout"/>: a node that is still starting
+    /// refuses the connection and Akka gates its address for a few seconds, dropping what was sent meanwhile.
+    /// </summary>
+    public async Task<IActorRef> Connect(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        for (var attempt = 0; DateTime.UtcNow < deadline; attempt++)
+        {
+            try
+            {
+                var identity = await Coordinator.Ask<ActorIdentity>(new Identify(attempt), TimeSpan.FromSeconds(1));
+                if (identity.Subject is { } proxy)
+                {
+                    return proxy;
+                }
+            }
+            catch (AskTimeoutException)
+            {
+                // not reachable yet: try again
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new DtrainException($"no answer from the cluster at {Endpoint} within {timeout.TotalSeconds:F0} s (is a node running there, with the same --cluster-name and TLS settings?)");
+    }
+
     /// <summary>Watches <paramref name="actor"/>: its end arrives as <see cref="Terminated"/>.</summary>
     public void Watch(IActorRef actor) => Listener.Tell(new WatchRequest(actor));
 

@@ -101,6 +101,8 @@ public sealed record NodeOptions
               }
               log-info = off
               run-coordinated-shutdown-when-down = on
+              # Nodes start before the coordinator is up; registrars retry, so a missing singleton is no warning.
+              singleton-proxy.log-singleton-identification-failure = off
             }
             akka.coordinated-shutdown.exit-clr = off
             """)
