@@ -45,6 +45,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(EpochCompleted)] = (_, _) => Epoch,
         [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats]),
         [typeof(JobFailed)] = (_, _) => new JobFailed("a parameter shard could not start"),
+        [typeof(Transport.BulkDeliveryFailed)] = (_, _) => new Transport.BulkDeliveryFailed("127.0.0.1:5000", "ps-9", "Push", "no target 'ps-9'"),
     };
 
     public static TheoryData<Type> WireTypes => new(WireMessageTypes());
