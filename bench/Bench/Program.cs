@@ -11,6 +11,8 @@ try
     {
         "gemm" => GemmBench.Run(rest),
         "conv" => ConvBench.Run(rest),
+        "transport" => TransportBench.Run(rest),
+        "transport-peer" => TransportPeer.Run(),
         _ => Usage(2),
     };
 }
@@ -33,5 +35,7 @@ static int Usage(int exitCode)
     w.WriteLine("  conv [--threads N] [--batch B] [--seconds S]");
     w.WriteLine("        conv2d forward and backward on LeNet-5's two layers, direct and im2col paths,");
     w.WriteLine("        after checking both against a naive convolution.");
+    w.WriteLine("  transport [--sizes 1,4] [--reps N] [--mb M] [--window W]");
+    w.WriteLine("        push/pull MB/s between two processes: raw loopback TCP, Akka.Remote, the bulk channel.");
     return exitCode;
 }

@@ -9,6 +9,7 @@ using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 using Dtrain.ParameterServer;
+using Dtrain.Protocol.Transport;
 using static Dtrain.Protocol.ClusterProtocol;
 
 namespace Dtrain.Cli;
@@ -25,6 +26,7 @@ public static class NodeCommand
         var threads = cl.Int("--threads") ?? EnvInt("DTRAIN_THREADS") ?? Math.Max(1, Environment.ProcessorCount / workersPerNode);
         var dataDir = cl.String("--data-dir");
         var verbose = cl.Flag("--verbose");
+        var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
         cl.RejectUnknown();
         if (cl.Positional.Count > 0)
         {
@@ -47,7 +49,7 @@ public static class NodeCommand
         if (roles.Contains("coordinator"))
         {
             var (train, test) = data!.Value;
-            var singleton = ClusterCoordinator.Props(ParseJob, s => s.Shard, train, test);
+            var singleton = ClusterCoordinator.Props(ParseJob, options.LoadCertificate(), train, test);
             system.ActorOf(ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole("coordinator")), ClusterCoordinator.ManagerName);
         }
 
@@ -56,11 +58,17 @@ public static class NodeCommand
             ClusterCoordinator.ProxyName);
         if (roles.Contains("ps"))
         {
-            for (var s = 0; s < shardsPerNode; s++)
+            // Whole shards move as Params/Push/InitShard: over the bulk channel, never through Akka.Remote's frames.
+            var shards = Enumerable.Range(0, shardsPerNode).ToDictionary(s => $"ps-{s}", s => system.ActorOf(ParameterShard.Props(), $"ps-{s}"));
+            var bulk = BulkServer.Start(system, options.Host, bulkPort, name => shards.GetValueOrDefault(name), options.LoadCertificate());
+            system.RegisterOnTermination(() => bulk.DisposeAsync().AsTask().Wait());
+            var endpoint = $"{options.PublicHost ?? options.Host}:{bulk.Endpoint[(bulk.Endpoint.LastIndexOf(':') + 1)..]}";
+            foreach (var (name, shard) in shards)
             {
-                var shard = system.ActorOf(ParameterShard.Props(), $"ps-{s}");
-                system.ActorOf(Registrar.Props(proxy, new RegisterShard(shard, self)), $"register-ps-{s}");
+                system.ActorOf(Registrar.Props(proxy, new RegisterShard(shard, self, endpoint, name)), $"register-{name}");
             }
+
+            Console.WriteLine($"dtrain node: {shards.Count} shard(s) on bulk channel {endpoint}");
         }
 
         if (roles.Contains("worker"))
@@ -68,7 +76,7 @@ public static class NodeCommand
             var train = data!.Value.Train;
             for (var w = 0; w < workersPerNode; w++)
             {
-                var worker = system.ActorOf(Worker.Worker.Props(train, () => new CpuBackend(threads)), $"worker-{w}");
+                var worker = system.ActorOf(Worker.Worker.Props(train, () => new CpuBackend(threads), options.LoadCertificate()), $"worker-{w}");
                 system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self)), $"register-worker-{w}");
             }
         }

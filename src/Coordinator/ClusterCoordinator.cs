@@ -1,5 +1,6 @@
 // Entry point of cluster mode's coordinator: a cluster singleton that keeps the registry of shards and
 // workers, accepts submitted jobs and runs each one as a child job actor (the same one LocalJob runs).
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Dtrain.Models.Data;
 using static Dtrain.Protocol.ClusterProtocol;
@@ -20,11 +21,11 @@ public static class ClusterCoordinator
 
     /// <summary>
     /// Props for the singleton. <paramref name="parseJob"/> turns a submission into a job (a
-    /// <see cref="Models.DtrainException"/> rejects it with its message); <paramref name="connectShard"/> gives
-    /// the ref through which the coordinator itself talks to a shard (its bulk channel when the shard has one).
+    /// <see cref="Models.DtrainException"/> rejects it with its message). The coordinator talks to shards over
+    /// their bulk data channel where they have one (TLS with <paramref name="bulkCertificate"/> when given).
     /// </summary>
-    public static Props Props(Func<SubmitJob, JobSpec> parseJob, Func<ClusterShard, IActorRef> connectShard, Dataset trainingSet, Dataset testSet) =>
-        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, connectShard, trainingSet, testSet));
+    public static Props Props(Func<SubmitJob, JobSpec> parseJob, X509Certificate2? bulkCertificate, Dataset trainingSet, Dataset testSet) =>
+        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, bulkCertificate, trainingSet, testSet));
 
     /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>
     public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);

@@ -20,9 +20,9 @@ internal sealed partial class ClusterCoordinatorActor
         private readonly Dictionary<IActorRef, ShardStats> _stats = [];
         private ClusterCoordinator.JobSnapshot? _snapshot;
 
-        public StatusQuery(GetClusterStatus query, IActorRef replyTo, List<ClusterCoordinator.ClusterShard> shards, List<ClusterCoordinator.AddWorker> workers, IActorRef? job, JobStatus? status)
+        public StatusQuery(GetClusterStatus query, IActorRef replyTo, List<ClusterCoordinator.ClusterShard> shards, List<ClusterCoordinator.AddWorker> workers, IActorRef? job, JobStatus? status, ClusterCoordinator.JobSnapshot? lastSnapshot)
         {
-            (_query, _replyTo, _shards, _workers, _job, _status) = (query, replyTo, [.. shards], [.. workers], job, status);
+            (_query, _replyTo, _shards, _workers, _job, _status, _snapshot) = (query, replyTo, [.. shards], [.. workers], job, status, lastSnapshot);
             Receive<ShardStats>(s =>
             {
                 _stats[Sender] = s;
@@ -36,8 +36,8 @@ internal sealed partial class ClusterCoordinatorActor
             Receive<ReceiveTimeout>(_ => Answer());
         }
 
-        public static Props Props(GetClusterStatus query, IActorRef replyTo, List<ClusterCoordinator.ClusterShard> shards, List<ClusterCoordinator.AddWorker> workers, IActorRef? job, JobStatus? status) =>
-            Akka.Actor.Props.Create(() => new StatusQuery(query, replyTo, shards, workers, job, status));
+        public static Props Props(GetClusterStatus query, IActorRef replyTo, List<ClusterCoordinator.ClusterShard> shards, List<ClusterCoordinator.AddWorker> workers, IActorRef? job, JobStatus? status, ClusterCoordinator.JobSnapshot? lastSnapshot) =>
+            Akka.Actor.Props.Create(() => new StatusQuery(query, replyTo, shards, workers, job, status, lastSnapshot));
 
         protected override void PreStart()
         {
@@ -46,7 +46,11 @@ internal sealed partial class ClusterCoordinatorActor
                 s.Shard.Tell(new GetStats(_query.RequestId));
             }
 
-            _job?.Tell(ClusterCoordinator.GetJobSnapshot.Instance);
+            if (_job is not null)
+            {
+                _snapshot = null; // a fresh one from the running job
+                _job.Tell(ClusterCoordinator.GetJobSnapshot.Instance);
+            }
             Context.SetReceiveTimeout(Deadline);
             AnswerWhenComplete();
         }

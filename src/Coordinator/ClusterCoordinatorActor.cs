@@ -1,8 +1,10 @@
 // The cluster singleton: Registry of shards and workers; Waiting for enough of them; Running one job actor.
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models;
 using Dtrain.Models.Data;
+using Dtrain.Protocol.Transport;
 using static Dtrain.Protocol.ClusterProtocol;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
@@ -15,7 +17,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Func<SubmitJob, JobSpec> _parseJob;
-    private readonly Func<ClusterCoordinator.ClusterShard, IActorRef> _connectShard;
+    private readonly X509Certificate2? _bulkCertificate;
+    private readonly List<IActorRef> _bulkProxies = [];
     private readonly Dataset _trainingSet;
     private readonly Dataset _testSet;
     private readonly List<ClusterCoordinator.ClusterShard> _shards = [];
@@ -29,18 +32,24 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private IReadOnlyList<IActorRef> _jobShards = [];
     private DateTime _waitingSince;
     private JobStatus? _status;
+    private ClusterCoordinator.JobSnapshot? _snapshot;
 
-    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, Func<ClusterCoordinator.ClusterShard, IActorRef> connectShard, Dataset trainingSet, Dataset testSet)
+    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, X509Certificate2? bulkCertificate, Dataset trainingSet, Dataset testSet)
     {
         _parseJob = parseJob;
-        _connectShard = connectShard;
+        _bulkCertificate = bulkCertificate;
         _trainingSet = trainingSet;
         _testSet = testSet;
         Receive<RegisterShard>(OnRegisterShard);
         Receive<RegisterWorker>(OnRegisterWorker);
         Receive<SubmitJob>(OnSubmit);
-        Receive<CheckWaiting>(_ => TryStart());
-        Receive<GetClusterStatus>(q => Context.ActorOf(StatusQuery.Props(q, Sender, _shards, _workers, _jobActor, _status)));
+        Receive<CheckWaiting>(_ =>
+        {
+            TryStart();
+            _jobActor?.Tell(ClusterCoordinator.GetJobSnapshot.Instance); // kept for status after the job ends
+        });
+        Receive<ClusterCoordinator.JobSnapshot>(s => _snapshot = s);
+        Receive<GetClusterStatus>(q => Context.ActorOf(StatusQuery.Props(q, Sender, _shards, _workers, _jobActor, _status, _snapshot)));
         Receive<TrainingProgress>(OnProgress);
         Receive<EpochCompleted>(e => _client.Tell(e));
         Receive<JobCompleted>(c => EndJob(c, "completed"));
@@ -133,11 +142,24 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         var job2 = job with { Settings = settings with { Workers = _workers.Count } };
         _jobShards = shards.Select(s => s.Shard).ToList();
         _jobActor = Context.ActorOf(
-            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(_connectShard).ToList(), _workers.ToList(), Self, _trainingSet, _testSet)),
+            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet, _testSet)),
             $"job-{_jobCount}");
         Context.Watch(_jobActor);
         _status = _status! with { State = "training", Epoch = 1 };
         _log.Info("job {0} starts on {1} shard(s) and {2} worker(s)", job.JobId, shards.Count, _workers.Count);
+    }
+
+    /// <summary>The ref the job actor talks to a shard through: its bulk channel when the PS node runs one.</summary>
+    private IActorRef Connect(ClusterCoordinator.ClusterShard shard)
+    {
+        if (shard.BulkEndpoint is not { } endpoint || shard.BulkTarget is not { } target)
+        {
+            return shard.Shard;
+        }
+
+        var proxy = BulkClient.Connect(Context, endpoint, target, null, _bulkCertificate);
+        _bulkProxies.Add(proxy);
+        return proxy;
     }
 
     private void OnProgress(TrainingProgress p)
@@ -160,6 +182,12 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
             Context.Stop(actor);
         }
 
+        foreach (var proxy in _bulkProxies)
+        {
+            Context.Stop(proxy);
+        }
+
+        _bulkProxies.Clear();
         _status = _status is null ? null : _status with { State = state };
         (_job, _jobActor, _client, _jobShards) = (null, null, ActorRefs.Nobody, []);
     }

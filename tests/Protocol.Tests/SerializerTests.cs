@@ -57,6 +57,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
             [new ClusterProtocol.ShardStatus(1, "akka.tcp://dtrain@10.0.0.2:4053", 267909, 40, 39, 0.75, 3)],
             [new ClusterProtocol.WorkerStatus(0, "akka.tcp://dtrain@10.0.0.3:4053", 5, 125, 20000.5)],
             new ClusterProtocol.JobStatus("mnist-mlp-1", "training", 2, 3, 4, 19)),
+        [typeof(Transport.BulkDeliveryFailed)] = (_, _) => new Transport.BulkDeliveryFailed("127.0.0.1:5000", "ps-9", "Push", "no target 'ps-9'"),
     };
 
     public static TheoryData<Type> WireTypes => new(WireMessageTypes());

@@ -1,5 +1,7 @@
 // Where a cluster process reads its settings: a flag, else an environment variable, else the config file's
 // dtrain section, else the default. The Akka configuration is built from the result.
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Configuration;
 using Dtrain.Models;
 
@@ -82,6 +84,24 @@ public sealed record NodeOptions
         return options;
     }
 
+    /// <summary>The TLS certificate (PKCS#12) for the bulk data channel, or null without TLS.</summary>
+    public X509Certificate2? LoadCertificate()
+    {
+        if (TlsCertificate is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(TlsCertificate, TlsPassword);
+        }
+        catch (CryptographicException e)
+        {
+            throw new DtrainException($"--tls-cert: cannot read '{TlsCertificate}' (PKCS#12 with --tls-password): {e.Message}");
+        }
+    }
+
     /// <summary>Akka configuration of a cluster node with these options.</summary>
     public Config NodeConfig(string logLevel) =>
         ConfigurationFactory.ParseString($$"""
@@ -127,10 +147,6 @@ public sealed record NodeOptions
               hostname = {{Quote(Host)}}
               {{(PublicHost is null ? "" : $"public-hostname = {Quote(PublicHost)}")}}
               port = {{Port}}
-              # TEMPORARY until the bulk data channel lands: frames that hold a whole shard's Params/Push.
-              maximum-frame-size = 8 MiB
-              send-buffer-size = 16 MiB
-              receive-buffer-size = 16 MiB
             }
             """);
         if (TlsCertificate is not null)

@@ -1,0 +1,112 @@
+// Reads frames off a connection's stream: checks the header, reads the body into a reused buffer and each float
+// payload straight into a pooled FloatBuffer.
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using Akka.Actor;
+
+namespace Dtrain.Protocol.Transport;
+
+/// <summary>A frame as read: header, manifest text, body bytes (valid until the next read) and payloads.</summary>
+internal readonly record struct Frame(FrameHeader Header, string Manifest, ReadOnlyMemory<byte> Body, Queue<FloatBuffer> Payloads);
+
+/// <summary>Used by one thread per connection.</summary>
+internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : IDisposable
+{
+    private readonly BulkCodec _codec = new(system);
+    private readonly byte[] _header = new byte[FrameHeader.Bytes];
+    private byte[] _body = ArrayPool<byte>.Shared.Rent(64 * 1024);
+
+    /// <summary>Frames read so far (names the offending one in errors).</summary>
+    public long Frames { get; private set; }
+
+    /// <summary>
+    /// The next frame. <see cref="EndOfStreamException"/> when the peer closed, <see cref="MalformedFrameException"/>
+    /// (with the frame's number and kind) when the bytes break the format.
+    /// </summary>
+    public Frame Read()
+    {
+        stream.ReadExactly(_header);
+        Frames++;
+        FrameHeader header;
+        try
+        {
+            header = FrameHeader.Read(_header);
+        }
+        catch (MalformedFrameException e)
+        {
+            throw new MalformedFrameException($"frame #{Frames}: {e.Message}");
+        }
+
+        var head = header.ManifestBytes + header.BodyBytes;
+        if (_body.Length < head)
+        {
+            ArrayPool<byte>.Shared.Return(_body);
+            _body = ArrayPool<byte>.Shared.Rent(head);
+        }
+
+        stream.ReadExactly(_body.AsSpan(0, head));
+        var manifest = Encoding.UTF8.GetString(_body, 0, header.ManifestBytes);
+        var payloads = new Queue<FloatBuffer>(header.Payloads);
+        try
+        {
+            var left = (long)header.Length - FrameHeader.CountedBytes - head;
+            Span<byte> size = stackalloc byte[4];
+            for (var i = 0; i < header.Payloads; i++)
+            {
+                stream.ReadExactly(size);
+                var bytes = BinaryPrimitives.ReadInt32LittleEndian(size);
+                if (bytes < 0 || bytes % sizeof(float) != 0 || 4L + bytes > left)
+                {
+                    throw new MalformedFrameException($"frame #{Frames} ({header}, {manifest}): payload {i} of {bytes} bytes does not fit or is not whole floats");
+                }
+
+                var buffer = FloatBuffer.Rent(bytes / sizeof(float));
+                payloads.Enqueue(buffer);
+                stream.ReadExactly(MemoryMarshal.AsBytes(buffer.Span));
+                left -= 4L + bytes;
+            }
+
+            if (left != 0)
+            {
+                throw new MalformedFrameException($"frame #{Frames} ({header}, {manifest}): {left} bytes after its {header.Payloads} payload(s)");
+            }
+        }
+        catch
+        {
+            Release(payloads);
+            throw;
+        }
+
+        return new(header, manifest, _body.AsMemory(header.ManifestBytes, header.BodyBytes), payloads);
+    }
+
+    /// <summary>The message a Message or Reply frame carries; a bad body is a <see cref="MalformedFrameException"/> naming the frame.</summary>
+    public IWireMessage Decode(in Frame frame)
+    {
+        try
+        {
+            return _codec.Deserialize(frame.Manifest, frame.Body, frame.Payloads);
+        }
+        catch (MalformedFrameException e)
+        {
+            Release(frame.Payloads);
+            throw new MalformedFrameException($"frame #{Frames} ({frame.Header}): {e.Message}", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_body);
+        _body = [];
+    }
+
+    private static void Release(Queue<FloatBuffer> payloads)
+    {
+        while (payloads.TryDequeue(out var buffer))
+        {
+            buffer.Release();
+        }
+    }
+}
