@@ -43,7 +43,7 @@ public static class NodeCommand
             ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
             : null;
 
-        var system = ActorSystem.Create(options.ClusterName, options.NodeConfig(verbose ? "INFO" : "WARNING"));
+        var system = options.CreateSystem(options.NodeConfig(verbose ? "INFO" : "WARNING"));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfAddress.ToString();
         if (roles.Contains("coordinator"))

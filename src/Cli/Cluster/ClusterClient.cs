@@ -16,7 +16,7 @@ public sealed class ClusterClient : IAsyncDisposable
     private ClusterClient(NodeOptions options, string clusterAddress)
     {
         Endpoint = clusterAddress;
-        _system = ActorSystem.Create(options.ClusterName, options.ClientConfig());
+        _system = options.CreateSystem(options.ClientConfig());
         Coordinator = _system.ActorSelection($"{options.AddressOf(clusterAddress)}/user/{ClusterCoordinator.ProxyName}");
         Listener = _system.ActorOf(Props.Create(() => new Mailbox(_inbox.Writer)), "client");
     }

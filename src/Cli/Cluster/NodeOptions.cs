@@ -2,7 +2,10 @@
 // dtrain section, else the default. The Akka configuration is built from the result.
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
 using Dtrain.Models;
 
 namespace Dtrain.Cli.Cluster;
@@ -102,6 +105,23 @@ public sealed record NodeOptions
         }
     }
 
+    /// <summary>
+    /// Starts the ActorSystem named after the cluster. With <c>--tls-cert</c> the transport is mutual TLS and each
+    /// side accepts only a peer presenting this very certificate (pinned by thumbprint): a node without it, or
+    /// with another one, cannot connect, let alone join.
+    /// </summary>
+    public ActorSystem CreateSystem(Config config)
+    {
+        var setup = BootstrapSetup.Create().WithConfig(config);
+        if (LoadCertificate() is not { } certificate)
+        {
+            return ActorSystem.Create(ClusterName, setup);
+        }
+
+        var ssl = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, CertificateValidation.PinnedCertificate(certificate.Thumbprint));
+        return ActorSystem.Create(ClusterName, setup.And(ssl));
+    }
+
     /// <summary>Akka configuration of a cluster node with these options.</summary>
     public Config NodeConfig(string logLevel) =>
         ConfigurationFactory.ParseString($$"""
@@ -133,7 +153,7 @@ public sealed record NodeOptions
         ConfigurationFactory.ParseString("akka.actor.provider = remote").WithFallback(Transport("WARNING"));
 
     /// <summary>The address of a node given as host:port, in this cluster's ActorSystem name.</summary>
-    public string AddressOf(string hostPort) => $"akka.tcp://{ClusterName}@{hostPort}";
+    public string AddressOf(string hostPort) => $"{(TlsCertificate is null ? "akka.tcp" : "akka.ssl.tcp")}://{ClusterName}@{hostPort}";
 
     private Config Transport(string logLevel)
     {
@@ -151,19 +171,8 @@ public sealed record NodeOptions
             """);
         if (TlsCertificate is not null)
         {
-            config = ConfigurationFactory.ParseString($$"""
-                akka.remote.dot-netty.tcp {
-                  enable-ssl = true
-                  ssl {
-                    suppress-validation = false
-                    certificate {
-                      path = {{Quote(TlsCertificate)}}
-                      password = {{Quote(TlsPassword ?? "")}}
-                      flags = [ "default-flag-set" ]
-                    }
-                  }
-                }
-                """).WithFallback(config);
+            // The certificate itself comes through DotNettySslSetup (see CreateSystem), pinned on both sides.
+            config = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true").WithFallback(config);
         }
 
         config = config.WithFallback(Protocol.Serialization.WireConfig.Serialization).WithFallback(Protocol.Serialization.WireConfig.Dispatchers);
