@@ -59,13 +59,15 @@ data_dir=$("${dtrain[@]}" data | tail -n 1)
 
 seed_port=$(free_port)
 seed="127.0.0.1:$seed_port"
-start_node() { # name roles port
-  "${dtrain[@]}" node --roles "$2" --host 127.0.0.1 --port "$3" --seeds "$seed" --data-dir "$data_dir" >"$logs/$1.log" 2>&1 &
+# The worker nodes share this machine's cores, as `dtrain train --workers N` shares them among its replicas.
+threads=$(( $(nproc) / worker_nodes )); [ "$threads" -lt 1 ] && threads=1
+start_node() { # name roles port [flags]
+  "${dtrain[@]}" node --roles "$2" --host 127.0.0.1 --port "$3" --seeds "$seed" --data-dir "$data_dir" "${@:4}" >"$logs/$1.log" 2>&1 &
   pids+=($!)
 }
 start_node coordinator coordinator "$seed_port"
 for i in $(seq 1 "$ps_nodes"); do start_node "ps-$i" ps "$(free_port)"; done
-for i in $(seq 1 "$worker_nodes"); do start_node "worker-$i" worker "$(free_port)"; done
+for i in $(seq 1 "$worker_nodes"); do start_node "worker-$i" worker "$(free_port)" --threads "$threads"; done
 echo "start-cluster: coordinator at $seed, $ps_nodes PS node(s), $worker_nodes worker node(s)"
 
 # The coordinator waits (up to 2 minutes) until the shards and workers the job asks for have registered.

@@ -67,7 +67,9 @@ public sealed class ClusterTrainingTests : IDisposable
         _coordinator = _cluster.StartNode("coordinator");
         _cluster.StartNode("ps");
         _cluster.StartNode("ps");
-        return Enumerable.Range(0, workers).Select(_ => _cluster.StartNode("worker")).ToList();
+        // The worker processes share the cores, as dtrain train's replicas do.
+        var threads = Math.Max(1, Environment.ProcessorCount / workers).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Enumerable.Range(0, workers).Select(_ => _cluster.StartNode("worker", "--threads", threads)).ToList();
     }
 
     private static void AssertEveryPartitionTrained(JsonElement root, string output)

@@ -150,7 +150,7 @@ public sealed record NodeOptions
 
     /// <summary>Akka configuration of a client (submit, status): plain remoting, not a cluster member.</summary>
     public Config ClientConfig() =>
-        ConfigurationFactory.ParseString("akka.actor.provider = remote").WithFallback(Transport("WARNING"));
+        ConfigurationFactory.ParseString("akka.actor.provider = remote").WithFallback(Transport("ERROR"));
 
     /// <summary>The address of a node given as host:port, in this cluster's ActorSystem name.</summary>
     public string AddressOf(string hostPort) => $"{(TlsCertificate is null ? "akka.tcp" : "akka.ssl.tcp")}://{ClusterName}@{hostPort}";
