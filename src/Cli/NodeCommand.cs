@@ -25,12 +25,17 @@ public static class NodeCommand
         var shardsPerNode = cl.Int("--shards-per-node") ?? EnvInt("DTRAIN_SHARDS_PER_NODE") ?? 1;
         var threads = cl.Int("--threads") ?? EnvInt("DTRAIN_THREADS") ?? Math.Max(1, Environment.ProcessorCount / workersPerNode);
         var dataDir = cl.String("--data-dir");
-        var verbose = cl.Flag("--verbose");
+        var logLevel = (cl.String("--log-level") ?? Environment.GetEnvironmentVariable("DTRAIN_LOG_LEVEL") ?? "WARNING").ToUpperInvariant();
         var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
         cl.RejectUnknown();
         if (cl.Positional.Count > 0)
         {
             throw new UsageException($"node takes no positional arguments, got '{cl.Positional[0]}'");
+        }
+
+        if (logLevel is not ("DEBUG" or "INFO" or "WARNING" or "ERROR"))
+        {
+            throw new UsageException($"--log-level expects DEBUG, INFO, WARNING or ERROR, got '{logLevel}'");
         }
 
         if (workersPerNode < 1 || shardsPerNode < 1 || threads < 1)
@@ -43,7 +48,7 @@ public static class NodeCommand
             ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
             : null;
 
-        var system = options.CreateSystem(options.NodeConfig(verbose ? "INFO" : "WARNING"));
+        var system = options.CreateSystem(options.NodeConfig(logLevel));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfAddress.ToString();
         if (roles.Contains("coordinator"))

@@ -18,8 +18,7 @@ public static class StatusCommand
         cl.RejectUnknown();
 
         await using var client = ClusterClient.Open(options, cluster);
-        (await client.Connect(timeout)).Tell(new GetClusterStatus(1), client.Listener);
-        var status = await client.Next(timeout, "the cluster's status") as ClusterStatus
+        var status = await client.Request(await client.Connect(timeout), new GetClusterStatus(1), timeout, "the cluster's status") as ClusterStatus
             ?? throw new DtrainException($"unexpected answer to a status request from {cluster}");
         Print(status, Console.Out);
         return 0;

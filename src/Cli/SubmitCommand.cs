@@ -34,8 +34,9 @@ public static class SubmitCommand
         settings.Validate("command line");
 
         await using var client = ClusterClient.Open(options, cluster);
-        (await client.Connect(timeout)).Tell(new SubmitJob(file, File.ReadAllText(file), [.. trainArgs], client.Listener), client.Listener);
-        var accepted = await client.Next(timeout, "the coordinator to accept the job");
+        var proxy = await client.Connect(timeout);
+        var submit = new SubmitJob(file, File.ReadAllText(file), [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
+        var accepted = await client.Request(proxy, submit, timeout, "the coordinator to accept the job");
         if (accepted is JobFailed rejected)
         {
             throw new DtrainException($"the cluster at {cluster} rejected {file}: {rejected.Reason}");

@@ -24,6 +24,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private readonly List<ClusterCoordinator.ClusterShard> _shards = [];
     private readonly List<ClusterCoordinator.AddWorker> _workers = [];
     private int _jobCount;
+    private string _submissionId = "";
 
     // The current job (waiting or running) and what the status command shows of it.
     private JobSpec? _job;
@@ -91,6 +92,12 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     private void OnSubmit(SubmitJob submit)
     {
+        if (_job is not null && submit.SubmissionId.Length > 0 && submit.SubmissionId == _submissionId)
+        {
+            submit.Listener.Tell(new JobAccepted(_job.JobId, Self, "already accepted")); // a resend
+            return;
+        }
+
         if (_job is not null)
         {
             submit.Listener.Tell(new JobFailed($"the cluster is busy with job {_job.JobId}; one job runs at a time"));
@@ -111,6 +118,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         _jobCount++;
         _job = job with { JobId = $"{job.JobId}-{_jobCount}" };
         _client = submit.Listener;
+        _submissionId = submit.SubmissionId;
         Context.Watch(_client);
         _waitingSince = DateTime.UtcNow;
         _status = new JobStatus(_job.JobId, "waiting", 0, job.Settings.Epochs, 0, 0);

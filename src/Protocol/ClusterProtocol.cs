@@ -33,14 +33,16 @@ public static class ClusterProtocol
 
     /// <summary>
     /// A client submits a job: the model file's text and the <c>train</c> flags that override its training
-    /// section. Reports (<see cref="CoordinatorProtocol"/>) go to <see cref="Listener"/>.
+    /// section. Reports (<see cref="CoordinatorProtocol"/>) go to <see cref="Listener"/>. The client resends it until
+    /// accepted (a proxy may still point at a dead singleton); <see cref="SubmissionId"/> makes a resend harmless.
     /// </summary>
     [MessagePackObject]
     public sealed record SubmitJob(
         [property: Key(0)] string ModelFile,
         [property: Key(1)] string ModelJson,
         [property: Key(2)] string[] TrainArgs,
-        [property: Key(3)] IActorRef Listener) : ICommand;
+        [property: Key(3)] IActorRef Listener,
+        [property: Key(4)] string SubmissionId = "") : ICommand;
 
     /// <summary>The job was accepted and starts (or waits for the shards and workers it needs).</summary>
     [MessagePackObject]

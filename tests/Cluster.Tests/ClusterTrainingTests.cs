@@ -54,6 +54,29 @@ public sealed class ClusterTrainingTests : IDisposable
         Assert.Contains("partition(s) go back to the queue", _coordinator!.Output); // the coordinator saw the death
     }
 
+    [Fact]
+    public void Shards_and_workers_register_again_with_a_new_coordinator_after_the_old_one_dies()
+    {
+        // Arrange: two coordinator nodes; the singleton runs on the oldest, the seed.
+        var first = _cluster.StartNode("coordinator");
+        var second = _cluster.StartNode("coordinator");
+        var ps = _cluster.StartNode("ps");
+        var worker = _cluster.StartNode("worker");
+        foreach (var node in new[] { second, ps, worker })
+        {
+            Assert.True(node.WaitFor(" up, roles ", JobTimeout), node.Output);
+        }
+
+        // Act: the singleton's node dies; the job goes to the survivor, which must learn the shard and worker anew.
+        first.Kill();
+        var (code, output) = _cluster.Run(JobTimeout, "submit", LocalCluster.Example("mnist-mlp.json"), "--cluster", second.Endpoint, "--epochs", "1", "--timeout", "60", "--summary", _summary);
+
+        // Assert
+        Assert.True(code == 0, $"submit to the surviving coordinator exited {code}:\n{output}\n{_cluster.Logs()}");
+        using var summary = JsonDocument.Parse(File.ReadAllText(_summary));
+        AssertEveryPartitionTrained(summary.RootElement, output);
+    }
+
     public void Dispose()
     {
         _cluster.Dispose();

@@ -15,6 +15,9 @@ public sealed class NodeProcess(string name, Process process) : IDisposable
     /// <summary>Label used in failure messages.</summary>
     public string Name { get; } = name;
 
+    /// <summary>host:port of a node's cluster transport (empty for other commands).</summary>
+    public string Endpoint { get; internal set; } = "";
+
     /// <summary>The OS process.</summary>
     public Process Process { get; } = process;
 
@@ -125,7 +128,9 @@ public sealed class LocalCluster : IDisposable
         }
 
         args.AddRange(extra);
-        return Start($"{roles}@{port}", args);
+        var node = Start($"{roles}@{port}", args);
+        node.Endpoint = $"127.0.0.1:{port}";
+        return node;
     }
 
     /// <summary>Starts any dtrain command (submit, status) as a tracked process.</summary>

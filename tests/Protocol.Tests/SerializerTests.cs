@@ -48,7 +48,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(ClusterProtocol.RegisterShard)] = (shard, _) => new ClusterProtocol.RegisterShard(shard, "akka.tcp://dtrain@10.0.0.2:4053", "10.0.0.2:4060", "ps-0"),
         [typeof(ClusterProtocol.RegisterWorker)] = (worker, _) => new ClusterProtocol.RegisterWorker(worker, "akka.tcp://dtrain@10.0.0.3:4053"),
         [typeof(ClusterProtocol.Registered)] = (actor, coordinator) => new ClusterProtocol.Registered(actor, coordinator),
-        [typeof(ClusterProtocol.SubmitJob)] = (_, listener) => new ClusterProtocol.SubmitJob("mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"], listener),
+        [typeof(ClusterProtocol.SubmitJob)] = (_, listener) => new ClusterProtocol.SubmitJob("mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"], listener, "5f2c"),
         [typeof(ClusterProtocol.JobAccepted)] = (_, coordinator) => new ClusterProtocol.JobAccepted("mnist-mlp-1", coordinator, "waiting for 2 shard(s)"),
         [typeof(ClusterProtocol.GetClusterStatus)] = (_, _) => new ClusterProtocol.GetClusterStatus(7),
         [typeof(ClusterProtocol.ClusterStatus)] = (_, _) => new ClusterProtocol.ClusterStatus(

@@ -11,6 +11,7 @@ namespace Dtrain.Cli.Cluster;
 public sealed class ClusterClient : IAsyncDisposable
 {
     private readonly ActorSystem _system;
+    private static readonly TimeSpan ResendEvery = TimeSpan.FromSeconds(5);
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
 
     private ClusterClient(NodeOptions options, string clusterAddress)
@@ -61,6 +62,38 @@ public sealed class ClusterClient : IAsyncDisposable
         throw new DtrainException($"no answer from the cluster at {Endpoint} within {timeout.TotalSeconds:F0} s (is a node running there, with the same --cluster-name and TLS settings?)");
     }
 
+    /// <summary>
+    /// Sends <paramref name="request"/> every few seconds until the first reply (the proxy may still point at a
+    /// singleton that just died, which drops it); the request must be harmless to repeat.
+    /// </summary>
+    public async Task<object> Request(IActorRef proxy, object request, TimeSpan timeout, string waitingFor)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            proxy.Tell(request, Listener);
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw NoAnswer(timeout, waitingFor);
+            }
+
+            using var cts = new CancellationTokenSource(left < ResendEvery ? left : ResendEvery);
+            try
+            {
+                return await _inbox.Reader.ReadAsync(cts.Token);
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                // no reply yet: send again
+            }
+            catch (OperationCanceledException)
+            {
+                throw NoAnswer(timeout, waitingFor);
+            }
+        }
+    }
+
     /// <summary>Watches <paramref name="actor"/>: its end arrives as <see cref="Terminated"/>.</summary>
     public void Watch(IActorRef actor) => Listener.Tell(new WatchRequest(actor));
 
@@ -74,9 +107,12 @@ public sealed class ClusterClient : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new DtrainException($"no answer from the cluster at {Endpoint} within {timeout.TotalSeconds:F0} s while waiting for {waitingFor} (is a node running there, with the same --cluster-name and TLS settings?)");
+            throw NoAnswer(timeout, waitingFor);
         }
     }
+
+    private DtrainException NoAnswer(TimeSpan timeout, string waitingFor) =>
+        new($"no answer from the cluster at {Endpoint} within {timeout.TotalSeconds:F0} s while waiting for {waitingFor} (is a node running there, with the same --cluster-name and TLS settings?)");
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await _system.Terminate();
