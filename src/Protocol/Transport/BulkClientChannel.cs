@@ -290,7 +290,7 @@ internal sealed class BulkClientChannel : IDisposable
             while (_unacked.TryPeek(out var sent) && sent.Seq <= seq)
             {
                 _unacked.Dequeue();
-                ReleasePayloads(sent.Message);
+                WirePayloads.Release(sent.Message);
             }
         }
     }
@@ -356,26 +356,10 @@ internal sealed class BulkClientChannel : IDisposable
 
     private void Fail(Outgoing item, string reason)
     {
-        ReleasePayloads(item.Message);
+        WirePayloads.Release(item.Message);
         if (item.Sender is { } sender && !sender.IsNobody())
         {
             sender.Tell(new BulkDeliveryFailed(_endpoint, _target, item.Message.GetType().Name, reason), _proxy);
-        }
-    }
-
-    private static void ReleasePayloads(IWireMessage message)
-    {
-        switch (message)
-        {
-            case ParameterShardProtocol.Push push:
-                push.Gradient.Release();
-                break;
-            case ParameterShardProtocol.Params { Values: { } values }:
-                values.Release();
-                break;
-            case ParameterShardProtocol.InitShard init:
-                init.Values.Release();
-                break;
         }
     }
 

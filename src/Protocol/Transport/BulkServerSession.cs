@@ -66,7 +66,7 @@ internal sealed class BulkServerSession
             }
         }
 
-        ReleasePayloads(wire);
+        WirePayloads.Release(wire);
     }
 
     /// <summary>Closes the socket; both threads end, reply routes unregister.</summary>
@@ -258,7 +258,7 @@ internal sealed class BulkServerSession
                 {
                     if (left.Message is { } message)
                     {
-                        ReleasePayloads(message);
+                        WirePayloads.Release(message);
                     }
                 }
             }
@@ -308,20 +308,6 @@ internal sealed class BulkServerSession
             }
 
             return created;
-        }
-    }
-
-    private static void ReleasePayloads(IWireMessage message)
-    {
-        // Best effort: the payload-carrying replies are the ones that matter for the pool.
-        switch (message)
-        {
-            case ParameterShardProtocol.Params { Values: { } values }:
-                values.Release();
-                break;
-            case ParameterShardProtocol.Push push:
-                push.Gradient.Release();
-                break;
         }
     }
 
