@@ -97,6 +97,32 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
         Assert.Contains("no target 'ps-9'", failed.Reason);
     }
 
+    [Fact]
+    public async Task A_message_over_the_frame_limit_is_refused_to_its_sender_and_the_connection_carries_on()
+    {
+        // Arrange: serialize-messages off here, or the local hop to the proxy would copy the 256 MiB twice.
+        using var local = ActorSystem.Create("bulk-big", WireConfig.SingleProcess(serializeMessages: false));
+        try
+        {
+            var proxy = BulkClient.Connect(local, _server.Endpoint, "ps-0");
+            var worker = CreateTestProbe(local);
+            var tooBig = FloatBuffer.Rent((256 << 20) / sizeof(float)); // with its header the frame passes 256 MiB
+
+            // Act
+            proxy.Tell(new Push(1, 1, 0, tooBig), worker.Ref);
+            proxy.Tell(new Push(1, 2, 0, FloatBuffer.CopyOf([3f])), worker.Ref);
+
+            // Assert: the big one fails with a reason, nothing of it was written, the next push goes through.
+            var failed = worker.ExpectMsg<BulkDeliveryFailed>(Wait);
+            Assert.Contains("split it", failed.Reason);
+            Assert.Equal(2, worker.ExpectMsg<PushAck>(Wait).Seq);
+        }
+        finally
+        {
+            await local.Terminate();
+        }
+    }
+
     [Theory]
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n--------", "bad magic")]
     [InlineData("DTB1\xff\xff\xff\x7f", "length")]
