@@ -146,7 +146,12 @@ internal sealed class BulkServerSession
             _server.Log.Error("bulk server {0}: closing the connection from {1}: malformed {2}", _server.Endpoint, _peer, e.Message);
             Close();
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or EndOfStreamException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            _server.Log.Warning("bulk server {0}: turned away {1}: TLS handshake failed ({2})", _server.Endpoint, _peer, e.Message);
+            Close();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or EndOfStreamException or OperationCanceledException)
         {
             if (!Volatile.Read(ref _closed))
             {
