@@ -38,10 +38,10 @@ public static class DtrainTelemetry
     public static readonly Histogram<double> StepDuration = Meter.CreateHistogram(MetricNames.StepDuration, "s", "Time of one step's phase: pull, compute (forward + backward) or push", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = StepSecondsBuckets });
 
     /// <summary><see cref="MetricNames.TrainLoss"/>.</summary>
-    public static readonly Gauge<double> TrainLoss = Meter.CreateGauge<double>(MetricNames.TrainLoss, "1", "Mean training loss of the current epoch so far");
+    public static readonly Gauge<double> TrainLoss = Meter.CreateGauge<double>(MetricNames.TrainLoss, null, "Mean training loss of the current epoch so far");
 
     /// <summary><see cref="MetricNames.WorkerLoss"/>.</summary>
-    public static readonly Gauge<double> WorkerLoss = Meter.CreateGauge<double>(MetricNames.WorkerLoss, "1", "Mean loss of the last partition a worker finished");
+    public static readonly Gauge<double> WorkerLoss = Meter.CreateGauge<double>(MetricNames.WorkerLoss, null, "Mean loss of the last partition a worker finished");
 
     /// <summary><see cref="MetricNames.TestAccuracy"/>.</summary>
     public static readonly Gauge<double> TestAccuracy = Meter.CreateGauge<double>(MetricNames.TestAccuracy, "1", "Test-set accuracy after the last evaluated epoch");

@@ -17,10 +17,10 @@ public static class MetricNames
     /// <summary>Histogram, s: one step's time split by phase (pull, compute, push). Tags: worker, phase.</summary>
     public const string StepDuration = "dtrain.worker.step.duration";
 
-    /// <summary>Gauge, 1: mean training loss of the epoch so far (coordinator).</summary>
+    /// <summary>Gauge, no unit (the loss is in the loss node's own units): mean training loss of the epoch so far (coordinator).</summary>
     public const string TrainLoss = "dtrain.train.loss";
 
-    /// <summary>Gauge, 1: mean loss of the last partition a worker finished. Tag: worker.</summary>
+    /// <summary>Gauge, no unit: mean loss of the last partition a worker finished. Tag: worker.</summary>
     public const string WorkerLoss = "dtrain.worker.loss";
 
     /// <summary>Gauge, 1: test-set accuracy after the last evaluated epoch (0 to 1).</summary>
