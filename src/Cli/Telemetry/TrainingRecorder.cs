@@ -27,6 +27,8 @@ public sealed class TrainingRecorder : IDisposable
     private readonly long[] _staleness = new long[StalenessBounds.Length + 1];
     private long _workersAlive;
     private long _shardsAlive;
+    private long _peakWorkers;
+    private long _peakShards;
     private long _bytesSent;
     private long _bytesReceived;
     private long _failures;
@@ -198,7 +200,7 @@ public sealed class TrainingRecorder : IDisposable
                 }).ToArray(),
                 ["staleness_bounds"] = StalenessBounds,
                 ["staleness_counts"] = _staleness.ToArray(),
-                ["members"] = new Dictionary<string, object> { ["workers"] = _workersAlive, ["shards"] = _shardsAlive },
+                ["members"] = new Dictionary<string, object> { ["workers"] = _workersAlive, ["shards"] = _shardsAlive, ["peak_workers"] = _peakWorkers, ["peak_shards"] = _peakShards },
                 ["bytes"] = new Dictionary<string, object> { ["sent"] = _bytesSent, ["received"] = _bytesReceived },
                 ["failures"] = _failures,
             };
@@ -280,9 +282,11 @@ public sealed class TrainingRecorder : IDisposable
                     break;
                 case MetricNames.WorkersAlive:
                     _workersAlive += value;
+                    _peakWorkers = Math.Max(_peakWorkers, _workersAlive);
                     break;
                 case MetricNames.ShardsAlive:
                     _shardsAlive += value;
+                    _peakShards = Math.Max(_peakShards, _shardsAlive);
                     break;
                 case MetricNames.Failures:
                     _failures += value;
