@@ -33,6 +33,8 @@ public static class TrainCommand
             throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
         }
 
+        // Ports first: one in use fails the run before the data is loaded.
+        using var observers = TrainObservers.Start(observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
         var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
         CheckFits(file, model, train);
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
@@ -43,7 +45,6 @@ public static class TrainCommand
 
         var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
         var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
-        using var observers = TrainObservers.Start(observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
         JobCompleted result;
         try
         {
