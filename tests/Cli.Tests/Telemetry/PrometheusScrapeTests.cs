@@ -54,6 +54,10 @@ public sealed class PrometheusScrapeTests : IDisposable
         await AssertAbove(api, "sum(last_over_time(dtrain_ps_staleness_count[5m]))", 0);
         await AssertAbove(api, "count(last_over_time(dtrain_worker_step_duration_seconds_bucket{dtrain_phase=\"compute\"}[5m]))", 0);
 
+        // The histograms use the product's bucket advice, not the SDK's defaults (0, 5, 10, 25, ...).
+        await AssertAbove(api, "count(last_over_time(dtrain_ps_staleness_bucket{le=~\"3(\\\\.0)?\"}[5m]))", 0);
+        await AssertAbove(api, "count(last_over_time(dtrain_worker_step_duration_seconds_bucket{le=\"0.0025\"}[5m]))", 0);
+
         // Every dtrain series Prometheus stored is one the test helper derives from the code: the mapping the
         // dashboard test relies on is the exporter's real one.
         var stored = await SeriesNames(api);
