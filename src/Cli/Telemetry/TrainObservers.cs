@@ -46,7 +46,7 @@ public sealed class TrainObservers : IDisposable
     private TrainObservers(ObserverOptions options, string title, TextWriter output)
     {
         _options = options;
-        _exporters = Telemetry.Start("local", options.Export);
+        _exporters = TelemetryExport.Start("local", options.Export);
         try
         {
             if (options.Export.MetricsPort is { } port)

@@ -1,4 +1,4 @@
-// Starts the OpenTelemetry exporters of one process: the single entry point of `dtrain train` and `dtrain node`.
+// Starts the OpenTelemetry exporters of one process: the single entry point of `dtrain train` and `dtrain node` (TelemetryExport.Start).
 using System.Net;
 using Dtrain.Models;
 using Dtrain.Protocol.Telemetry;
@@ -10,7 +10,7 @@ using OpenTelemetry.Trace;
 namespace Dtrain.Cli.Telemetry;
 
 /// <summary>Wires the product's meter and activity source (<see cref="DtrainTelemetry"/>) to exporters.</summary>
-public static class Telemetry
+public static class TelemetryExport
 {
     /// <summary>
     /// Starts exporting for a process in <paramref name="role"/> (local, coordinator, worker, ps): service.name is
