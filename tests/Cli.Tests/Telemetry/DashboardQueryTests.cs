@@ -40,6 +40,30 @@ public sealed partial class DashboardQueryTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Dashboards))]
+    public void Dashboard_panels_read_the_provisioned_datasource(string file)
+    {
+        // Arrange: the uid Grafana provisions the Prometheus datasource under.
+        var provisioning = File.ReadAllText(Path.Combine(TestHost.RepoFolder("deploy/telemetry/grafana/provisioning/datasources"), "prometheus.yaml"));
+        var uid = DatasourceUid().Match(provisioning).Groups[1].Value;
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestHost.RepoFolder("deploy/telemetry/grafana/dashboards"), file)));
+
+        // Act
+        var panels = doc.RootElement.GetProperty("panels").EnumerateArray().ToList();
+
+        // Assert: a panel or query naming another datasource would draw nothing.
+        Assert.Equal("prometheus", uid);
+        Assert.NotEmpty(panels);
+        foreach (var panel in panels)
+        {
+            var title = panel.GetProperty("title").GetString();
+            Assert.Equal(uid, panel.GetProperty("datasource").GetProperty("uid").GetString());
+            Assert.True(panel.GetProperty("targets").GetArrayLength() > 0, $"{file}: panel '{title}' has no query");
+            Assert.All(panel.GetProperty("targets").EnumerateArray(), t => Assert.Equal(uid, t.GetProperty("datasource").GetProperty("uid").GetString()));
+        }
+    }
+
     [Fact]
     public void Every_instrument_appears_on_some_dashboard()
     {
@@ -86,4 +110,7 @@ public sealed partial class DashboardQueryTests
 
     [GeneratedRegex(@"\bdtrain_[a-z0-9_]+")]
     private static partial Regex DtrainName();
+
+    [GeneratedRegex(@"uid:\s*(\S+)")]
+    private static partial Regex DatasourceUid();
 }
