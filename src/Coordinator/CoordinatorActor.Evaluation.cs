@@ -81,6 +81,7 @@ internal sealed partial class CoordinatorActor
             _wall.Elapsed.TotalSeconds,
             _totalSteps);
         _history.Add(report);
+        Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(done.Accuracy);
         _listener.Tell(report);
         if (_evalEpoch < _job.Settings.Epochs)
         {
