@@ -12,7 +12,7 @@ try
         "gemm" => GemmBench.Run(rest),
         "conv" => ConvBench.Run(rest),
         "transport" => TransportBench.Run(rest),
-        "transport-peer" => TransportPeer.Run(),
+        "transport-peer" => TransportPeer.Run(rest),
         _ => Usage(2),
     };
 }
@@ -35,7 +35,8 @@ static int Usage(int exitCode)
     w.WriteLine("  conv [--threads N] [--batch B] [--seconds S]");
     w.WriteLine("        conv2d forward and backward on LeNet-5's two layers, direct and im2col paths,");
     w.WriteLine("        after checking both against a naive convolution.");
-    w.WriteLine("  transport [--sizes 1,4] [--reps N] [--mb M] [--window W]");
-    w.WriteLine("        push/pull MB/s between two processes: raw loopback TCP, Akka.Remote, the bulk channel.");
+    w.WriteLine("  transport [--sizes 1,4] [--reps N] [--mb M] [--window W] [--tls]");
+    w.WriteLine("        push/pull MB/s between two processes: raw loopback TCP, Akka.Remote, the bulk channel");
+    w.WriteLine("        (and with --tls the bulk channel over TLS), all in one run.");
     return exitCode;
 }

@@ -2,6 +2,8 @@
 // bulk channel, measured in one run so the ratios compare like with like.
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Dtrain.Protocol;
 using Dtrain.Protocol.Transport;
@@ -20,6 +22,7 @@ internal static class TransportBench
         var reps = 5;
         var mbPerRep = 256;
         var window = 4;
+        var withTls = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -37,15 +40,44 @@ internal static class TransportBench
                 case "--window":
                     window = int.TryParse(Value(), out window) && window > 0 ? window : throw new ArgumentException("--window needs a positive integer");
                     break;
+                case "--tls":
+                    withTls = true;
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{args[i]}' for transport");
             }
         }
 
-        using var peer = Peer.Start();
+        using var certificate = withTls ? SelfSigned() : null;
+        var pfx = certificate is null ? null : Path.Combine(Path.GetTempPath(), $"dtrain-bench-{Environment.ProcessId}.pfx");
+        if (pfx is not null)
+        {
+            File.WriteAllBytes(pfx, certificate!.Export(X509ContentType.Pfx));
+        }
+
+        using var peer = Peer.Start(pfx);
         using var system = ActorSystem.Create("bench", TransportPeer.RemoteConfig("client"));
+        try
+        {
+            Measure(system, peer, certificate, sizesMb, reps, mbPerRep, window);
+        }
+        finally
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            if (pfx is not null)
+            {
+                File.Delete(pfx);
+            }
+        }
+
+        return 0;
+    }
+
+    private static void Measure(ActorSystem system, Peer peer, X509Certificate2? certificate, int[] sizesMb, int reps, int mbPerRep, int window)
+    {
         var remoteShard = system.ActorSelection($"{peer.AkkaAddress}/user/ps-0").ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         var bulkShard = BulkClient.Connect(system, peer.BulkEndpoint, "ps-0", "bulk-ps-0");
+        var tlsShard = peer.TlsEndpoint is { } tls ? BulkClient.Connect(system, tls, "ps-0", "bulk-tls-ps-0", certificate) : null;
         using var raw = new RawClient(peer.RawPort);
 
         Console.WriteLine($"transport: push + pull rounds between two processes on 127.0.0.1, {window} rounds in flight, " +
@@ -55,17 +87,22 @@ internal static class TransportBench
         {
             var bytes = mb << 20;
             var rounds = Math.Max(4, (int)((long)mbPerRep * (1 << 20) / (2L * bytes)));
-            var paths = new (string Name, Func<double> Seconds)[]
+            var paths = new List<(string Name, Func<double> Seconds)>
             {
                 ("raw TCP (sockets, no serialization)", () => raw.Rounds(bytes, rounds, window)),
                 ($"Akka.Remote ({RemoteChunkFloats * 4 / 1000} KB chunks, MessagePack)", () => Drive(system, remoteShard, bytes / 4, RemoteChunkFloats, rounds, window)),
                 ("bulk channel (Push/Params, one frame)", () => Drive(system, bulkShard, bytes / 4, bytes / 4, rounds, window)),
             };
+            if (tlsShard is not null)
+            {
+                paths.Add(("bulk channel over TLS", () => Drive(system, tlsShard, bytes / 4, bytes / 4, rounds, window)));
+            }
+
             var samples = paths.Select(_ => new List<double>()).ToArray();
             for (var rep = -1; rep < reps; rep++)
             {
                 // Interleaved so that load from elsewhere on the machine hits every path alike.
-                for (var p = 0; p < paths.Length; p++)
+                for (var p = 0; p < paths.Count; p++)
                 {
                     var seconds = paths[p].Seconds();
                     if (rep >= 0)
@@ -76,14 +113,21 @@ internal static class TransportBench
             }
 
             var rawMbs = Median(samples[0]);
-            for (var p = 0; p < paths.Length; p++)
+            for (var p = 0; p < paths.Count; p++)
             {
                 var mbs = Median(samples[p]);
                 Console.WriteLine($"{mb + " MiB",8}  {paths[p].Name,-40} {mbs,9:F0}  {mbs / rawMbs,10:F2}");
             }
         }
+    }
 
-        return 0;
+    /// <summary>A throwaway certificate both processes present (the cluster's shared-certificate scheme).</summary>
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=dtrain-bench", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
     }
 
     private static double Median(List<double> values)
@@ -194,6 +238,7 @@ internal static class TransportBench
             RawPort = int.Parse(ready[1]);
             AkkaAddress = ready[2];
             BulkEndpoint = ready[3];
+            TlsEndpoint = ready[4] == "-" ? null : ready[4];
         }
 
         public int RawPort { get; }
@@ -202,7 +247,9 @@ internal static class TransportBench
 
         public string BulkEndpoint { get; }
 
-        public static Peer Start()
+        public string? TlsEndpoint { get; }
+
+        public static Peer Start(string? pfx)
         {
             var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this executable to start the peer process");
             var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -212,12 +259,18 @@ internal static class TransportBench
             }
 
             info.ArgumentList.Add("transport-peer");
+            if (pfx is not null)
+            {
+                info.ArgumentList.Add("--tls-pfx");
+                info.ArgumentList.Add(pfx);
+            }
+
             var process = Process.Start(info) ?? throw new InvalidOperationException("the peer process did not start");
             try
             {
                 var line = process.StandardOutput.ReadLine();
                 var ready = line?.Split(' ');
-                if (ready is not ["ready", _, _, _])
+                if (ready is not ["ready", _, _, _, _])
                 {
                     throw new InvalidOperationException($"the peer process said '{line}' instead of 'ready …'");
                 }

@@ -2,6 +2,7 @@
 // channel shard on loopback until its standard input closes.
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Configuration;
 using Dtrain.Protocol;
@@ -24,25 +25,31 @@ internal static class TransportPeer
         dtrain.bench-role = {{name}}
         """).WithFallback(WireConfig.Serialization);
 
-    /// <summary>Runs the peer; prints "ready RAW_PORT AKKA_ADDRESS BULK_ENDPOINT" once everything listens.</summary>
-    public static int Run()
+    /// <summary>
+    /// Runs the peer; prints "ready RAW_PORT AKKA_ADDRESS BULK_ENDPOINT TLS_ENDPOINT" once everything listens
+    /// (TLS_ENDPOINT is "-" unless <c>--tls-pfx FILE</c> names the certificate to serve TLS with).
+    /// </summary>
+    public static int Run(string[] args)
     {
         using var system = ActorSystem.Create("peer", RemoteConfig("peer"));
         var shard = system.ActorOf(Props.Create(() => new BenchShard()), "ps-0");
         var bulk = BulkServer.Start(system, "127.0.0.1", 0, name => name == "ps-0" ? shard : null);
+        using var certificate = args is ["--tls-pfx", var pfx] ? X509CertificateLoader.LoadPkcs12FromFile(pfx, null) : null;
+        var tls = certificate is null ? null : BulkServer.Start(system, "127.0.0.1", 0, name => name == "ps-0" ? shard : null, certificate);
         using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         raw.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         raw.Listen(8);
         new Thread(() => AcceptRaw(raw)) { IsBackground = true, Name = "raw-accept" }.Start();
 
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-        Console.WriteLine($"ready {((IPEndPoint)raw.LocalEndPoint!).Port} {address} {bulk.Endpoint}");
+        Console.WriteLine($"ready {((IPEndPoint)raw.LocalEndPoint!).Port} {address} {bulk.Endpoint} {tls?.Endpoint ?? "-"}");
         Console.Out.Flush();
         while (Console.In.ReadLine() is not null)
         {
         }
 
         bulk.DisposeAsync().AsTask().Wait();
+        tls?.DisposeAsync().AsTask().Wait();
         system.Terminate().Wait(TimeSpan.FromSeconds(5));
         return 0;
     }

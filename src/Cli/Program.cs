@@ -35,6 +35,11 @@ namespace Dtrain.Cli
               --partition-size P   examples per partition handed to a worker
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
               --summary FILE       write a JSON summary of the run
+              --report DIR         write curves (report.html, loss.png, accuracy.png) and tables (summary.md, CSV) at the end
+              --dashboard          serve a live page on 127.0.0.1 (--dashboard-port P, default 6006)
+              --metrics-port P     Prometheus scrape endpoint on 127.0.0.1:P/metrics (--metrics-host H to bind elsewhere)
+              --trace-ratio X      share of steps traced when OTEL_EXPORTER_OTLP_ENDPOINT is set (default 0.01)
+              --linger S           keep the metrics endpoint and page up S seconds after training
             """;
 
         /// <summary>Runs the command line; returns the process exit code.</summary>

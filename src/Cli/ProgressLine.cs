@@ -1,5 +1,6 @@
-// A live one-line progress display (epoch, partitions, step, loss, examples/s, ETA), redrawn in place on a terminal.
+// A live one-line progress display (epoch, partitions, step, loss, examples/s, ETA, and per worker), redrawn in place on a terminal.
 using System.Globalization;
+using System.Text;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
 namespace Dtrain.Cli;
@@ -10,7 +11,11 @@ public sealed class ProgressLine(TextWriter output, bool enabled)
     private readonly Lock _gate = new();
     private int _width;
 
-    /// <summary>Redraws the line.</summary>
+    /// <summary>Most workers shown one by one; more are summed up so the line fits a terminal.</summary>
+    private const int MaxWorkersShown = 4;
+    private readonly SortedDictionary<int, (long Steps, double Loss, double Rate)> _workers = [];
+
+    /// <summary>Redraws the line: the epoch's progress and ETA, then each worker's step, loss and examples/s.</summary>
     public void Show(TrainingProgress p)
     {
         if (!enabled)
@@ -18,12 +23,27 @@ public sealed class ProgressLine(TextWriter output, bool enabled)
             return;
         }
 
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"  epoch {p.Epoch} partition {p.PartitionsDone}/{p.Partitions} step {p.Steps:N0} loss {p.TrainLoss:F4} {p.ExamplesPerSecond:N0} ex/s eta {p.EpochEtaSeconds:F0}s");
         lock (_gate)
         {
-            output.Write("\r" + text.PadRight(_width));
-            _width = text.Length;
+            if (p.WorkerId >= 0)
+            {
+                var steps = _workers.TryGetValue(p.WorkerId, out var w) ? w.Steps : 0;
+                _workers[p.WorkerId] = (steps + p.WorkerSteps, p.WorkerLoss, p.WorkerExamplesPerSecond);
+            }
+
+            var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+                $"  epoch {p.Epoch} partition {p.PartitionsDone}/{p.Partitions} step {p.Steps:N0} loss {p.TrainLoss:F4} {p.ExamplesPerSecond:N0} ex/s eta {p.EpochEtaSeconds:F0}s"));
+            if (_workers.Count is > 1 and <= MaxWorkersShown)
+            {
+                foreach (var (id, (steps, loss, rate)) in _workers)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $" | w{id} step {steps:N0} loss {loss:F4} {rate:N0} ex/s");
+                }
+            }
+
+            var line = text.ToString();
+            output.Write("\r" + line.PadRight(_width));
+            _width = line.Length;
         }
     }
 

@@ -1,6 +1,7 @@
 // dtrain train: loads the model and data, runs the job in one process, prints epochs and a summary table.
 using System.Globalization;
 using System.Text.Json;
+using Dtrain.Cli.Telemetry;
 using Dtrain.Coordinator;
 using Dtrain.Models;
 using Dtrain.Models.Backends.Cpu;
@@ -23,6 +24,7 @@ public static class TrainCommand
         var dataDir = cl.String("--data-dir");
         var summaryPath = cl.String("--summary");
         var serialize = cl.Flag("--serialize-messages");
+        var observe = ObserverOptions.Parse(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
 
@@ -31,6 +33,8 @@ public static class TrainCommand
             throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
         }
 
+        // Ports first: one in use fails the run before the data is loaded.
+        using var observers = TrainObservers.Start(observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
         var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
         CheckFits(file, model, train);
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
@@ -41,7 +45,17 @@ public static class TrainCommand
 
         var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
         var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
-        var result = await LocalJob.RunAsync(job, train, test, e => { progress.Clear(); PrintEpoch(e); }, serialize, progress.Show);
+        JobCompleted result;
+        try
+        {
+            result = await LocalJob.RunAsync(job, train, test, e => { progress.Clear(); PrintEpoch(e); observers.Epoch(e); }, serialize, p => { progress.Show(p); observers.Progress(p); });
+        }
+        catch (DtrainException)
+        {
+            await observers.FinishAsync(null, Console.Out);
+            throw;
+        }
+
         progress.Clear();
         PrintSummary(result);
         if (summaryPath is not null)
@@ -50,6 +64,7 @@ public static class TrainCommand
             Console.WriteLine($"summary written to {summaryPath}");
         }
 
+        await observers.FinishAsync(result, Console.Out);
         return 0;
     }
 

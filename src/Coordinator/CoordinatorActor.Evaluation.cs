@@ -84,6 +84,7 @@ internal sealed partial class CoordinatorActor
             _epoch.DoneCount,
             _epoch.Partitions.Length);
         _history.Add(report);
+        Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(done.Accuracy);
         _listener.Tell(report);
         if (_evalEpoch < _job.Settings.Epochs)
         {

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models.Data;
 using Dtrain.Protocol;
+using Dtrain.Protocol.Telemetry;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
 using static Dtrain.Protocol.WorkerProtocol;
@@ -111,6 +112,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         _epochStarted = Stopwatch.GetTimestamp();
         _epochLoss = 0;
         _epochSteps = 0;
+        CoordinatorTelemetry.EpochStarted(epoch);
         foreach (var w in _idleWorkers.ToList())
         {
             Idle(w);
@@ -145,7 +147,9 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         var epochExamples = epoch.Partitions.Where((_, i) => epoch.IsDone(i)).Sum(p => p.Length);
         var rate = epochExamples / Math.Max(elapsed, 1e-9);
         var remaining = _trainingSet.Count - epochExamples;
-        _listener.Tell(new TrainingProgress(epoch.Epoch, epoch.DoneCount, epoch.Partitions.Length, _totalSteps + _epochSteps, _epochLoss / Math.Max(epochExamples, 1), rate, remaining / Math.Max(rate, 1e-9)));
+        var workerLoss = done.LossSum / Math.Max(done.Examples, 1);
+        _listener.Tell(new TrainingProgress(epoch.Epoch, epoch.DoneCount, epoch.Partitions.Length, _totalSteps + _epochSteps, _epochLoss / Math.Max(epochExamples, 1), rate, remaining / Math.Max(rate, 1e-9), done.WorkerId, workerLoss, done.Examples / Math.Max(done.ComputeSeconds, 1e-9), done.Steps));
+        CoordinatorTelemetry.PartitionDone(done.WorkerId, workerLoss, _epochLoss / Math.Max(epochExamples, 1));
         if (epoch.Complete)
         {
             var seconds = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;
@@ -167,6 +171,8 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         _idleWorkers.Remove(w);
         var lost = _epoch?.Release(w) ?? 0;
         _log.Warning("worker {0} stopped; {1} partition(s) go back to the queue", w, lost);
+        CoordinatorTelemetry.Failed("worker_stopped");
+        CoordinatorTelemetry.Recovered("partition_requeued", lost);
         if (_liveWorkers.Count == 0)
         {
             Fail("every worker has stopped");
@@ -182,6 +188,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     private void Fail(string reason)
     {
         _log.Error(reason);
+        CoordinatorTelemetry.Failed("job_failed");
         _listener.Tell(new JobFailed(reason));
         Become(() => ReceiveAny(_ => { }));
     }

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models.Optimizers;
 using Dtrain.Protocol;
+using Dtrain.Protocol.Telemetry;
 using static Dtrain.Protocol.ParameterShardProtocol;
 
 namespace Dtrain.ParameterServer;
@@ -12,6 +13,7 @@ internal sealed class ParameterShardActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, long> _lastSeq = [];
+    private readonly ShardTelemetry _telemetry = new();
     // -1 until InitShard names the shard, so replies before it (as Params) do not claim to come from shard 0.
     private int _shardId = -1;
     private ChunkInfo[] _chunks = [];
@@ -32,6 +34,10 @@ internal sealed class ParameterShardActor : ReceiveActor
     private long _applyTicks;
 
     public ParameterShardActor() => Initializing();
+
+    protected override void PreStart() => ShardTelemetry.Started();
+
+    protected override void PostStop() => ShardTelemetry.Stopped();
 
     private void Initializing()
     {
@@ -69,6 +75,7 @@ internal sealed class ParameterShardActor : ReceiveActor
                 throw new Dtrain.Models.DtrainException(problem);
             }
             _shardId = init.ShardId;
+            _telemetry.Named(_shardId);
             _chunks = init.Chunks;
             _runs = ChunkPlacement.Runs(init.Chunks).ToArray(); // an array: foreach over it per push allocates nothing
             _values = init.Values.Span.ToArray();
@@ -99,11 +106,13 @@ internal sealed class ParameterShardActor : ReceiveActor
     {
         _pulls++;
         var values = pull.KnownVersion == _version ? null : FloatBuffer.CopyOf(_values);
+        _telemetry.Pulled(pull.TraceParent, values?.Length ?? 0);
         Sender.Tell(new Params(_shardId, pull.RequestId, _version, values));
     }
 
     private void OnPush(Push push)
     {
+        using var span = _telemetry.PushArrived(push.TraceParent, push.Gradient.Length);
         try
         {
             if (push.Gradient.Length != _values.Length)
@@ -116,6 +125,7 @@ internal sealed class ParameterShardActor : ReceiveActor
             {
                 // A retry of a push already applied (or an older one): acknowledge it, apply nothing.
                 _duplicates++;
+                _telemetry.PushDuplicate();
                 Sender.Tell(new PushAck(_shardId, push.WorkerId, push.Seq, _version, false));
                 return;
             }
@@ -148,6 +158,7 @@ internal sealed class ParameterShardActor : ReceiveActor
             var staleness = Math.Max(0, _version - push.BaseVersion);
             _stalenessSum += staleness;
             _stalenessMax = Math.Max(_stalenessMax, staleness);
+            _telemetry.PushApplied(started, staleness);
             _version++;
             _applied++;
             _lastSeq[push.WorkerId] = push.Seq;
@@ -162,6 +173,7 @@ internal sealed class ParameterShardActor : ReceiveActor
     private void Reject(Push push, string reason)
     {
         _rejected++;
+        _telemetry.PushRejected();
         _log.Warning("shard {0}: {1}", _shardId, reason);
         Sender.Tell(new PushRejected(_shardId, push.WorkerId, push.Seq, reason));
         push.Gradient.Release();

@@ -28,7 +28,10 @@ public static class CoordinatorProtocol
     [MessagePackObject]
     public sealed record WorkerFailed([property: Key(0)] int WorkerId, [property: Key(1)] string Reason) : ICommand;
 
-    /// <summary>Report: a partition finished; what a live progress line shows.</summary>
+    /// <summary>
+    /// Report: a partition finished; what a live progress line shows. Keys 30-33 describe the partition's worker:
+    /// its id (-1: unknown), the partition's mean loss, its examples per second of compute, and its steps.
+    /// </summary>
     [MessagePackObject]
     public sealed record TrainingProgress(
         [property: Key(0)] int Epoch,
@@ -37,7 +40,11 @@ public static class CoordinatorProtocol
         [property: Key(3)] long Steps,
         [property: Key(4)] double TrainLoss,
         [property: Key(5)] double ExamplesPerSecond,
-        [property: Key(6)] double EpochEtaSeconds) : IWireMessage;
+        [property: Key(6)] double EpochEtaSeconds,
+        [property: Key(30)] int WorkerId = -1,
+        [property: Key(31)] double WorkerLoss = 0,
+        [property: Key(32)] double WorkerExamplesPerSecond = 0,
+        [property: Key(33)] int WorkerSteps = 0) : IWireMessage;
 
     /// <summary>
     /// Report: one epoch trained and evaluated. <see cref="PartitionsTrained"/> of <see cref="Partitions"/> were

@@ -83,9 +83,12 @@ public static class ParameterShardProtocol
     [MessagePackObject]
     public sealed record InitShardRejected([property: Key(0)] int ShardId, [property: Key(1)] string Reason) : IWireMessage;
 
-    /// <summary>Asks for the shard's parameters; <see cref="KnownVersion"/> lets the shard skip an unchanged copy.</summary>
+    /// <summary>
+    /// Asks for the shard's parameters; <see cref="KnownVersion"/> lets the shard skip an unchanged copy.
+    /// <see cref="TraceParent"/> is the W3C traceparent of the worker's pull span (null when the step is not traced).
+    /// </summary>
     [MessagePackObject]
-    public sealed record Pull([property: Key(0)] long RequestId, [property: Key(1)] long KnownVersion) : ICommand;
+    public sealed record Pull([property: Key(0)] long RequestId, [property: Key(1)] long KnownVersion, [property: Key(30)] string? TraceParent = null) : ICommand;
 
     /// <summary>Reply to <see cref="Pull"/>: every chunk of the shard in chunk order, or null when unchanged.</summary>
     [MessagePackObject]
@@ -98,13 +101,15 @@ public static class ParameterShardProtocol
     /// <summary>
     /// Gradients for every chunk of the shard, concatenated in chunk order. (WorkerId, Seq) identifies the
     /// push so a retry is applied once; BaseVersion is the shard version the gradient was computed from.
+    /// TraceParent is the W3C traceparent of the worker's push span, so the apply joins the step's trace.
     /// </summary>
     [MessagePackObject]
     public sealed record Push(
         [property: Key(0)] int WorkerId,
         [property: Key(1)] long Seq,
         [property: Key(2)] long BaseVersion,
-        [property: Key(3)] FloatBuffer Gradient) : ICommand;
+        [property: Key(3)] FloatBuffer Gradient,
+        [property: Key(30)] string? TraceParent = null) : ICommand;
 
     /// <summary>Reply to <see cref="Push"/>; <see cref="Applied"/> is false for a duplicate of an applied push.</summary>
     [MessagePackObject]

@@ -5,6 +5,7 @@ using Dtrain.Models;
 using Dtrain.Models.Optimizers;
 using Dtrain.Models.Tensors;
 using Dtrain.Protocol;
+using Dtrain.Protocol.Telemetry;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
 
@@ -23,15 +24,24 @@ internal sealed partial class WorkerActor
         {
             _trainingSet.Gather(partition.Indices.AsSpan(_position, batch), _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch));
             executor.SetBatch(_features, _labels, batch);
-            executor.Forward();
+            using (_telemetry.Phase(MetricNames.Spans.Forward))
+            {
+                executor.Forward();
+            }
+
             var loss = executor.ReadLoss();
-            executor.Backward(accumulate: _stepsSincePush > 0);
+            using (_telemetry.Phase(MetricNames.Spans.Backward))
+            {
+                executor.Backward(accumulate: _stepsSincePush > 0);
+            }
+
             if (!float.IsFinite(loss))
             {
                 throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
             }
 
             _lossSum += (double)loss * batch;
+            _telemetry.Computed(batch, started);
         }
         catch (Exception e) when (e is DtrainException or ArgumentException or InvalidOperationException)
         {
@@ -51,11 +61,14 @@ internal sealed partial class WorkerActor
         }
 
         _computeTicks += Stopwatch.GetTimestamp() - started;
+        _telemetry.StepFinished();
     }
 
     private void PushGradients()
     {
         var job = _job!;
+        var pushStarted = Stopwatch.GetTimestamp();
+        using var pushSpan = _telemetry.PushStarted();
         _seq++;
         if (job.ClipNorm > 0)
         {
@@ -79,10 +92,12 @@ internal sealed partial class WorkerActor
             }
 
             _pushesInFlight[s]++;
-            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[s], payload));
+            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[s], payload, DtrainTelemetry.TraceParent(pushSpan)));
+            _telemetry.PushSent(_routeFloats[s]);
         }
 
         _stepsSincePush = 0;
+        _telemetry.PushFinished(pushStarted);
     }
 
     private void Scatter(FloatBuffer values, int route)

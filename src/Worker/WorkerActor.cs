@@ -9,6 +9,7 @@ using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 using Dtrain.Models.Tensors;
 using Dtrain.Protocol;
+using Dtrain.Protocol.Telemetry;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
 using static Dtrain.Protocol.WorkerProtocol;
@@ -24,6 +25,7 @@ internal sealed partial class WorkerActor : ReceiveActor
     private readonly Dataset _trainingSet;
     private readonly Func<IBackend> _backendFactory;
     private JoinJob? _job;
+    private WorkerTelemetry _telemetry = new(-1);
     private IBackend? _backend;
     private GraphExecutor? _executor;
     private Tensor[] _trainableGradients = [];
@@ -61,8 +63,11 @@ internal sealed partial class WorkerActor : ReceiveActor
         base.PreRestart(reason, message);
     }
 
+    protected override void PreStart() => WorkerTelemetry.Started();
+
     protected override void PostStop()
     {
+        _telemetry.Stopped();
         _executor?.Dispose();
         _normScratch?.Dispose();
         _backend?.Dispose();
@@ -94,6 +99,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             _pushesInFlight = new int[job.Shards.Length];
             _routeFloats = job.Shards.Select(r => ChunkPlacement.Floats(r.Chunks)).ToArray();
             _job = job;
+            _telemetry = new WorkerTelemetry(job.WorkerId);
             _fetchedOnce = false;
             _log.Info("worker {0} joined job {1} on {2}", job.WorkerId, job.JobId, _backend.Name);
             Become(Idle);
@@ -181,9 +187,10 @@ internal sealed partial class WorkerActor : ReceiveActor
         var job = _job!;
         _requestId++;
         _pullsPending = job.Shards.Length;
+        var traceParent = _telemetry.PullStarted();
         for (var s = 0; s < job.Shards.Length; s++)
         {
-            job.Shards[s].Shard.Tell(new Pull(_requestId, _shardVersions[s]));
+            job.Shards[s].Shard.Tell(new Pull(_requestId, _shardVersions[s], traceParent));
         }
     }
 
@@ -203,8 +210,10 @@ internal sealed partial class WorkerActor : ReceiveActor
             }
 
             _shardVersions[s] = p.Version;
+            _telemetry.ParamsReceived(p.Values?.Length ?? 0);
             if (--_pullsPending == 0)
             {
+                _telemetry.PullFinished();
                 _fetchedOnce = true;
                 ComputeStep();
                 Self.Tell(Continue.Instance);

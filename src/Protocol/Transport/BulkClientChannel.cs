@@ -1,9 +1,9 @@
 // The client side of one bulk connection: a writer thread that connects, handshakes and sends in order, a reader
 // thread per connection that routes replies and acknowledgements; unacknowledged messages are resent on reconnect.
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
-using System.Security.Cryptography.X509Certificates;
 
 namespace Dtrain.Protocol.Transport;
 
@@ -290,7 +290,7 @@ internal sealed class BulkClientChannel : IDisposable
             while (_unacked.TryPeek(out var sent) && sent.Seq <= seq)
             {
                 _unacked.Dequeue();
-                ReleasePayloads(sent.Message);
+                WirePayloads.Release(sent.Message);
             }
         }
     }
@@ -356,76 +356,16 @@ internal sealed class BulkClientChannel : IDisposable
 
     private void Fail(Outgoing item, string reason)
     {
-        ReleasePayloads(item.Message);
+        WirePayloads.Release(item.Message);
         if (item.Sender is { } sender && !sender.IsNobody())
         {
             sender.Tell(new BulkDeliveryFailed(_endpoint, _target, item.Message.GetType().Name, reason), _proxy);
         }
     }
 
-    private static void ReleasePayloads(IWireMessage message)
+    /// <summary>The reader thread of one connection: routes replies to their senders, drops acknowledged messages.</summary>
+    private void Read(Connection connection, FrameReader reader)
     {
-        switch (message)
-        {
-            case ParameterShardProtocol.Push push:
-                push.Gradient.Release();
-                break;
-            case ParameterShardProtocol.Params { Values: { } values }:
-                values.Release();
-                break;
-            case ParameterShardProtocol.InitShard init:
-                init.Values.Release();
-                break;
-        }
-    }
-
-    /// <summary>A message waiting to be sent or to be acknowledged.</summary>
-    private readonly record struct Outgoing(long Seq, long Route, IWireMessage Message, IActorRef? Sender);
-
-    /// <summary>One TCP (or TLS) connection: its stream, the writer used by the channel's thread, and a reader thread.</summary>
-    private sealed class Connection(BulkClientChannel channel, Socket socket, Stream stream, FrameWriter writer, FrameReader reader)
-    {
-        private readonly Thread _reader = new(() => channel.Read(reader)) { IsBackground = true, Name = $"bulk-client-read {channel._target}@{channel._endpoint}" };
-        private int _broken;
-
-        public FrameWriter Writer => writer;
-
-        public bool Broken => Volatile.Read(ref _broken) != 0;
-
-        /// <summary>Frames were gathered since the last flush (touched by the writer thread only).</summary>
-        public bool NeedsFlush { get; set; }
-
-        public void StartReading() => _reader.Start();
-
-        /// <summary>Closes the socket (idempotent); the reader ends and the writer's next write fails.</summary>
-        public void Break()
-        {
-            if (Interlocked.Exchange(ref _broken, 1) == 0)
-            {
-                socket.Dispose();
-                stream.Dispose();
-                lock (channel._gate)
-                {
-                    Monitor.PulseAll(channel._gate);
-                }
-            }
-        }
-
-        public void Join()
-        {
-            if (_reader.IsAlive && _reader != Thread.CurrentThread)
-            {
-                _reader.Join(TimeSpan.FromSeconds(5));
-            }
-
-            writer.Dispose();
-            reader.Dispose();
-        }
-    }
-
-    private void Read(FrameReader reader)
-    {
-        var connection = Volatile.Read(ref _connection);
         try
         {
             while (true)
@@ -450,7 +390,7 @@ internal sealed class BulkClientChannel : IDisposable
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or EndOfStreamException)
         {
-            if (!Volatile.Read(ref _disposed) && connection is { Broken: false })
+            if (!Volatile.Read(ref _disposed) && !connection.Broken)
             {
                 _log.Warning("bulk channel to '{0}' at {1}: connection lost ({2}); reconnecting", _target, _endpoint, e is EndOfStreamException ? "the server closed it" : e.Message);
             }
@@ -460,6 +400,54 @@ internal sealed class BulkClientChannel : IDisposable
             _log.Error(e, "bulk channel to '{0}' at {1}: closing the connection", _target, _endpoint);
         }
 
-        connection?.Break();
+        connection.Break();
+    }
+
+    /// <summary>A message waiting to be sent or to be acknowledged.</summary>
+    private readonly record struct Outgoing(long Seq, long Route, IWireMessage Message, IActorRef? Sender);
+
+    /// <summary>One TCP (or TLS) connection: its stream, the writer used by the channel's thread, and a reader thread.</summary>
+    private sealed class Connection(BulkClientChannel channel, Socket socket, Stream stream, FrameWriter writer, FrameReader reader)
+    {
+        private Thread? _reader;
+        private int _broken;
+
+        public FrameWriter Writer => writer;
+
+        public bool Broken => Volatile.Read(ref _broken) != 0;
+
+        /// <summary>Frames were gathered since the last flush (touched by the writer thread only).</summary>
+        public bool NeedsFlush { get; set; }
+
+        public void StartReading()
+        {
+            _reader = new Thread(() => channel.Read(this, reader)) { IsBackground = true, Name = $"bulk-client-read {channel._target}@{channel._endpoint}" };
+            _reader.Start();
+        }
+
+        /// <summary>Closes the socket (idempotent); the reader ends and the writer's next write fails.</summary>
+        public void Break()
+        {
+            if (Interlocked.Exchange(ref _broken, 1) == 0)
+            {
+                socket.Dispose();
+                stream.Dispose();
+                lock (channel._gate)
+                {
+                    Monitor.PulseAll(channel._gate);
+                }
+            }
+        }
+
+        public void Join()
+        {
+            if (_reader is { IsAlive: true } && _reader != Thread.CurrentThread)
+            {
+                _reader.Join(TimeSpan.FromSeconds(5));
+            }
+
+            writer.Dispose();
+            reader.Dispose();
+        }
     }
 }

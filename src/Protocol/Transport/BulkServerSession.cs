@@ -66,7 +66,7 @@ internal sealed class BulkServerSession
             }
         }
 
-        ReleasePayloads(wire);
+        WirePayloads.Release(wire);
     }
 
     /// <summary>Closes the socket; both threads end, reply routes unregister.</summary>
@@ -146,7 +146,12 @@ internal sealed class BulkServerSession
             _server.Log.Error("bulk server {0}: closing the connection from {1}: malformed {2}", _server.Endpoint, _peer, e.Message);
             Close();
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or EndOfStreamException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            _server.Log.Warning("bulk server {0}: turned away {1}: TLS handshake failed ({2})", _server.Endpoint, _peer, e.Message);
+            Close();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or EndOfStreamException or OperationCanceledException)
         {
             if (!Volatile.Read(ref _closed))
             {
@@ -258,7 +263,7 @@ internal sealed class BulkServerSession
                 {
                     if (left.Message is { } message)
                     {
-                        ReleasePayloads(message);
+                        WirePayloads.Release(message);
                     }
                 }
             }
@@ -308,20 +313,6 @@ internal sealed class BulkServerSession
             }
 
             return created;
-        }
-    }
-
-    private static void ReleasePayloads(IWireMessage message)
-    {
-        // Best effort: the payload-carrying replies are the ones that matter for the pool.
-        switch (message)
-        {
-            case ParameterShardProtocol.Params { Values: { } values }:
-                values.Release();
-                break;
-            case ParameterShardProtocol.Push push:
-                push.Gradient.Release();
-                break;
         }
     }
 

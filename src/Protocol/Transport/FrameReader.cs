@@ -15,7 +15,13 @@ internal readonly record struct Frame(FrameHeader Header, string Manifest, ReadO
 internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : IDisposable
 {
     private readonly BulkCodec _codec = new(system);
+    /// <summary>Small frames (acks, headers, bodies) are read ahead in one system call; big payloads bypass it.</summary>
+    private const int ReadAheadBytes = 64 * 1024;
+
     private readonly byte[] _header = new byte[FrameHeader.Bytes];
+    private readonly byte[] _ahead = new byte[ReadAheadBytes];
+    private int _aheadStart;
+    private int _aheadEnd;
     private byte[] _body = ArrayPool<byte>.Shared.Rent(64 * 1024);
 
     /// <summary>Frames read so far (names the offending one in errors).</summary>
@@ -27,7 +33,7 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
     /// </summary>
     public Frame Read()
     {
-        stream.ReadExactly(_header);
+        ReadExactly(_header);
         Frames++;
         FrameHeader header;
         try
@@ -46,7 +52,7 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
             _body = ArrayPool<byte>.Shared.Rent(head);
         }
 
-        stream.ReadExactly(_body.AsSpan(0, head));
+        ReadExactly(_body.AsSpan(0, head));
         var manifest = Encoding.UTF8.GetString(_body, 0, header.ManifestBytes);
         var payloads = new Queue<FloatBuffer>(header.Payloads);
         try
@@ -55,7 +61,7 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
             Span<byte> size = stackalloc byte[4];
             for (var i = 0; i < header.Payloads; i++)
             {
-                stream.ReadExactly(size);
+                ReadExactly(size);
                 var bytes = BinaryPrimitives.ReadInt32LittleEndian(size);
                 if (bytes < 0 || bytes % sizeof(float) != 0 || 4L + bytes > left)
                 {
@@ -64,7 +70,7 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
 
                 var buffer = FloatBuffer.Rent(bytes / sizeof(float));
                 payloads.Enqueue(buffer);
-                stream.ReadExactly(MemoryMarshal.AsBytes(buffer.Span));
+                ReadExactly(MemoryMarshal.AsBytes(buffer.Span));
                 left -= 4L + bytes;
             }
 
@@ -93,6 +99,36 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
         {
             Release(frame.Payloads);
             throw new MalformedFrameException($"frame #{Frames} ({frame.Header}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> from the read-ahead bytes, then the stream; end of stream is <see cref="EndOfStreamException"/>.</summary>
+    private void ReadExactly(Span<byte> destination)
+    {
+        while (destination.Length > 0)
+        {
+            if (_aheadEnd > _aheadStart)
+            {
+                var take = Math.Min(destination.Length, _aheadEnd - _aheadStart);
+                _ahead.AsSpan(_aheadStart, take).CopyTo(destination);
+                _aheadStart += take;
+                destination = destination[take..];
+                continue;
+            }
+
+            if (destination.Length >= ReadAheadBytes / 2)
+            {
+                // A payload: straight into its buffer, no staging copy.
+                stream.ReadExactly(destination);
+                return;
+            }
+
+            _aheadStart = 0;
+            _aheadEnd = stream.Read(_ahead);
+            if (_aheadEnd == 0)
+            {
+                throw new EndOfStreamException();
+            }
         }
     }
 
