@@ -19,7 +19,13 @@ public static class SubmitCommand
     {
         var (clientArgs, trainArgs) = SplitArgs(args);
         var cl = CommandLine.Parse(clientArgs);
-        var file = cl.Single("model file");
+        var file = cl.Single("model or job file");
+        if (File.Exists(file) && JobFile.IsJobFile(file))
+        {
+            var (modelFile, flags) = JobFile.Read(file);
+            (file, trainArgs) = (modelFile, [.. flags, .. trainArgs]);
+        }
+
         var cluster = cl.String("--cluster") ?? Environment.GetEnvironmentVariable("DTRAIN_CLUSTER") ?? throw new UsageException("submit needs --cluster HOST:PORT (or $DTRAIN_CLUSTER)");
         var summaryPath = cl.String("--summary");
         var timeout = TimeSpan.FromSeconds(cl.Int("--timeout") ?? 30);

@@ -16,8 +16,8 @@ public sealed class ClusterTrainingTests : IDisposable
         // Arrange
         StartCluster(workers: 2);
 
-        // Act
-        var (code, output) = _cluster.Run(JobTimeout, "submit", LocalCluster.Example("mnist-mlp.json"), "--cluster", _cluster.Seed, "--workers", "2", "--ps-shards", "2", "--epochs", "3", "--summary", _summary);
+        // Act: the job file names mnist-mlp.json with 2 workers, 2 shards, 3 epochs.
+        var (code, output) = _cluster.Run(JobTimeout, "submit", LocalCluster.Example("mnist-mlp-job.json"), "--cluster", _cluster.Seed, "--summary", _summary);
 
         // Assert
         Assert.True(code == 0, $"submit exited {code}:\n{output}\n{_cluster.Logs()}");
