@@ -30,16 +30,16 @@ public static class ClusterCoordinator
     /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>
     public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);
 
-    /// <summary>A worker that registered while the job runs: it joins and gets partitions.</summary>
-    public sealed record AddWorker(IActorRef Worker, string Node);
+    /// <summary>A worker that registered while the job runs: it joins and gets partitions. (These three stay in the process.)</summary>
+    public sealed record AddWorker(IActorRef Worker, string Node) : INoSerializationVerificationNeeded;
 
     /// <summary>Asks a job actor for its per-worker progress (answered with <see cref="JobSnapshot"/>).</summary>
-    public sealed record GetJobSnapshot
+    public sealed record GetJobSnapshot : INoSerializationVerificationNeeded
     {
         /// <summary>The only instance.</summary>
         public static readonly GetJobSnapshot Instance = new();
     }
 
     /// <summary>Per-worker progress and the floats each shard of the job holds.</summary>
-    public sealed record JobSnapshot(WorkerStatus[] Workers, int[] ShardFloats);
+    public sealed record JobSnapshot(WorkerStatus[] Workers, int[] ShardFloats) : INoSerializationVerificationNeeded;
 }

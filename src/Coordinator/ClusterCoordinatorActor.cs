@@ -234,7 +234,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         }
     }
 
-    private sealed class CheckWaiting
+    private sealed class CheckWaiting : INoSerializationVerificationNeeded
     {
         public static readonly CheckWaiting Instance = new();
 
