@@ -71,5 +71,8 @@ for i in $(seq 1 "$worker_nodes"); do start_node "worker-$i" worker "$(free_port
 echo "start-cluster: coordinator at $seed, $ps_nodes PS node(s), $worker_nodes worker node(s)"
 
 # The coordinator waits (up to 2 minutes) until the shards and workers the job asks for have registered.
-"${dtrain[@]}" submit "$model" --cluster "$seed" --workers "$worker_nodes" --ps-shards "$ps_nodes" "$@"
+# In the background plus `wait`, so a signal to this script runs the trap at once instead of after the job.
+"${dtrain[@]}" submit "$model" --cluster "$seed" --workers "$worker_nodes" --ps-shards "$ps_nodes" "$@" &
+pids+=($!)
+wait $!
 "${dtrain[@]}" status --cluster "$seed"
