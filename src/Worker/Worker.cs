@@ -21,4 +21,8 @@ public static class Worker
     /// </summary>
     public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory) =>
         Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory)).WithDispatcher(Dispatcher);
+
+    /// <summary>As <see cref="Props(Dataset, Func{IBackend})"/>, with TLS on the bulk data channel to the shards.</summary>
+    public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory, System.Security.Cryptography.X509Certificates.X509Certificate2? bulkCertificate) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory, bulkCertificate)).WithDispatcher(Dispatcher);
 }

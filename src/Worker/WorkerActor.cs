@@ -75,6 +75,7 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     private void Join(JoinJob job)
     {
+        job = ConnectBulkRoutes(job);
         try
         {
             var model = ModelCompiler.Compile(ModelParser.Parse(job.ModelJson, job.ModelFile));

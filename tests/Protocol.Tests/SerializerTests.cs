@@ -20,7 +20,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
 
     private static readonly ShardStats Stats = new(2, 17, 15, 1, 2, 30, 1.25, 4, 0.5);
 
-    private static readonly EpochCompleted Epoch = new(3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400);
+    private static readonly EpochCompleted Epoch = new(3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19);
 
     /// <summary>A representative instance of every wire message; each field differs from its default.</summary>
     private static readonly Dictionary<Type, Func<IActorRef, IActorRef, IWireMessage>> Factories = new()
@@ -36,7 +36,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(GetStats)] = (_, _) => new GetStats(41),
         [typeof(ShardStats)] = (_, _) => Stats,
         [typeof(JoinJob)] = (shard, coordinator) => new JoinJob(
-            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks)], coordinator),
+            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0")], coordinator),
         [typeof(AssignPartition)] = (_, _) => new AssignPartition(2, 5, [9, 3, 7]),
         [typeof(RequestWork)] = (_, _) => new RequestWork(4),
         [typeof(PartitionDone)] = (_, _) => new PartitionDone(4, 2, 5, 3200, 25, 57.5, 3.25),
@@ -45,6 +45,18 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(EpochCompleted)] = (_, _) => Epoch,
         [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats]),
         [typeof(JobFailed)] = (_, _) => new JobFailed("a parameter shard could not start"),
+        [typeof(ClusterProtocol.RegisterShard)] = (shard, _) => new ClusterProtocol.RegisterShard(shard, "akka.tcp://dtrain@10.0.0.2:4053", "10.0.0.2:4060", "ps-0"),
+        [typeof(ClusterProtocol.RegisterWorker)] = (worker, _) => new ClusterProtocol.RegisterWorker(worker, "akka.tcp://dtrain@10.0.0.3:4053"),
+        [typeof(ClusterProtocol.Registered)] = (actor, coordinator) => new ClusterProtocol.Registered(actor, coordinator),
+        [typeof(ClusterProtocol.SubmitJob)] = (_, listener) => new ClusterProtocol.SubmitJob("mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"], listener, "5f2c"),
+        [typeof(ClusterProtocol.JobAccepted)] = (_, coordinator) => new ClusterProtocol.JobAccepted("mnist-mlp-1", coordinator, "waiting for 2 shard(s)"),
+        [typeof(ClusterProtocol.GetClusterStatus)] = (_, _) => new ClusterProtocol.GetClusterStatus(7),
+        [typeof(ClusterProtocol.ClusterStatus)] = (_, _) => new ClusterProtocol.ClusterStatus(
+            7,
+            [new ClusterProtocol.MemberStatus("akka.tcp://dtrain@10.0.0.2:4053", ["ps", "worker"], "Up")],
+            [new ClusterProtocol.ShardStatus(1, "akka.tcp://dtrain@10.0.0.2:4053", 267909, 40, 39, 0.75, 3)],
+            [new ClusterProtocol.WorkerStatus(0, "akka.tcp://dtrain@10.0.0.3:4053", 5, 125, 20000.5)],
+            new ClusterProtocol.JobStatus("mnist-mlp-1", "training", 2, 3, 4, 19)),
         [typeof(Transport.BulkDeliveryFailed)] = (_, _) => new Transport.BulkDeliveryFailed("127.0.0.1:5000", "ps-9", "Push", "no target 'ps-9'"),
     };
 

@@ -1,0 +1,130 @@
+// dtrain node: one cluster process with roles coordinator (singleton), ps (shards) and/or worker (replicas).
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Dtrain.Cli.Cluster;
+using Dtrain.Coordinator;
+using Dtrain.Models;
+using Dtrain.Models.Backends.Cpu;
+using Dtrain.Models.Data;
+using Dtrain.Models.Graph;
+using Dtrain.ParameterServer;
+using Dtrain.Protocol.Transport;
+using static Dtrain.Protocol.ClusterProtocol;
+
+namespace Dtrain.Cli;
+
+/// <summary>The <c>node</c> subcommand: joins (or seeds) a cluster and serves until stopped.</summary>
+public static class NodeCommand
+{
+    /// <summary>Runs the command until the node leaves the cluster (Ctrl-C, SIGTERM, or downed).</summary>
+    public static async Task<int> Run(CommandLine cl)
+    {
+        var options = NodeOptions.Read(cl);
+        var workersPerNode = cl.Int("--workers-per-node") ?? EnvInt("DTRAIN_WORKERS_PER_NODE") ?? 1;
+        var shardsPerNode = cl.Int("--shards-per-node") ?? EnvInt("DTRAIN_SHARDS_PER_NODE") ?? 1;
+        var threads = cl.Int("--threads") ?? EnvInt("DTRAIN_THREADS") ?? Math.Max(1, Environment.ProcessorCount / workersPerNode);
+        var dataDir = cl.String("--data-dir");
+        var logLevel = (cl.String("--log-level") ?? Environment.GetEnvironmentVariable("DTRAIN_LOG_LEVEL") ?? "WARNING").ToUpperInvariant();
+        var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
+        cl.RejectUnknown();
+        if (cl.Positional.Count > 0)
+        {
+            throw new UsageException($"node takes no positional arguments, got '{cl.Positional[0]}'");
+        }
+
+        if (logLevel is not ("DEBUG" or "INFO" or "WARNING" or "ERROR"))
+        {
+            throw new UsageException($"--log-level expects DEBUG, INFO, WARNING or ERROR, got '{logLevel}'");
+        }
+
+        if (workersPerNode < 1 || shardsPerNode < 1 || threads < 1)
+        {
+            throw new UsageException("--workers-per-node, --shards-per-node and --threads must be at least 1");
+        }
+
+        var roles = options.Roles;
+        (Dataset Train, Dataset Test)? data = roles.Contains("worker") || roles.Contains("coordinator")
+            ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
+            : null;
+
+        var system = options.CreateSystem(options.NodeConfig(logLevel));
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var self = cluster.SelfAddress.ToString();
+        if (roles.Contains("coordinator"))
+        {
+            var (train, test) = data!.Value;
+            var singleton = ClusterCoordinator.Props(ParseJob, options.LoadCertificate(), train, test);
+            system.ActorOf(ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole("coordinator")), ClusterCoordinator.ManagerName);
+        }
+
+        var proxy = system.ActorOf(
+            ClusterSingletonProxy.Props($"/user/{ClusterCoordinator.ManagerName}", ClusterSingletonProxySettings.Create(system).WithRole("coordinator")),
+            ClusterCoordinator.ProxyName);
+        if (roles.Contains("ps"))
+        {
+            // Whole shards move as Params/Push/InitShard: over the bulk channel, never through Akka.Remote's frames.
+            var shards = Enumerable.Range(0, shardsPerNode).ToDictionary(s => $"ps-{s}", s => system.ActorOf(ParameterShard.Props(), $"ps-{s}"));
+            var bulk = BulkServer.Start(system, options.Host, bulkPort, name => shards.GetValueOrDefault(name), options.LoadCertificate());
+            system.RegisterOnTermination(() => bulk.DisposeAsync().AsTask().Wait());
+            var endpoint = $"{options.PublicHost ?? options.Host}:{bulk.Endpoint[(bulk.Endpoint.LastIndexOf(':') + 1)..]}";
+            foreach (var (name, shard) in shards)
+            {
+                system.ActorOf(Registrar.Props(proxy, new RegisterShard(shard, self, endpoint, name)), $"register-{name}");
+            }
+
+            Console.WriteLine($"dtrain node: {shards.Count} shard(s) on bulk channel {endpoint}");
+        }
+
+        if (roles.Contains("worker"))
+        {
+            var train = data!.Value.Train;
+            for (var w = 0; w < workersPerNode; w++)
+            {
+                var worker = system.ActorOf(Worker.Worker.Props(train, () => new CpuBackend(threads), options.LoadCertificate()), $"worker-{w}");
+                system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self)), $"register-worker-{w}");
+            }
+        }
+
+        cluster.RegisterOnMemberUp(() => Console.WriteLine($"dtrain node: {self} up, roles {string.Join(",", roles)}"));
+        if (options.Seeds.Count == 0)
+        {
+            cluster.Join(cluster.SelfAddress); // the first node of a new cluster seeds itself
+        }
+        else
+        {
+            cluster.JoinSeedNodes(options.Seeds.Select(s => Akka.Actor.Address.Parse(options.AddressOf(s))));
+        }
+
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true; // leave the cluster gracefully: the coordinator hands this node's partitions on
+            _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        };
+        Console.WriteLine($"dtrain node: {self} joining {(options.Seeds.Count == 0 ? "itself (seed)" : string.Join(",", options.Seeds))} as cluster '{options.ClusterName}'");
+        await system.WhenTerminated;
+        Console.WriteLine($"dtrain node: {self} stopped");
+        return 0;
+    }
+
+    /// <summary>Turns a submission into a job exactly as <c>dtrain train</c> reads its file and flags.</summary>
+    internal static JobSpec ParseJob(SubmitJob submit)
+    {
+        var model = ModelCompiler.Compile(ModelParser.Parse(submit.ModelJson, submit.ModelFile));
+        var cl = CommandLine.Parse(submit.TrainArgs);
+        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, cl);
+        cl.RejectUnknown();
+        settings.Validate("submitted flags");
+        if (settings.Dataset != "mnist")
+        {
+            throw new DtrainException($"{submit.ModelFile}: training.dataset '{settings.Dataset}' is not known; known: mnist");
+        }
+
+        return new JobSpec(model.Spec.Name, submit.ModelFile, submit.ModelJson, model, settings);
+    }
+
+    private static int? EnvInt(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
+            ? int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw new UsageException($"${name} expects an integer, got '{v}'")
+            : null;
+}

@@ -1,0 +1,108 @@
+// dtrain submit: sends a model (and train flags) to a running cluster and follows the job like dtrain train.
+using Akka.Actor;
+using Dtrain.Cli.Cluster;
+using Dtrain.Models;
+using Dtrain.Models.Graph;
+using static Dtrain.Protocol.ClusterProtocol;
+using static Dtrain.Protocol.CoordinatorProtocol;
+
+namespace Dtrain.Cli;
+
+/// <summary>The <c>submit</c> subcommand.</summary>
+public static class SubmitCommand
+{
+    /// <summary>Flags of the client itself; every other flag is a train flag forwarded with the job.</summary>
+    private static readonly string[] ClientFlags = ["--cluster", "--cluster-name", "--tls-cert", "--tls-password", "--host", "--config", "--summary", "--timeout"];
+
+    /// <summary>Runs the command; 0 when the job completed, 1 with the coordinator's reason when it failed.</summary>
+    public static async Task<int> Run(IReadOnlyList<string> args)
+    {
+        var (clientArgs, trainArgs) = SplitArgs(args);
+        var cl = CommandLine.Parse(clientArgs);
+        var file = cl.Single("model or job file");
+        if (File.Exists(file) && JobFile.IsJobFile(file))
+        {
+            var (modelFile, flags) = JobFile.Read(file);
+            (file, trainArgs) = (modelFile, [.. flags, .. trainArgs]);
+        }
+
+        var cluster = cl.String("--cluster") ?? Environment.GetEnvironmentVariable("DTRAIN_CLUSTER") ?? throw new UsageException("submit needs --cluster HOST:PORT (or $DTRAIN_CLUSTER)");
+        var summaryPath = cl.String("--summary");
+        var timeout = TimeSpan.FromSeconds(cl.Int("--timeout") ?? 30);
+        var options = NodeOptions.Read(cl) with { Port = 0 };
+        cl.RejectUnknown();
+
+        // Check the file and the flags here, so a typo is reported before anything reaches the cluster.
+        var model = ModelCompiler.Load(file);
+        var trainCl = CommandLine.Parse(trainArgs);
+        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, trainCl);
+        trainCl.RejectUnknown();
+        settings.Validate("command line");
+
+        await using var client = ClusterClient.Open(options, cluster);
+        var proxy = await client.Connect(timeout);
+        var submit = new SubmitJob(file, File.ReadAllText(file), [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
+        var accepted = await client.Request(proxy, submit, timeout, "the coordinator to accept the job");
+        if (accepted is JobFailed rejected)
+        {
+            throw new DtrainException($"the cluster at {cluster} rejected {file}: {rejected.Reason}");
+        }
+
+        var job = accepted as JobAccepted ?? throw new DtrainException($"unexpected answer {accepted.GetType().Name} from {cluster}");
+        client.Watch(job.Coordinator);
+        Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) submitted to {cluster} as {job.JobId}: {job.Description}");
+        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
+
+        var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
+        while (true)
+        {
+            // A job may wait minutes for nodes; the coordinator fails it itself after its own limit.
+            switch (await client.Next(TimeSpan.FromMinutes(30), "the job's progress"))
+            {
+                case TrainingProgress p:
+                    progress.Show(p);
+                    break;
+                case EpochCompleted e:
+                    progress.Clear();
+                    TrainCommand.PrintEpoch(e);
+                    break;
+                case JobCompleted result:
+                    progress.Clear();
+                    TrainCommand.PrintSummary(result);
+                    if (summaryPath is not null)
+                    {
+                        TrainCommand.WriteSummary(summaryPath, result);
+                        Console.WriteLine($"summary written to {summaryPath}");
+                    }
+
+                    return 0;
+                case JobFailed failed:
+                    progress.Clear();
+                    throw new DtrainException($"job {job.JobId} failed: {failed.Reason}");
+                case Terminated:
+                    progress.Clear();
+                    throw new DtrainException($"job {job.JobId} failed: the coordinator stopped or became unreachable");
+            }
+        }
+    }
+
+    /// <summary>Splits the arguments into the client's own (with the model file) and the train flags.</summary>
+    private static (List<string> Client, List<string> Train) SplitArgs(IReadOnlyList<string> args)
+    {
+        var client = new List<string>();
+        var train = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            var name = a.Split('=', 2)[0];
+            var target = !a.StartsWith("--", StringComparison.Ordinal) || ClientFlags.Contains(name) ? client : train;
+            target.Add(a);
+            if (a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=', StringComparison.Ordinal) && i + 1 < args.Count && a != "--serialize-messages")
+            {
+                target.Add(args[++i]);
+            }
+        }
+
+        return (client, train);
+    }
+}

@@ -1,0 +1,45 @@
+// Entry point of cluster mode's coordinator: a cluster singleton that keeps the registry of shards and
+// workers, accepts submitted jobs and runs each one as a child job actor (the same one LocalJob runs).
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Dtrain.Models.Data;
+using static Dtrain.Protocol.ClusterProtocol;
+
+namespace Dtrain.Coordinator;
+
+/// <summary>
+/// The coordinator of a cluster: runs as a cluster singleton on the nodes with role <c>coordinator</c> and
+/// speaks <see cref="Protocol.ClusterProtocol"/>.
+/// </summary>
+public static class ClusterCoordinator
+{
+    /// <summary>Name of the singleton manager under <c>/user</c> (the singleton is its child <c>singleton</c>).</summary>
+    public const string ManagerName = "coordinator";
+
+    /// <summary>Name of the singleton proxy every node runs under <c>/user</c>; clients and registrars send to it.</summary>
+    public const string ProxyName = "coordinator-proxy";
+
+    /// <summary>
+    /// Props for the singleton. <paramref name="parseJob"/> turns a submission into a job (a
+    /// <see cref="Models.DtrainException"/> rejects it with its message). The coordinator talks to shards over
+    /// their bulk data channel where they have one (TLS with <paramref name="bulkCertificate"/> when given).
+    /// </summary>
+    public static Props Props(Func<SubmitJob, JobSpec> parseJob, X509Certificate2? bulkCertificate, Dataset trainingSet, Dataset testSet) =>
+        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, bulkCertificate, trainingSet, testSet));
+
+    /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>
+    public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);
+
+    /// <summary>A worker that registered while the job runs: it joins and gets partitions. (These three stay in the process.)</summary>
+    public sealed record AddWorker(IActorRef Worker, string Node) : INoSerializationVerificationNeeded;
+
+    /// <summary>Asks a job actor for its per-worker progress (answered with <see cref="JobSnapshot"/>).</summary>
+    public sealed record GetJobSnapshot : INoSerializationVerificationNeeded
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly GetJobSnapshot Instance = new();
+    }
+
+    /// <summary>Per-worker progress and the floats each shard of the job holds.</summary>
+    public sealed record JobSnapshot(WorkerStatus[] Workers, int[] ShardFloats) : INoSerializationVerificationNeeded;
+}

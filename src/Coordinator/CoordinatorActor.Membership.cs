@@ -1,0 +1,85 @@
+// Cluster mode: workers that register mid-job join it, the singleton asks for per-worker progress, and
+// shard routes may point workers at a bulk data channel instead of the shards' Akka refs.
+using Akka.Actor;
+using Akka.Event;
+using Dtrain.Models.Data;
+using Dtrain.Protocol;
+using static Dtrain.Protocol.ClusterProtocol;
+using static Dtrain.Protocol.WorkerProtocol;
+
+namespace Dtrain.Coordinator;
+
+internal sealed partial class CoordinatorActor
+{
+    private readonly Dictionary<int, WorkerTally> _tally = [];
+    private readonly Dictionary<IActorRef, string> _workerNodes = [];
+    private readonly IReadOnlyList<ClusterCoordinator.ClusterShard>? _clusterShards;
+
+    /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
+    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, Dataset trainingSet, Dataset testSet)
+        : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet)
+    {
+        _clusterShards = clusterShards;
+        foreach (var w in workers)
+        {
+            _workerNodes[w.Worker] = w.Node;
+        }
+    }
+
+    /// <summary>Handlers every behaviour shares: late workers join, the singleton asks how the job goes.</summary>
+    private void Membership()
+    {
+        Receive<ClusterCoordinator.AddWorker>(OnAddWorker);
+        Receive<ClusterCoordinator.GetJobSnapshot>(_ => Sender.Tell(Snapshot()));
+    }
+
+    /// <summary>Routes workers use: the shards' own refs, plus the bulk channel where the PS node runs one.</summary>
+    private ShardRoute[] Routes() =>
+        _placement.Select((chunks, s) => _clusterShards is { } cluster
+            ? new ShardRoute(s, cluster[s].Shard, chunks, cluster[s].BulkEndpoint, cluster[s].BulkTarget)
+            : new ShardRoute(s, _shards[s], chunks)).ToArray();
+
+    private JoinJob JoinFor(int w, ShardRoute[] routes) =>
+        new(_job.JobId, w, _job.ModelFile, _job.ModelJson, _job.Settings.Batch, _job.Settings.FetchEvery, _job.Settings.PushEvery, routes, Self, _job.Settings.ClipNorm);
+
+    private void OnAddWorker(ClusterCoordinator.AddWorker add)
+    {
+        if (_workers.Contains(add.Worker))
+        {
+            return;
+        }
+
+        var w = _workers.Count;
+        _workers.Add(add.Worker);
+        _workerNodes[add.Worker] = add.Node;
+        Context.Watch(add.Worker);
+        if (_epoch is null)
+        {
+            return; // Still placing: StartWorkers will send it JoinJob with the others.
+        }
+
+        _liveWorkers.Add(w);
+        _log.Info("worker {0} on {1} joins the running job", w, add.Node);
+        add.Worker.Tell(JoinFor(w, Routes()));
+    }
+
+    private void Tally(CoordinatorProtocol.PartitionDone done)
+    {
+        var t = _tally.GetValueOrDefault(done.WorkerId);
+        _tally[done.WorkerId] = new WorkerTally(t.Partitions + 1, t.Steps + done.Steps, t.Examples + done.Examples, t.ComputeSeconds + done.ComputeSeconds);
+    }
+
+    private ClusterCoordinator.JobSnapshot Snapshot()
+    {
+        var workers = _workers.Select((worker, w) =>
+        {
+            var t = _tally.GetValueOrDefault(w);
+            var rate = t.ComputeSeconds > 0 ? t.Examples / t.ComputeSeconds : 0;
+            var node = _workerNodes.GetValueOrDefault(worker) ?? "local";
+            return new WorkerStatus(w, _liveWorkers.Contains(w) ? node : node + " (gone)", t.Partitions, t.Steps, rate);
+        }).ToArray();
+        return new ClusterCoordinator.JobSnapshot(workers, _placement.Select(ChunkPlacement.Floats).ToArray());
+    }
+
+    private readonly record struct WorkerTally(int Partitions, long Steps, long Examples, double ComputeSeconds);
+}
