@@ -33,6 +33,9 @@ namespace Dtrain.Cli
               --clip-norm X        clip each pushed gradient to global L2 norm X (0: off)
               --n-fetch N          pull parameters every N steps             --n-push N      push every N steps
               --partition-size P   examples per partition handed to a worker
+              --mode M             async (Downpour) | ssp (bounded staleness) | sync (rounds)
+              --staleness S        ssp: largest version lag a step may start with (default 3)
+              --backup-workers B   sync: each round averages the first workers - B pushes, drops the late ones
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
               --summary FILE       write a JSON summary of the run
               --report DIR         write curves (report.html, loss.png, accuracy.png) and tables (summary.md, CSV) at the end

@@ -40,7 +40,7 @@ public static class TrainCommand
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {new CpuBackend(Math.Max(1, Environment.ProcessorCount / settings.Workers)).Name}, {settings.PsShards} PS shard(s); "
-            + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s)");
+            + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s); mode {DescribeMode(settings)}");
         Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
         var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
@@ -83,6 +83,9 @@ public static class TrainCommand
             PushEvery = cl.Int("--n-push") ?? s.PushEvery,
             PartitionSize = cl.Int("--partition-size") ?? s.PartitionSize,
             ClipNorm = cl.Float("--clip-norm") ?? s.ClipNorm,
+            Mode = cl.String("--mode") ?? s.Mode,
+            Staleness = cl.Int("--staleness") ?? s.Staleness,
+            BackupWorkers = cl.Int("--backup-workers") ?? s.BackupWorkers,
             Optimizer = o with
             {
                 Type = cl.String("--optimizer") ?? o.Type,
@@ -138,6 +141,14 @@ public static class TrainCommand
     internal static void PrintEpoch(EpochCompleted e) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}  {Environment.WorkingSet / (1024 * 1024),6}"));
 
+    /// <summary>The mode with its parameter: <c>async</c>, <c>ssp (staleness 3)</c>, <c>sync (3 workers, 1 backup)</c>.</summary>
+    internal static string DescribeMode(TrainingSettings s) => s.Mode switch
+    {
+        "ssp" => $"ssp (staleness {s.Staleness})",
+        "sync" => $"sync ({s.Workers} workers, {s.BackupWorkers} backup)",
+        _ => s.Mode,
+    };
+
     internal static void PrintSummary(JobCompleted r)
     {
         Console.WriteLine();
@@ -149,9 +160,12 @@ public static class TrainCommand
         table.Add("train examples/s", r.TrainExamplesPerSecond.ToString("N0", c));
         table.Add("wall seconds", r.WallSeconds.ToString("F1", c));
         table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
+        table.Add("mode", r.Mode);
+        table.Add("max parameter lag at a step", r.MaxParameterLag.ToString(c));
         foreach (var s in r.Shards)
         {
-            table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s"));
+            table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s")
+                + (r.Mode == "sync" ? string.Create(c, $", {s.Rounds:N0} rounds, {s.LateDropped:N0} late pushes dropped") : ""));
         }
 
         table.Print(Console.Out);
@@ -168,6 +182,11 @@ public static class TrainCommand
             ["wall_seconds"] = r.WallSeconds,
             ["workers"] = r.Workers,
             ["ps_shards"] = r.PsShards,
+            ["mode"] = r.Mode,
+            ["max_parameter_lag"] = r.MaxParameterLag,
+            ["late_pushes_dropped"] = r.Shards.Sum(s => s.LateDropped),
+            ["rounds"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.Rounds),
+            ["max_staleness"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.MaxStaleness),
             ["history"] = r.History.Select(e => new Dictionary<string, object>
             {
                 ["epoch"] = e.Epoch,

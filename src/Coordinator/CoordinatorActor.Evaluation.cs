@@ -121,7 +121,9 @@ internal sealed partial class CoordinatorActor
                 _workers.Count,
                 _shards.Count,
                 _history.ToArray(),
-                _stats.OrderBy(x => x.ShardId).ToArray()));
+                _stats.OrderBy(x => x.ShardId).ToArray(),
+                _job.Settings.Mode,
+                _maxParameterLag));
             Become(() => ReceiveAny(_ => { }));
         });
         Receive<RequestWork>(_ => { });

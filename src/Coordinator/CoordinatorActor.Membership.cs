@@ -39,8 +39,14 @@ internal sealed partial class CoordinatorActor
             ? new ShardRoute(s, cluster[s].Shard, chunks, cluster[s].BulkEndpoint, cluster[s].BulkTarget)
             : new ShardRoute(s, _shards[s], chunks)).ToArray();
 
-    private JoinJob JoinFor(int w, ShardRoute[] routes) =>
-        new(_job.JobId, w, _job.ModelFile, _job.ModelJson, _job.Settings.Batch, _job.Settings.FetchEvery, _job.Settings.PushEvery, routes, Self, _job.Settings.ClipNorm);
+    private JoinJob JoinFor(int w, ShardRoute[] routes)
+    {
+        var s = _job.Settings;
+
+        // A synchronous round is one step: every worker pulls the round's parameters and pushes one gradient.
+        var sync = s.Mode == TrainingModes.Sync;
+        return new(_job.JobId, w, _job.ModelFile, _job.ModelJson, s.Batch, sync ? 1 : s.FetchEvery, sync ? 1 : s.PushEvery, routes, Self, s.ClipNorm, s.Mode, s.Staleness);
+    }
 
     private void OnAddWorker(ClusterCoordinator.AddWorker add)
     {

@@ -55,7 +55,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         {
             var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
             ChunkPlacement.Gather(initial, _placement[s], values.Span);
-            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer));
+            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum()));
         }
 
         foreach (var worker in _workers)
@@ -86,11 +86,10 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     private void StartWorkers()
     {
         var routes = Routes();
-        var json = _job.ModelJson;
         for (var w = 0; w < _workers.Count; w++)
         {
             _liveWorkers.Add(w);
-            _workers[w].Tell(new JoinJob(_job.JobId, w, _job.ModelFile, json, _job.Settings.Batch, _job.Settings.FetchEvery, _job.Settings.PushEvery, routes, Self, _job.Settings.ClipNorm));
+            _workers[w].Tell(JoinFor(w, routes));
         }
 
         StartEpoch(1);
@@ -135,6 +134,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     private void OnPartitionDone(PartitionDone done)
     {
         var epoch = _epoch!;
+        _maxParameterLag = Math.Max(_maxParameterLag, done.MaxParameterLag);
         if (done.Epoch == epoch.Epoch && epoch.MarkDone(done.PartitionId))
         {
             _epochLoss += done.LossSum;
@@ -170,6 +170,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         _liveWorkers.Remove(w);
         _idleWorkers.Remove(w);
         var lost = _epoch?.Release(w) ?? 0;
+        LeaveRounds(w);
         _log.Warning("worker {0} stopped; {1} partition(s) go back to the queue", w, lost);
         CoordinatorTelemetry.Failed("worker_stopped");
         CoordinatorTelemetry.Recovered("partition_requeued", lost);

@@ -9,7 +9,7 @@ using static Dtrain.Protocol.ParameterShardProtocol;
 
 namespace Dtrain.ParameterServer;
 
-internal sealed class ParameterShardActor : ReceiveActor
+internal sealed partial class ParameterShardActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, long> _lastSeq = [];
@@ -55,6 +55,7 @@ internal sealed class ParameterShardActor : ReceiveActor
         Receive<Pull>(OnPull);
         Receive<Push>(OnPush);
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<SyncMembership>(OnMembership);
     }
 
     private void Init(InitShard init)
@@ -86,6 +87,7 @@ internal sealed class ParameterShardActor : ReceiveActor
             _baseRate = settings.EffectiveLearningRate;
             _version = 0;
             _lastSeq.Clear();
+            StartRounds(init.SyncQuorum, floats);
             (_applied, _duplicates, _rejected, _pulls, _stalenessSum, _stalenessMax, _applyTicks) = (0, 0, 0, 0, 0, 0, 0);
             Become(Serving);
             Sender.Tell(new ShardReady(_shardId, floats));
@@ -105,6 +107,11 @@ internal sealed class ParameterShardActor : ReceiveActor
     private void OnPull(Pull pull)
     {
         _pulls++;
+        if (DeferUntilRoundApplied(pull))
+        {
+            return;
+        }
+
         var values = pull.KnownVersion == _version ? null : FloatBuffer.CopyOf(_values);
         _telemetry.Pulled(pull.TraceParent, values?.Length ?? 0);
         Sender.Tell(new Params(_shardId, pull.RequestId, _version, values));
@@ -130,36 +137,13 @@ internal sealed class ParameterShardActor : ReceiveActor
                 return;
             }
 
-            var started = Stopwatch.GetTimestamp();
-            var pushed = push.Gradient.Span;
-
-            // The schedule is a function of this shard's update count: _version updates came before this one.
-            var learningRateScale = (float)(_schedule.LearningRate(_baseRate, _version) / _baseRate);
-            foreach (var (start, length, state) in _runs)
+            if (_quorum > 0)
             {
-                if (state)
-                {
-                    // Model state (running statistics) arrives as values, not gradients.
-                    pushed.Slice(start, length).CopyTo(_values.AsSpan(start, length));
-                }
-                else
-                {
-                    _optimizer!.Apply(
-                        _values.AsSpan(start, length),
-                        pushed.Slice(start, length),
-                        _state0.Length > 0 ? _state0.AsSpan(start, length) : default,
-                        _state1.Length > 0 ? _state1.AsSpan(start, length) : default,
-                        _version + 1,
-                        learningRateScale);
-                }
+                Contribute(push);
+                return;
             }
 
-            _applyTicks += Stopwatch.GetTimestamp() - started;
-            var staleness = Math.Max(0, _version - push.BaseVersion);
-            _stalenessSum += staleness;
-            _stalenessMax = Math.Max(_stalenessMax, staleness);
-            _telemetry.PushApplied(started, staleness);
-            _version++;
+            ApplyUpdate(push.Gradient.Span, Math.Max(0, _version - push.BaseVersion));
             _applied++;
             _lastSeq[push.WorkerId] = push.Seq;
             Sender.Tell(new PushAck(_shardId, push.WorkerId, push.Seq, _version, true));
@@ -168,6 +152,39 @@ internal sealed class ParameterShardActor : ReceiveActor
         {
             push.Gradient.Release();
         }
+    }
+
+    /// <summary>One optimizer update with <paramref name="gradient"/> (values for state runs); the version moves on by one.</summary>
+    private void ApplyUpdate(ReadOnlySpan<float> gradient, long staleness)
+    {
+        var started = Stopwatch.GetTimestamp();
+
+        // The schedule is a function of this shard's update count: _version updates came before this one.
+        var learningRateScale = (float)(_schedule.LearningRate(_baseRate, _version) / _baseRate);
+        foreach (var (start, length, state) in _runs)
+        {
+            if (state)
+            {
+                // Model state (running statistics) arrives as values, not gradients.
+                gradient.Slice(start, length).CopyTo(_values.AsSpan(start, length));
+            }
+            else
+            {
+                _optimizer!.Apply(
+                    _values.AsSpan(start, length),
+                    gradient.Slice(start, length),
+                    _state0.Length > 0 ? _state0.AsSpan(start, length) : default,
+                    _state1.Length > 0 ? _state1.AsSpan(start, length) : default,
+                    _version + 1,
+                    learningRateScale);
+            }
+        }
+
+        _applyTicks += Stopwatch.GetTimestamp() - started;
+        _stalenessSum += staleness;
+        _stalenessMax = Math.Max(_stalenessMax, staleness);
+        _telemetry.PushApplied(started, staleness);
+        _version++;
     }
 
     private void Reject(Push push, string reason)
@@ -188,5 +205,7 @@ internal sealed class ParameterShardActor : ReceiveActor
         _pulls,
         _applied == 0 ? 0 : (double)_stalenessSum / _applied,
         _stalenessMax,
-        (double)_applyTicks / Stopwatch.Frequency);
+        (double)_applyTicks / Stopwatch.Frequency,
+        _lateDropped,
+        _rounds);
 }

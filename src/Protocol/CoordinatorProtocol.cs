@@ -22,7 +22,8 @@ public static class CoordinatorProtocol
         [property: Key(3)] int Examples,
         [property: Key(4)] int Steps,
         [property: Key(5)] double LossSum,
-        [property: Key(6)] double ComputeSeconds) : ICommand;
+        [property: Key(6)] double ComputeSeconds,
+        [property: Key(7)] long MaxParameterLag = 0) : ICommand;
 
     /// <summary>A worker cannot go on (bad model, rejected push); the job fails with this reason.</summary>
     [MessagePackObject]
@@ -73,7 +74,9 @@ public static class CoordinatorProtocol
         [property: Key(5)] int Workers,
         [property: Key(6)] int PsShards,
         [property: Key(7)] EpochCompleted[] History,
-        [property: Key(8)] ParameterShardProtocol.ShardStats[] Shards) : IWireMessage;
+        [property: Key(8)] ParameterShardProtocol.ShardStats[] Shards,
+        [property: Key(9)] string Mode = TrainingModes.Async,
+        [property: Key(10)] long MaxParameterLag = 0) : IWireMessage;
 
     /// <summary>Report: the job stopped with an error the user must see.</summary>
     [MessagePackObject]

@@ -70,7 +70,8 @@ public static class ParameterShardProtocol
         [property: Key(0)] int ShardId,
         [property: Key(1)] ChunkInfo[] Chunks,
         [property: Key(2)] FloatBuffer Values,
-        [property: Key(3)] OptimizerSpec Optimizer) : ICommand;
+        [property: Key(3)] OptimizerSpec Optimizer,
+        [property: Key(4)] int SyncQuorum = 0) : ICommand;
 
     /// <summary>Reply to <see cref="InitShard"/>.</summary>
     [MessagePackObject]
@@ -97,6 +98,14 @@ public static class ParameterShardProtocol
         [property: Key(1)] long RequestId,
         [property: Key(2)] long Version,
         [property: Key(3)] FloatBuffer? Values) : IWireMessage;
+
+    /// <summary>
+    /// Synchronous mode: worker <paramref name="WorkerId"/> starts (Active) or stops (not Active: idle, gone) taking
+    /// part in rounds. A round needs the first min(N, active workers) pushes, so idle or dead workers never hold it up.
+    /// Workers send it when they start and finish a partition; the coordinator when a worker dies.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record SyncMembership([property: Key(0)] int WorkerId, [property: Key(1)] bool Active) : ICommand;
 
     /// <summary>
     /// Gradients for every chunk of the shard, concatenated in chunk order. (WorkerId, Seq) identifies the
@@ -143,5 +152,7 @@ public static class ParameterShardProtocol
         [property: Key(5)] long Pulls,
         [property: Key(6)] double MeanStaleness,
         [property: Key(7)] long MaxStaleness,
-        [property: Key(8)] double ApplySeconds) : IWireMessage;
+        [property: Key(8)] double ApplySeconds,
+        [property: Key(9)] long LateDropped = 0,
+        [property: Key(10)] long Rounds = 0) : IWireMessage;
 }

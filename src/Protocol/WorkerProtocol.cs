@@ -38,7 +38,9 @@ public static class WorkerProtocol
         [property: Key(6)] int PushEvery,
         [property: Key(7)] ShardRoute[] Shards,
         [property: Key(8)] IActorRef Coordinator,
-        [property: Key(9)] float ClipNorm = 0f) : ICommand;
+        [property: Key(9)] float ClipNorm = 0f,
+        [property: Key(10)] string Mode = TrainingModes.Async,
+        [property: Key(11)] int Staleness = 0) : ICommand;
 
     /// <summary>Train one partition: these training-set indices, in this order, in minibatches.</summary>
     [MessagePackObject]

@@ -20,6 +20,7 @@ internal sealed partial class WorkerActor
         var partition = _partition!;
         var batch = Math.Min(job.Batch, partition.Indices.Length - _position);
         var started = Stopwatch.GetTimestamp();
+        NoteLag();
         try
         {
             _trainingSet.Gather(partition.Indices.AsSpan(_position, batch), _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch));

@@ -96,6 +96,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             _features = new float[job.Batch * model.FeatureSize];
             _labels = new float[job.Batch * model.LabelSize];
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();
+            _latestVersions = job.Shards.Select(_ => -1L).ToArray();
             _pushesInFlight = new int[job.Shards.Length];
             _routeFloats = job.Shards.Select(r => ChunkPlacement.Floats(r.Chunks)).ToArray();
             _job = job;
@@ -139,7 +140,8 @@ internal sealed partial class WorkerActor : ReceiveActor
     private void Start(AssignPartition partition)
     {
         _partition = partition;
-        (_position, _steps, _lossSum, _computeTicks) = (0, 0, 0, 0);
+        (_position, _steps, _lossSum, _computeTicks, _maxLag) = (0, 0, 0, 0, 0);
+        TakePartInRounds(true);
         Become(Training);
         Advance();
     }
@@ -163,7 +165,8 @@ internal sealed partial class WorkerActor : ReceiveActor
 
             _partition = null;
             Become(Idle);
-            job.Coordinator.Tell(new PartitionDone(job.WorkerId, partition.Epoch, partition.PartitionId, partition.Indices.Length, _steps, _lossSum, (double)_computeTicks / Stopwatch.Frequency));
+            TakePartInRounds(false);
+            job.Coordinator.Tell(new PartitionDone(job.WorkerId, partition.Epoch, partition.PartitionId, partition.Indices.Length, _steps, _lossSum, (double)_computeTicks / Stopwatch.Frequency, _maxLag));
             return;
         }
 
@@ -172,7 +175,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             return;
         }
 
-        if (!_fetchedOnce || _stepsSinceFetch % job.FetchEvery == 0)
+        if (!_fetchedOnce || _stepsSinceFetch % job.FetchEvery == 0 || TooStale())
         {
             RequestParameters();
             return;
@@ -210,6 +213,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             }
 
             _shardVersions[s] = p.Version;
+            HeardOf(s, p.Version);
             _telemetry.ParamsReceived(p.Values?.Length ?? 0);
             if (--_pullsPending == 0)
             {
@@ -245,6 +249,7 @@ internal sealed partial class WorkerActor : ReceiveActor
         var s = RouteOf(ack.ShardId);
         if (s >= 0 && _pushesInFlight[s] > 0)
         {
+            HeardOf(s, ack.Version);
             _pushesInFlight[s]--;
             if (_partition is not null)
             {

@@ -11,6 +11,7 @@ public static class TrainingParser
     [
         "dataset", "optimizer", "lr", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "batch", "epochs",
         "workers", "ps_shards", "seed", "n_fetch", "n_push", "partition_size", "chunk_size", "alpha", "rho", "clip_norm",
+        "mode", "staleness", "backup_workers",
         "lr_schedule",
     ];
 
@@ -61,6 +62,9 @@ public static class TrainingParser
             PartitionSize = Int(t, "partition_size", file) ?? d.PartitionSize,
             ChunkSize = Int(t, "chunk_size", file) ?? d.ChunkSize,
             ClipNorm = Num(t, "clip_norm", file) ?? d.ClipNorm,
+            Mode = Str(t, "mode", file) ?? d.Mode,
+            Staleness = Int(t, "staleness", file) ?? d.Staleness,
+            BackupWorkers = Int(t, "backup_workers", file) ?? d.BackupWorkers,
         };
         // A bad value is a fault of this file, so it raises the same error type as every other model-file problem.
         return settings.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : settings;

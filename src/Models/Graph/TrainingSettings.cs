@@ -45,6 +45,18 @@ public sealed record TrainingSettings
     /// </summary>
     public float ClipNorm { get; init; }
 
+    /// <summary>Training mode: <c>async</c> (Downpour, the default), <c>ssp</c> (bounded staleness) or <c>sync</c> (rounds with backup workers).</summary>
+    public string Mode { get; init; } = "async";
+
+    /// <summary>ssp: a worker never starts a step on parameters more than this many versions behind the newest it has heard of.</summary>
+    public int Staleness { get; init; } = 3;
+
+    /// <summary>sync: of the workers, this many are backups; each round averages the first (workers - backup_workers) pushes.</summary>
+    public int BackupWorkers { get; init; }
+
+    /// <summary>The training modes a job may name.</summary>
+    public static readonly string[] KnownModes = ["async", "ssp", "sync"];
+
     /// <summary>
     /// Updates each shard applies over the run on <paramref name="examples"/> training examples: every push
     /// reaches every shard, and a worker pushes every <see cref="PushEvery"/> steps and at the end of each partition.
@@ -99,6 +111,26 @@ public sealed record TrainingSettings
         if (!(ClipNorm >= 0) || float.IsInfinity(ClipNorm))
         {
             return $"training.clip_norm must be zero (off) or a positive number, got {ClipNorm}";
+        }
+
+        if (!KnownModes.Contains(Mode))
+        {
+            return $"training.mode '{Mode}' is not known; known: {string.Join(", ", KnownModes)}";
+        }
+
+        if (Staleness < 0)
+        {
+            return $"training.staleness must be zero or positive, got {Staleness}";
+        }
+
+        if (BackupWorkers < 0 || (BackupWorkers > 0 && BackupWorkers >= Workers))
+        {
+            return $"training.backup_workers must be between 0 and workers - 1 ({Workers - 1}), got {BackupWorkers}";
+        }
+
+        if (BackupWorkers > 0 && Mode != "sync")
+        {
+            return $"training.backup_workers applies to mode sync only, but mode is {Mode}";
         }
 
         return Optimizer.Schedule?.FirstProblem(Optimizer.EffectiveLearningRate) is { } problem ? $"training.{problem}" : null;

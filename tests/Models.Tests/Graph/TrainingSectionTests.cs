@@ -51,6 +51,10 @@ public sealed class TrainingSectionTests
     [InlineData("""{"lr_schedule": {"type": "cosine", "steps": 100, "min_lr": 1}}""", "training.lr_schedule.min_lr must be in [0, lr = 0.001]")]
     [InlineData("""{"clip_norm": -1}""", "training.clip_norm must be zero (off) or a positive number")]
     [InlineData("""{"optimizer": "lamb"}""", "training.optimizer 'lamb' is not known")]
+    [InlineData("""{"mode": "bsp"}""", "training.mode 'bsp' is not known; known: async, ssp, sync")]
+    [InlineData("""{"mode": "ssp", "staleness": -1}""", "training.staleness must be zero or positive")]
+    [InlineData("""{"mode": "sync", "workers": 2, "backup_workers": 2}""", "training.backup_workers must be between 0 and workers - 1 (1), got 2")]
+    [InlineData("""{"mode": "async", "workers": 3, "backup_workers": 1}""", "training.backup_workers applies to mode sync only")]
     public void Bad_training_field_is_one_error_naming_it(string training, string expected)
     {
         var error = Assert.Throws<ModelFileException>(() => Parse(training));

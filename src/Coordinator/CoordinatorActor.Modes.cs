@@ -1,0 +1,44 @@
+// The coordinator's side of the training modes: the round size shards wait for in sync mode, and telling the
+// shards when a worker is gone so no round waits for it.
+using Akka.Actor;
+using Akka.Event;
+using Dtrain.Protocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+
+namespace Dtrain.Coordinator;
+
+internal sealed partial class CoordinatorActor
+{
+    private long _maxParameterLag;
+
+    /// <summary>sync: pushes a round averages, the workers minus the backups; 0 (every push applied) otherwise.</summary>
+    private int SyncQuorum()
+    {
+        var s = _job.Settings;
+        if (s.Mode != TrainingModes.Sync)
+        {
+            return 0;
+        }
+
+        var quorum = _workers.Count - s.BackupWorkers;
+        if (quorum < 1)
+        {
+            _log.Warning("sync: {0} worker(s) with {1} backup(s) leave no quorum; each round takes the first push", _workers.Count, s.BackupWorkers);
+        }
+
+        return Math.Max(1, quorum);
+    }
+
+    private void LeaveRounds(int worker)
+    {
+        if (_job.Settings.Mode != TrainingModes.Sync || worker < 0)
+        {
+            return;
+        }
+
+        foreach (var shard in _shards)
+        {
+            shard.Tell(new SyncMembership(worker, false));
+        }
+    }
+}
