@@ -3,6 +3,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Dtrain.Cli.Cluster;
+using Dtrain.Cli.Telemetry;
 using Dtrain.Coordinator;
 using Dtrain.Models;
 using Dtrain.Models.Backends.Cpu;
@@ -27,6 +28,7 @@ public static class NodeCommand
         var dataDir = cl.String("--data-dir");
         var logLevel = (cl.String("--log-level") ?? Environment.GetEnvironmentVariable("DTRAIN_LOG_LEVEL") ?? "WARNING").ToUpperInvariant();
         var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
+        var telemetry = TelemetryOptions.Parse(cl);
         cl.RejectUnknown();
         if (cl.Positional.Count > 0)
         {
@@ -44,6 +46,9 @@ public static class NodeCommand
         }
 
         var roles = options.Roles;
+
+        // service.name dtrain-ROLES (e.g. dtrain-ps); nothing is exported unless --metrics-port or OTEL_* ask for it.
+        using var exporters = TelemetryExport.Start(string.Join("-", roles), telemetry);
         (Dataset Train, Dataset Test)? data = roles.Contains("worker") || roles.Contains("coordinator")
             ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
             : null;
