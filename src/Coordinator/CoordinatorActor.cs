@@ -78,6 +78,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
             }
         });
         Receive<InitShardRejected>(r => Fail($"parameter shard {r.ShardId} could not start: {r.Reason}"));
+        Receive<Protocol.Transport.BulkDeliveryFailed>(f => Fail($"a parameter shard cannot be reached: {f}"));
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(t => Fail($"worker {t.ActorRef.Path.Name} stopped before the job started"));
         Membership();

@@ -10,6 +10,7 @@ using Dtrain.Models.Graph;
 using Dtrain.Models.Tensors;
 using Dtrain.Protocol;
 using Dtrain.Protocol.Telemetry;
+using Dtrain.Protocol.Transport;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
 using static Dtrain.Protocol.WorkerProtocol;
@@ -118,6 +119,7 @@ internal sealed partial class WorkerActor : ReceiveActor
         Receive<AssignPartition>(Start);
         Receive<PushAck>(OnPushAck);
         Receive<PushRejected>(OnPushRejected);
+        Receive<BulkDeliveryFailed>(OnDeliveryFailed);
         Receive<Params>(p => p.Values?.Release());
     }
 
@@ -127,6 +129,7 @@ internal sealed partial class WorkerActor : ReceiveActor
         Receive<Params>(OnParams);
         Receive<PushAck>(OnPushAck);
         Receive<PushRejected>(OnPushRejected);
+        Receive<BulkDeliveryFailed>(OnDeliveryFailed);
     }
 
     private void Failed()
@@ -283,6 +286,14 @@ internal sealed partial class WorkerActor : ReceiveActor
         }
 
         return -1;
+    }
+
+    /// <summary>A pull or push could not reach its shard over the bulk channel: the step cannot go on, say why.</summary>
+    private void OnDeliveryFailed(BulkDeliveryFailed failed)
+    {
+        _log.Error(failed.ToString());
+        _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, failed.ToString()));
+        Become(Failed);
     }
 
     private void OnPushRejected(PushRejected rejected)

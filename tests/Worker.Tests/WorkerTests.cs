@@ -75,6 +75,25 @@ public sealed class WorkerTests : TestKit
         Assert.Equal(0, ExpectMsg<ShardStats>().PushesApplied);
     }
 
+    [Fact]
+    public async Task Worker_fails_naming_the_shard_when_its_bulk_channel_cannot_deliver()
+    {
+        // A real bulk server that knows no shard called "ps-7": the worker's first pull cannot be delivered.
+        var (shard, chunks) = StartShard();
+        await using var server = Dtrain.Protocol.Transport.BulkServer.Start(Sys, "127.0.0.1", 0, _ => null);
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 1), () => new CpuBackend(1)));
+        var route = new ShardRoute(0, shard, chunks, server.Endpoint, "ps-7");
+
+        worker.Tell(Join(coordinator, shard, chunks, pushEvery: 1) with { Shards = [route] }, coordinator.Ref);
+        coordinator.ExpectMsg<RequestWork>();
+        worker.Tell(new AssignPartition(1, 0, Enumerable.Range(0, 32).ToArray()), coordinator.Ref);
+        var failed = coordinator.ExpectMsg<WorkerFailed>(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("'ps-7'", failed.Reason);
+        Assert.Contains(server.Endpoint, failed.Reason);
+    }
+
     private (IActorRef Shard, ChunkInfo[] Chunks) StartShard()
     {
         var chunks = ChunkPlacement.Plan(TinyJob.Model, chunkSize: 16, shards: 1)[0];
