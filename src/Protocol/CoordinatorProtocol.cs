@@ -42,10 +42,10 @@ public static class CoordinatorProtocol
         [property: Key(4)] double TrainLoss,
         [property: Key(5)] double ExamplesPerSecond,
         [property: Key(6)] double EpochEtaSeconds,
-        [property: Key(30)] int WorkerId = -1,
-        [property: Key(31)] double WorkerLoss = 0,
-        [property: Key(32)] double WorkerExamplesPerSecond = 0,
-        [property: Key(33)] int WorkerSteps = 0) : IWireMessage;
+        [property: Key(7)] int WorkerId = -1,
+        [property: Key(8)] double WorkerLoss = 0,
+        [property: Key(9)] double WorkerExamplesPerSecond = 0,
+        [property: Key(10)] int WorkerSteps = 0) : IWireMessage;
 
     /// <summary>
     /// Report: one epoch trained and evaluated. <see cref="PartitionsTrained"/> of <see cref="Partitions"/> were
@@ -60,8 +60,8 @@ public static class CoordinatorProtocol
         [property: Key(4)] double TrainSeconds,
         [property: Key(5)] double ElapsedSeconds,
         [property: Key(6)] long Steps,
-        [property: Key(50)] int PartitionsTrained = 0,
-        [property: Key(51)] int Partitions = 0) : IWireMessage;
+        [property: Key(7)] int PartitionsTrained = 0,
+        [property: Key(8)] int Partitions = 0) : IWireMessage;
 
     /// <summary>Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>.</summary>
     [MessagePackObject]

@@ -89,7 +89,7 @@ public static class ParameterShardProtocol
     /// <see cref="TraceParent"/> is the W3C traceparent of the worker's pull span (null when the step is not traced).
     /// </summary>
     [MessagePackObject]
-    public sealed record Pull([property: Key(0)] long RequestId, [property: Key(1)] long KnownVersion, [property: Key(30)] string? TraceParent = null) : ICommand;
+    public sealed record Pull([property: Key(0)] long RequestId, [property: Key(1)] long KnownVersion, [property: Key(2)] string? TraceParent = null) : ICommand;
 
     /// <summary>Reply to <see cref="Pull"/>: every chunk of the shard in chunk order, or null when unchanged.</summary>
     [MessagePackObject]
@@ -118,7 +118,7 @@ public static class ParameterShardProtocol
         [property: Key(1)] long Seq,
         [property: Key(2)] long BaseVersion,
         [property: Key(3)] FloatBuffer Gradient,
-        [property: Key(30)] string? TraceParent = null) : ICommand;
+        [property: Key(4)] string? TraceParent = null) : ICommand;
 
     /// <summary>Reply to <see cref="Push"/>; <see cref="Applied"/> is false for a duplicate of an applied push.</summary>
     [MessagePackObject]

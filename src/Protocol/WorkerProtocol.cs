@@ -20,8 +20,8 @@ public static class WorkerProtocol
         [property: Key(0)] int ShardId,
         [property: Key(1)] IActorRef Shard,
         [property: Key(2)] ChunkInfo[] Chunks,
-        [property: Key(50)] string? BulkEndpoint = null,
-        [property: Key(51)] string? BulkTarget = null);
+        [property: Key(3)] string? BulkEndpoint = null,
+        [property: Key(4)] string? BulkTarget = null);
 
     /// <summary>
     /// Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.
