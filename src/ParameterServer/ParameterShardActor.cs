@@ -42,6 +42,7 @@ internal sealed partial class ParameterShardActor : ReceiveActor
     private void Initializing()
     {
         Receive<InitShard>(Init);
+        Checkpoints();
         Receive<Pull>(p => Sender.Tell(new Params(-1, p.RequestId, -1, null)));
         Receive<Push>(p =>
         {
@@ -52,6 +53,7 @@ internal sealed partial class ParameterShardActor : ReceiveActor
     private void Serving()
     {
         Receive<InitShard>(Init);
+        Checkpoints();
         Receive<Pull>(OnPull);
         Receive<Push>(OnPush);
         Receive<GetStats>(_ => Sender.Tell(Stats()));
@@ -68,27 +70,11 @@ internal sealed partial class ParameterShardActor : ReceiveActor
                 throw new ArgumentException($"InitShard for shard {init.ShardId} carries {init.Values.Length} floats but its {init.Chunks.Length} chunks hold {floats}");
             }
 
-            var settings = init.Optimizer.ToSettings();
-            var optimizer = Optimizers.Create(settings);
-            var schedule = settings.Schedule ?? LearningRateSchedule.Constant;
-            if (schedule.FirstProblem(settings.EffectiveLearningRate) is { } problem)
-            {
-                throw new Dtrain.Models.DtrainException(problem);
-            }
-            _shardId = init.ShardId;
-            _telemetry.Named(_shardId);
-            _chunks = init.Chunks;
-            _runs = ChunkPlacement.Runs(init.Chunks).ToArray(); // an array: foreach over it per push allocates nothing
+            var optimizer = Start(init.ShardId, init.Chunks, init.Optimizer, init.SyncQuorum);
             _values = init.Values.Span.ToArray();
             _state0 = optimizer.StateSlots > 0 ? new float[floats] : [];
             _state1 = optimizer.StateSlots > 1 ? new float[floats] : [];
-            _optimizer = optimizer;
-            _schedule = schedule;
-            _baseRate = settings.EffectiveLearningRate;
             _version = 0;
-            _lastSeq.Clear();
-            StartRounds(init.SyncQuorum, floats);
-            (_applied, _duplicates, _rejected, _pulls, _stalenessSum, _stalenessMax, _applyTicks) = (0, 0, 0, 0, 0, 0, 0);
             Become(Serving);
             Sender.Tell(new ShardReady(_shardId, floats));
         }
@@ -102,6 +88,33 @@ internal sealed partial class ParameterShardActor : ReceiveActor
         {
             init.Values.Release();
         }
+    }
+
+    /// <summary>
+    /// What <see cref="InitShard"/> and <see cref="RestoreShard"/> share: checks the optimizer and schedule, takes the
+    /// chunks, clears counters and deduplication. The caller fills in values, state and version.
+    /// </summary>
+    private IOptimizer Start(int shardId, ChunkInfo[] chunks, OptimizerSpec spec, int syncQuorum)
+    {
+        var settings = spec.ToSettings();
+        var optimizer = Optimizers.Create(settings);
+        var schedule = settings.Schedule ?? LearningRateSchedule.Constant;
+        if (schedule.FirstProblem(settings.EffectiveLearningRate) is { } problem)
+        {
+            throw new Dtrain.Models.DtrainException(problem);
+        }
+
+        _shardId = shardId;
+        _telemetry.Named(_shardId);
+        _chunks = chunks;
+        _runs = ChunkPlacement.Runs(chunks).ToArray(); // an array: foreach over it per push allocates nothing
+        _optimizer = optimizer;
+        _schedule = schedule;
+        _baseRate = settings.EffectiveLearningRate;
+        _lastSeq.Clear();
+        StartRounds(syncQuorum, ChunkPlacement.Floats(chunks));
+        (_applied, _duplicates, _rejected, _pulls, _stalenessSum, _stalenessMax, _applyTicks) = (0, 0, 0, 0, 0, 0, 0);
+        return optimizer;
     }
 
     private void OnPull(Pull pull)

@@ -155,4 +155,43 @@ public static class ParameterShardProtocol
         [property: Key(8)] double ApplySeconds,
         [property: Key(9)] long LateDropped = 0,
         [property: Key(10)] long Rounds = 0) : IWireMessage;
+
+    /// <summary>
+    /// Asks the shard to write checkpoint <see cref="CheckpointId"/> of its parameters, optimizer state and version
+    /// as a snapshot under <see cref="PersistenceId"/>. The shard copies its state and goes on serving while the
+    /// copy is written; it answers <see cref="ShardCheckpointed"/> once the database has it, or <see cref="ShardCheckpointFailed"/>.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record TakeCheckpoint([property: Key(0)] long CheckpointId, [property: Key(1)] string PersistenceId) : ICommand;
+
+    /// <summary>
+    /// Reply to <see cref="TakeCheckpoint"/>: the snapshot is stored. <see cref="CopySeconds"/> is how long the shard
+    /// stopped serving to copy its state; <see cref="WriteSeconds"/> how long the checksum and the write took after.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record ShardCheckpointed(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] long CheckpointId,
+        [property: Key(2)] long Version,
+        [property: Key(3)] long Bytes,
+        [property: Key(4)] double CopySeconds,
+        [property: Key(5)] double WriteSeconds) : IWireMessage;
+
+    /// <summary>Reply to <see cref="TakeCheckpoint"/>: the snapshot could not be stored (the reason says why); nothing counts.</summary>
+    [MessagePackObject]
+    public sealed record ShardCheckpointFailed([property: Key(0)] int ShardId, [property: Key(1)] long CheckpointId, [property: Key(2)] string Reason) : IWireMessage;
+
+    /// <summary>
+    /// Like <see cref="InitShard"/>, but the values, optimizer state and version come from checkpoint
+    /// <see cref="CheckpointId"/> under <see cref="PersistenceId"/>. Answered with <see cref="ShardReady"/>, or with
+    /// <see cref="InitShardRejected"/> when the snapshot is missing, corrupt or made for another layout.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record RestoreShard(
+        [property: Key(0)] int ShardId,
+        [property: Key(1)] ChunkInfo[] Chunks,
+        [property: Key(2)] OptimizerSpec Optimizer,
+        [property: Key(3)] int SyncQuorum,
+        [property: Key(4)] long CheckpointId,
+        [property: Key(5)] string PersistenceId) : ICommand;
 }
