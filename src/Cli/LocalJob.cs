@@ -5,6 +5,7 @@ using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Data;
 using Dtrain.ParameterServer;
 using Dtrain.Protocol;
+using Dtrain.Protocol.Persistence;
 using Dtrain.Protocol.Serialization;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
@@ -16,17 +17,26 @@ public static class LocalJob
     /// <summary>
     /// Trains <paramref name="job"/> and returns the coordinator's summary. <paramref name="onEpoch"/> sees each
     /// epoch report as it arrives, <paramref name="onProgress"/> each finished partition. <paramref name="serializeMessages"/> forces every message through the
-    /// MessagePack serializer, as the tests do.
+    /// MessagePack serializer, as the tests do. With <paramref name="storage"/> the job journals itself and checkpoints
+    /// into that database (without it, checkpoints are off); <paramref name="resume"/> makes it go on from a checkpoint.
+    /// <paramref name="onNotice"/> sees checkpoint and recovery notices.
     /// </summary>
-    public static async Task<JobCompleted> RunAsync(JobSpec job, Dataset trainingSet, Dataset testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null)
+    public static async Task<JobCompleted> RunAsync(JobSpec job, Dataset trainingSet, Dataset testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null)
     {
-        var system = ActorSystem.Create("dtrain", WireConfig.SingleProcess(serializeMessages));
+        if (storage is null)
+        {
+            job = job with { Settings = job.Settings with { Checkpoint = false } };
+        }
+
+        storage?.Prepare();
+        var system = ActorSystem.Create("dtrain", storage is null ? WireConfig.SingleProcess(serializeMessages) : storage.ToConfig().WithFallback(WireConfig.SingleProcess(serializeMessages)));
         try
         {
             var settings = job.Settings;
             var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
             var showProgress = onProgress ?? (_ => { });
-            var listener = system.ActorOf(Props.Create(() => new JobListener(done, onEpoch, showProgress)), "listener");
+            var showNotice = onNotice ?? (_ => { });
+            var listener = system.ActorOf(Props.Create(() => new JobListener(done, onEpoch, showProgress, showNotice)), "listener");
             var shards = Enumerable.Range(0, settings.PsShards)
                 .Select(s => system.ActorOf(ParameterShard.Props(), $"ps-{s}")).ToList();
 
@@ -34,7 +44,7 @@ public static class LocalJob
             var threads = Math.Max(1, Environment.ProcessorCount / settings.Workers);
             var workers = Enumerable.Range(0, settings.Workers)
                 .Select(w => system.ActorOf(Worker.Worker.Props(trainingSet, () => new CpuBackend(threads)), $"worker-{w}")).ToList();
-            system.ActorOf(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet), "coordinator");
+            system.ActorOf(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet, resume), "coordinator");
             return await done.Task switch
             {
                 JobCompleted completed => completed,
@@ -48,11 +58,30 @@ public static class LocalJob
         }
     }
 
+    /// <summary>
+    /// Reads the journal of <paramref name="jobId"/> from <paramref name="storage"/> (null when the database holds no
+    /// such job); a clear error when the database cannot be opened.
+    /// </summary>
+    public static async Task<JobJournal.JobRecord?> ReadJournalAsync(Storage storage, string jobId)
+    {
+        storage.Prepare();
+        var system = ActorSystem.Create("dtrain-journal", storage.ToConfig().WithFallback(WireConfig.SingleProcess(false)));
+        try
+        {
+            return await JobJournal.ReadAsync(system, jobId, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     private sealed class JobListener : ReceiveActor
     {
-        public JobListener(TaskCompletionSource<object> done, Action<EpochCompleted> onEpoch, Action<TrainingProgress> onProgress)
+        public JobListener(TaskCompletionSource<object> done, Action<EpochCompleted> onEpoch, Action<TrainingProgress> onProgress, Action<JobNotice> onNotice)
         {
             Receive<TrainingProgress>(onProgress);
+            Receive<JobNotice>(onNotice);
             Receive<EpochCompleted>(onEpoch);
             Receive<JobCompleted>(c => done.TrySetResult(c));
             Receive<JobFailed>(f => done.TrySetResult(f));

@@ -53,7 +53,8 @@ namespace Dtrain.Cli
                 return args switch
                 {
                     [] or ["--help"] or ["-h"] or ["help"] => PrintUsage(0),
-                    ["train", .. var rest] => await TrainCommand.Run(CommandLine.Parse(rest)),
+                    ["train", .. var rest] => await TrainCommand.Run(CommandLine.Parse(rest), rest),
+                    ["resume", .. var rest] => await ResumeCommand.Run(rest),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
                     ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),
                     ["node", .. var rest] => await NodeCommand.Run(CommandLine.Parse(rest)),

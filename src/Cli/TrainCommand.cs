@@ -15,40 +15,66 @@ namespace Dtrain.Cli;
 /// <summary>The <c>train</c> subcommand.</summary>
 public static class TrainCommand
 {
-    /// <summary>Runs the command.</summary>
-    public static async Task<int> Run(CommandLine cl)
+    /// <summary>The flags <see cref="ApplyOverrides"/> reads: what a job's journal keeps so a resumed job trains the same way.</summary>
+    internal static readonly string[] SettingFlags =
+    [
+        "--workers", "--ps-shards", "--epochs", "--batch", "--seed", "--n-fetch", "--n-push", "--partition-size", "--clip-norm",
+        "--mode", "--staleness", "--backup-workers", "--optimizer", "--lr", "--momentum", "--weight-decay", "--lr-schedule", "--warmup",
+        "--checkpoint-steps", "--checkpoint-seconds", "--keep-checkpoints",
+    ];
+
+    /// <summary>Runs the command; <paramref name="args"/> are its raw arguments (the setting flags among them are journaled).</summary>
+    public static async Task<int> Run(CommandLine cl, IReadOnlyList<string> args)
     {
         var file = cl.Single("model file");
         var model = ModelCompiler.Load(file);
         var settings = ApplyOverrides(model.Spec.Training, cl);
-        var dataDir = cl.String("--data-dir");
-        var summaryPath = cl.String("--summary");
-        var serialize = cl.Flag("--serialize-messages");
-        var observe = ObserverOptions.Parse(cl);
+        var local = LocalOptions.Parse(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
+        var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
+        var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
+        return await Execute(job, local, resume: null);
+    }
 
+    /// <summary>Trains <paramref name="job"/> in this process (from a checkpoint when <paramref name="resume"/> says so) and prints the run.</summary>
+    internal static async Task<int> Execute(JobSpec job, LocalOptions local, ResumePlan? resume)
+    {
+        var (model, settings, file) = (job.Model, job.Settings, job.ModelFile);
         if (settings.Dataset != "mnist")
         {
             throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
         }
 
+        var storage = settings.Checkpoint ? local.StorageFor(job.JobId) : null;
+
         // Ports first: one in use fails the run before the data is loaded.
-        using var observers = TrainObservers.Start(observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
-        var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
+        using var observers = TrainObservers.Start(local.Observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
+        var (train, test) = Mnist.Load(Mnist.Ensure(local.DataDir, Console.Out));
         CheckFits(file, model, train);
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {new CpuBackend(Math.Max(1, Environment.ProcessorCount / settings.Workers)).Name}, {settings.PsShards} PS shard(s); "
             + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s); mode {DescribeMode(settings)}");
+        Console.WriteLine(storage is null
+            ? "checkpoints: off"
+            : $"job {job.JobId}: checkpoints in {storage.Describe()}; resume with: dtrain resume {local.ResumeTarget(job.JobId)}");
         Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
-        var job = new JobSpec(model.Spec.Name, file, File.ReadAllText(file), model, settings);
         var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
         JobCompleted result;
         try
         {
-            result = await LocalJob.RunAsync(job, train, test, e => { progress.Clear(); PrintEpoch(e); observers.Epoch(e); }, serialize, p => { progress.Show(p); observers.Progress(p); });
+            result = await LocalJob.RunAsync(
+                job,
+                train,
+                test,
+                e => { progress.Clear(); PrintEpoch(e); observers.Epoch(e); },
+                local.SerializeMessages,
+                p => { progress.Show(p); observers.Progress(p); },
+                storage,
+                resume,
+                n => { progress.Clear(); PrintNotice(n); });
         }
         catch (DtrainException)
         {
@@ -58,7 +84,7 @@ public static class TrainCommand
 
         progress.Clear();
         PrintSummary(result);
-        if (summaryPath is not null)
+        if (local.SummaryPath is { } summaryPath)
         {
             WriteSummary(summaryPath, result);
             Console.WriteLine($"summary written to {summaryPath}");
@@ -66,6 +92,54 @@ public static class TrainCommand
 
         await observers.FinishAsync(result, Console.Out);
         return 0;
+    }
+
+    /// <summary>A checkpoint or recovery notice: warnings to standard error, so a script sees them apart from the table.</summary>
+    internal static void PrintNotice(JobNotice n)
+    {
+        if (n.Warning)
+        {
+            Console.Error.WriteLine($"dtrain: warning: {n.Text}");
+        }
+        else
+        {
+            Console.WriteLine($"  {n.Text}");
+        }
+    }
+
+    /// <summary>A new job's id: the model's name and the time, unique among the job folders under <paramref name="checkpointDir"/>.</summary>
+    internal static string NewJobId(string name, string checkpointDir)
+    {
+        var stem = $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        var id = stem;
+        for (var n = 2; Directory.Exists(Path.Combine(checkpointDir, id)); n++)
+        {
+            id = $"{stem}-{n}";
+        }
+
+        return id;
+    }
+
+    /// <summary>The setting flags among <paramref name="args"/> (both <c>--flag value</c> and <c>--flag=value</c>), in order.</summary>
+    internal static string[] SettingArgs(IReadOnlyList<string> args)
+    {
+        var kept = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i].Split('=', 2)[0];
+            if (!SettingFlags.Contains(name))
+            {
+                continue;
+            }
+
+            kept.Add(args[i]);
+            if (!args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Count)
+            {
+                kept.Add(args[++i]);
+            }
+        }
+
+        return [.. kept];
     }
 
     /// <summary>Applies command-line flags over the model file's training section.</summary>
@@ -86,6 +160,10 @@ public static class TrainCommand
             Mode = cl.String("--mode") ?? s.Mode,
             Staleness = cl.Int("--staleness") ?? s.Staleness,
             BackupWorkers = cl.Int("--backup-workers") ?? s.BackupWorkers,
+            Checkpoint = !cl.Flag("--no-checkpoint") && s.Checkpoint,
+            CheckpointEverySteps = cl.Int("--checkpoint-steps") ?? s.CheckpointEverySteps,
+            CheckpointEverySeconds = cl.Int("--checkpoint-seconds") ?? s.CheckpointEverySeconds,
+            CheckpointKeep = cl.Int("--keep-checkpoints") ?? s.CheckpointKeep,
             Optimizer = o with
             {
                 Type = cl.String("--optimizer") ?? o.Type,
@@ -162,6 +240,11 @@ public static class TrainCommand
         table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
         table.Add("mode", r.Mode);
         table.Add("max parameter lag at a step", r.MaxParameterLag.ToString(c));
+        table.Add("checkpoints kept (last)", r.Checkpoints == 0 ? "none" : $"{r.Checkpoints} ({r.LastCheckpoint})");
+        if (r.ResumedFrom >= 0)
+        {
+            table.Add("resumed from checkpoint", string.Create(c, $"{r.ResumedFrom} ({r.LostSteps:N0} steps trained again)"));
+        }
         foreach (var s in r.Shards)
         {
             table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s")
@@ -187,6 +270,10 @@ public static class TrainCommand
             ["late_pushes_dropped"] = r.Shards.Sum(s => s.LateDropped),
             ["rounds"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.Rounds),
             ["max_staleness"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.MaxStaleness),
+            ["checkpoints"] = r.Checkpoints,
+            ["last_checkpoint"] = r.LastCheckpoint,
+            ["resumed_from"] = r.ResumedFrom,
+            ["lost_steps"] = r.LostSteps,
             ["history"] = r.History.Select(e => new Dictionary<string, object>
             {
                 ["epoch"] = e.Epoch,

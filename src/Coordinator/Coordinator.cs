@@ -11,7 +11,15 @@ namespace Dtrain.Coordinator;
 /// <param name="ModelJson">Its text, sent to workers so every replica compiles the same DAG.</param>
 /// <param name="Model">The compiled model.</param>
 /// <param name="Settings">Training settings after command-line overrides.</param>
-public sealed record JobSpec(string JobId, string ModelFile, string ModelJson, CompiledModel Model, TrainingSettings Settings);
+/// <param name="TrainArgs">The <c>train</c> flags behind <paramref name="Settings"/>, journaled so a resumed job reads them again.</param>
+public sealed record JobSpec(string JobId, string ModelFile, string ModelJson, CompiledModel Model, TrainingSettings Settings, string[]? TrainArgs = null);
+
+/// <summary>
+/// A job that goes on instead of starting: from the newest of <paramref name="Checkpoints"/> (oldest first) whose
+/// snapshots every shard can load, or from the start when there is none. <paramref name="LostSteps"/> were trained
+/// after the newest checkpoint and are trained again; <paramref name="Reason"/> says why the job resumes.
+/// </summary>
+public sealed record ResumePlan(IReadOnlyList<Protocol.Persistence.JobEvents.CheckpointRecord> Checkpoints, long LostSteps, string Reason);
 
 /// <summary>
 /// The coordinator: places parameter chunks on shards, hands data partitions to workers like tasks,
@@ -21,6 +29,6 @@ public sealed record JobSpec(string JobId, string ModelFile, string ModelJson, C
 public static class Coordinator
 {
     /// <summary>Props for the job actor; it starts the job as soon as it starts.</summary>
-    public static Props Props(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(job, shards, workers, listener, trainingSet, testSet));
+    public static Props Props(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet, ResumePlan? resume = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(job, shards, workers, listener, trainingSet, testSet, resume));
 }

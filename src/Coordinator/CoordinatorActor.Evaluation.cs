@@ -62,6 +62,7 @@ internal sealed partial class CoordinatorActor
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(OnWorkerTerminated);
         Membership();
+        Checkpointing();
     }
 
     private void OnEvaluated(EvaluationDone done)
@@ -77,7 +78,7 @@ internal sealed partial class CoordinatorActor
             _evalEpoch,
             _epochLoss / examples,
             done.Accuracy,
-            examples / _evalTrainSeconds,
+            (examples - _epochSkippedExamples) / _evalTrainSeconds,
             _evalTrainSeconds,
             _wall.Elapsed.TotalSeconds,
             _totalSteps,
@@ -86,6 +87,9 @@ internal sealed partial class CoordinatorActor
         _history.Add(report);
         Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(done.Accuracy);
         _listener.Tell(report);
+
+        // The epoch-end checkpoint: the next epoch with nothing done yet. Shards snapshot and go on serving.
+        TakeCheckpoint($"end of epoch {_evalEpoch}", epochEnd: true);
         if (_evalEpoch < _job.Settings.Epochs)
         {
             Become(Training);
@@ -93,6 +97,11 @@ internal sealed partial class CoordinatorActor
             return;
         }
 
+        BeginFinishing();
+    }
+
+    private void BeginFinishing()
+    {
         _stats.Clear();
         foreach (var shard in _shards)
         {
@@ -107,11 +116,25 @@ internal sealed partial class CoordinatorActor
         Receive<ShardStats>(s =>
         {
             _stats.Add(s);
-            if (_stats.Count < _shards.Count)
-            {
-                return;
-            }
+            TryComplete();
+        });
+        Receive<FinishIfDone>(_ => TryComplete());
+        Receive<RequestWork>(_ => { });
+        Receive<Terminated>(_ => { });
+        Membership();
+        Checkpointing();
+    }
 
+    /// <summary>The job completes once every shard reported and the last checkpoint is written (or has failed).</summary>
+    private void TryComplete()
+    {
+        if (_stats.Count < _shards.Count || CheckpointsInFlight > 0)
+        {
+            return;
+        }
+
+        {
+            Record(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}"));
             _listener.Tell(new JobCompleted(
                 _history[^1].TestAccuracy,
                 _history.Max(h => h.TestAccuracy),
@@ -123,13 +146,17 @@ internal sealed partial class CoordinatorActor
                 _history.ToArray(),
                 _stats.OrderBy(x => x.ShardId).ToArray(),
                 _job.Settings.Mode,
-                _maxParameterLag));
+                _maxParameterLag,
+                _completed.Count,
+                _completed.Count > 0 ? _completed[^1].Id : -1,
+                _resumedFrom,
+                _resume?.LostSteps ?? 0));
             Become(() => ReceiveAny(_ => { }));
-        });
-        Receive<RequestWork>(_ => { });
-        Receive<Terminated>(_ => { });
-        Membership();
+        }
     }
 
     private sealed record EvaluationDone(double Accuracy, string? Error);
+
+    /// <summary>Sent to itself when a checkpoint resolves while finishing.</summary>
+    private sealed record FinishIfDone;
 }

@@ -11,7 +11,7 @@ using static Dtrain.Protocol.WorkerProtocol;
 
 namespace Dtrain.Coordinator;
 
-internal sealed partial class CoordinatorActor : ReceiveActor
+internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JobSpec _job;
@@ -34,9 +34,10 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     private long _epochSteps;
     private long _totalSteps;
 
-    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet)
+    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet, ResumePlan? resume = null)
     {
         _job = job;
+        _resume = resume;
         _shards = shards;
         _workers = [.. workers];
         _listener = listener;
@@ -46,11 +47,33 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         Placing();
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void PreStart()
     {
+        StartJournal();
+        if (_resume is { Checkpoints.Count: > 0 } resume)
+        {
+            RestoreShards(resume.Checkpoints.Count - 1);
+        }
+        else
+        {
+            InitShards();
+        }
+
+        foreach (var worker in _workers)
+        {
+            Context.Watch(worker);
+        }
+    }
+
+    /// <summary>A cosine schedule over "the whole run" learns its length here, where the data set size is known.</summary>
+    private OptimizerSpec Optimizer() => OptimizerSpec.From(_job.Settings.WithScheduleResolved(_trainingSet.Count).Optimizer);
+
+    private void InitShards()
+    {
         var initial = _job.Model.InitialParameters(_job.Settings.Seed);
-        // A cosine schedule over "the whole run" learns its length here, where the data set size is known.
-        var optimizer = OptimizerSpec.From(_job.Settings.WithScheduleResolved(_trainingSet.Count).Optimizer);
+        var optimizer = Optimizer();
         for (var s = 0; s < _shards.Count; s++)
         {
             var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
@@ -58,9 +81,10 @@ internal sealed partial class CoordinatorActor : ReceiveActor
             _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum()));
         }
 
-        foreach (var worker in _workers)
+        if (_resume is { } resume)
         {
-            Context.Watch(worker);
+            Notice($"no complete checkpoint to resume from: the job starts again from the beginning ({resume.LostSteps:N0} steps are trained again)", warning: true);
+            Record(new Protocol.Persistence.JobEvents.JobResumed(-1, resume.LostSteps, resume.Reason));
         }
     }
 
@@ -77,7 +101,16 @@ internal sealed partial class CoordinatorActor : ReceiveActor
                 StartWorkers();
             }
         });
-        Receive<InitShardRejected>(r => Fail($"parameter shard {r.ShardId} could not start: {r.Reason}"));
+        Receive<InitShardRejected>(r =>
+        {
+            if (_restoring >= 0)
+            {
+                OnRestoreRejected(r);
+                return;
+            }
+
+            Fail($"parameter shard {r.ShardId} could not start: {r.Reason}");
+        });
         Receive<Protocol.Transport.BulkDeliveryFailed>(f => Fail($"a parameter shard cannot be reached: {f}"));
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(t => Fail($"worker {t.ActorRef.Path.Name} stopped before the job started"));
@@ -91,10 +124,25 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         {
             _liveWorkers.Add(w);
             _workers[w].Tell(JoinFor(w, routes));
+            Record(new Protocol.Persistence.JobEvents.MemberSeen("worker", w, _workerNodes.GetValueOrDefault(_workers[w]) ?? "local"));
         }
 
-        StartEpoch(1);
+        StartTimers();
+        if (TakeRestoredState() is { } from)
+        {
+            if (from.Epoch > _job.Settings.Epochs)
+            {
+                BeginFinishing(); // the checkpoint was taken after the last epoch: nothing is left to train
+                return;
+            }
+
+            Become(Training);
+            StartEpoch(from.Epoch, from);
+            return;
+        }
+
         Become(Training);
+        StartEpoch(1);
     }
 
     private void Training()
@@ -104,14 +152,23 @@ internal sealed partial class CoordinatorActor : ReceiveActor
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(OnWorkerTerminated);
         Membership();
+        Checkpointing();
     }
 
-    private void StartEpoch(int epoch)
+    /// <summary>Starts epoch <paramref name="epoch"/>; from a checkpoint, with the partitions it holds already done.</summary>
+    private void StartEpoch(int epoch, Protocol.Persistence.JobEvents.CheckpointRecord? from = null)
     {
         _epoch = new PartitionSchedule(_trainingSet.Count, _job.Settings.PartitionSize, _job.Settings.Seed, epoch);
         _epochStarted = Stopwatch.GetTimestamp();
-        _epochLoss = 0;
-        _epochSteps = 0;
+        _epochLoss = from?.EpochLossSum ?? 0;
+        _epochSteps = from?.EpochSteps ?? 0;
+        _epochSkippedExamples = 0;
+        if (from is not null)
+        {
+            _epoch.Skip(from.DonePartitions);
+            _epochSkippedExamples = from.DonePartitions.Sum(p => _epoch.Partitions[p].Length);
+        }
+
         CoordinatorTelemetry.EpochStarted(epoch);
         foreach (var w in _idleWorkers.ToList())
         {
@@ -142,11 +199,13 @@ internal sealed partial class CoordinatorActor : ReceiveActor
             _epochSteps += done.Steps;
             _trainExamples += done.Examples;
             Tally(done);
+            Record(new Protocol.Persistence.JobEvents.PartitionTrained(done.Epoch, done.PartitionId, done.WorkerId, done.Steps));
+            StepsTrained(done.Steps);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;
         var epochExamples = epoch.Partitions.Where((_, i) => epoch.IsDone(i)).Sum(p => p.Length);
-        var rate = epochExamples / Math.Max(elapsed, 1e-9);
+        var rate = (epochExamples - _epochSkippedExamples) / Math.Max(elapsed, 1e-9);
         var remaining = _trainingSet.Count - epochExamples;
         var workerLoss = done.LossSum / Math.Max(done.Examples, 1);
         _listener.Tell(new TrainingProgress(epoch.Epoch, epoch.DoneCount, epoch.Partitions.Length, _totalSteps + _epochSteps, _epochLoss / Math.Max(epochExamples, 1), rate, remaining / Math.Max(rate, 1e-9), done.WorkerId, workerLoss, done.Examples / Math.Max(done.ComputeSeconds, 1e-9), done.Steps));
@@ -190,6 +249,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor
     private void Fail(string reason)
     {
         _log.Error(reason);
+        Record(new Protocol.Persistence.JobEvents.JobEnded("failed", reason));
         CoordinatorTelemetry.Failed("job_failed");
         _listener.Tell(new JobFailed(reason));
         Become(() => ReceiveAny(_ => { }));

@@ -40,6 +40,28 @@ public sealed class PartitionSchedule
     /// <summary>True when partition <paramref name="partition"/> is done.</summary>
     public bool IsDone(int partition) => _done.Contains(partition);
 
+    /// <summary>Marks partitions a checkpoint already holds as done, so the epoch goes on with the others.</summary>
+    public void Skip(IEnumerable<int> done)
+    {
+        foreach (var p in done)
+        {
+            if (p >= 0 && p < Partitions.Length)
+            {
+                _done.Add(p);
+            }
+        }
+
+        var pending = _pending.Where(p => !_done.Contains(p)).ToList();
+        _pending.Clear();
+        foreach (var p in pending)
+        {
+            _pending.Enqueue(p);
+        }
+    }
+
+    /// <summary>Indices of the partitions done so far, ascending.</summary>
+    public int[] DonePartitions() => _done.Order().ToArray();
+
     /// <summary>The next pending partition for <paramref name="worker"/>, or null when none is pending.</summary>
     public int? Assign(int worker)
     {

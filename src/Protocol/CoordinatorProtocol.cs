@@ -76,7 +76,18 @@ public static class CoordinatorProtocol
         [property: Key(7)] EpochCompleted[] History,
         [property: Key(8)] ParameterShardProtocol.ShardStats[] Shards,
         [property: Key(9)] string Mode = TrainingModes.Async,
-        [property: Key(10)] long MaxParameterLag = 0) : IWireMessage;
+        [property: Key(10)] long MaxParameterLag = 0,
+        [property: Key(11)] int Checkpoints = 0,
+        [property: Key(12)] long LastCheckpoint = -1,
+        [property: Key(13)] long ResumedFrom = -1,
+        [property: Key(14)] long LostSteps = 0) : IWireMessage;
+
+    /// <summary>
+    /// Report: something the user should read while the job runs: a checkpoint written, one that failed and will be
+    /// retried, the checkpoint a job resumed from. <see cref="Warning"/> marks the ones that say something went wrong.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record JobNotice([property: Key(0)] string Text, [property: Key(1)] bool Warning = false) : IWireMessage;
 
     /// <summary>Report: the job stopped with an error the user must see.</summary>
     [MessagePackObject]

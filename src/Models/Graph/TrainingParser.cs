@@ -11,7 +11,7 @@ public static class TrainingParser
     [
         "dataset", "optimizer", "lr", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "batch", "epochs",
         "workers", "ps_shards", "seed", "n_fetch", "n_push", "partition_size", "chunk_size", "alpha", "rho", "clip_norm",
-        "mode", "staleness", "backup_workers",
+        "mode", "staleness", "backup_workers", "checkpoint", "checkpoint_every_steps", "checkpoint_every_seconds", "checkpoint_keep",
         "lr_schedule",
     ];
 
@@ -65,6 +65,10 @@ public static class TrainingParser
             Mode = Str(t, "mode", file) ?? d.Mode,
             Staleness = Int(t, "staleness", file) ?? d.Staleness,
             BackupWorkers = Int(t, "backup_workers", file) ?? d.BackupWorkers,
+            Checkpoint = Bool(t, "checkpoint", file) ?? d.Checkpoint,
+            CheckpointEverySteps = Int(t, "checkpoint_every_steps", file) ?? d.CheckpointEverySteps,
+            CheckpointEverySeconds = Int(t, "checkpoint_every_seconds", file) ?? d.CheckpointEverySeconds,
+            CheckpointKeep = Int(t, "checkpoint_keep", file) ?? d.CheckpointKeep,
         };
         // A bad value is a fault of this file, so it raises the same error type as every other model-file problem.
         return settings.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : settings;
@@ -122,4 +126,9 @@ public static class TrainingParser
         !t.TryGetProperty(name, out var v) ? null
         : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
         : throw new ModelFileException(file, null, $"{section}.{name} must be an integer, got {v.GetRawText()}");
+
+    private static bool? Bool(JsonElement t, string name, string file) =>
+        !t.TryGetProperty(name, out var v) ? null
+        : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
+        : throw new ModelFileException(file, null, $"training.{name} must be true or false, got {v.GetRawText()}");
 }

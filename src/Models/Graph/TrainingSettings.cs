@@ -54,6 +54,18 @@ public sealed record TrainingSettings
     /// <summary>sync: of the workers, this many are backups; each round averages the first (workers - backup_workers) pushes.</summary>
     public int BackupWorkers { get; init; }
 
+    /// <summary>Whether the job writes checkpoints (at each epoch end, and as often as the two fields below say).</summary>
+    public bool Checkpoint { get; init; } = true;
+
+    /// <summary>Also checkpoint once this many steps have been trained since the last one (0: off); checked as partitions finish.</summary>
+    public int CheckpointEverySteps { get; init; }
+
+    /// <summary>Also checkpoint once this many seconds have passed since the last one (0: off).</summary>
+    public int CheckpointEverySeconds { get; init; }
+
+    /// <summary>Complete checkpoints kept; older ones are deleted once a newer one is complete.</summary>
+    public int CheckpointKeep { get; init; } = 3;
+
     /// <summary>The training modes a job may name.</summary>
     public static readonly string[] KnownModes = ["async", "ssp", "sync"];
 
@@ -116,6 +128,16 @@ public sealed record TrainingSettings
         if (!KnownModes.Contains(Mode))
         {
             return $"training.mode '{Mode}' is not known; known: {string.Join(", ", KnownModes)}";
+        }
+
+        if (CheckpointEverySteps < 0 || CheckpointEverySeconds < 0)
+        {
+            return $"training.checkpoint_every_steps and checkpoint_every_seconds must be zero (off) or positive, got {CheckpointEverySteps} and {CheckpointEverySeconds}";
+        }
+
+        if (CheckpointKeep < 1)
+        {
+            return $"training.checkpoint_keep must be at least 1, got {CheckpointKeep}";
         }
 
         if (Staleness < 0)

@@ -1,0 +1,69 @@
+// dtrain resume: carries on a job whose process died (or was stopped) from its last complete checkpoint.
+using Dtrain.Coordinator;
+using Dtrain.Models;
+using Dtrain.Models.Graph;
+
+namespace Dtrain.Cli;
+
+/// <summary>The <c>resume</c> subcommand.</summary>
+public static class ResumeCommand
+{
+    /// <summary>
+    /// <c>dtrain resume runs/JOB</c> (the job folder <c>train</c> printed) or <c>dtrain resume JOB --db CONN</c>. The job's
+    /// model and setting flags come from its journal; flags given here override them (e.g. <c>--epochs 5</c> trains on).
+    /// </summary>
+    public static async Task<int> Run(IReadOnlyList<string> args)
+    {
+        var cl = CommandLine.Parse(args);
+        var target = cl.Single("job folder or job id");
+        var local = LocalOptions.Parse(cl);
+        var (jobId, storage) = Locate(target, local);
+        var record = await LocalJob.ReadJournalAsync(storage, jobId)
+            ?? throw new DtrainException($"{storage.Describe()} holds no job '{jobId}' (nothing was journaled under dtrain/{jobId}/job)");
+        if (record.Ended is { State: "completed" } ended)
+        {
+            Console.WriteLine($"dtrain: job {jobId} already completed ({ended.Detail}); nothing to resume");
+            return 0;
+        }
+
+        var submitted = record.Submitted!;
+        var model = ModelCompiler.Compile(ModelParser.Parse(submitted.ModelJson, submitted.ModelFile));
+
+        // The journaled flags first, then this command's: the later value of a flag wins.
+        var merged = CommandLine.Parse([.. submitted.TrainArgs, .. args]);
+        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, merged);
+        LocalOptions.Parse(merged);
+        merged.Flag("--no-checkpoint");
+        merged.RejectUnknown();
+        settings.Validate("journaled and command-line flags");
+        var job = new JobSpec(jobId, submitted.ModelFile, submitted.ModelJson, model, settings, TrainCommand.SettingArgs([.. submitted.TrainArgs, .. args]));
+        var newest = record.Checkpoints.Count > 0 ? record.Checkpoints[^1] : null;
+        Console.WriteLine(newest is null
+            ? $"dtrain: resuming {jobId}: no complete checkpoint, so it starts over"
+            : $"dtrain: resuming {jobId} from checkpoint {newest.Id} (epoch {newest.Epoch}, step {newest.Steps:N0}); {record.StepsSinceCheckpoint:N0} step(s) journaled after it are trained again");
+        return await TrainCommand.Execute(job, local, new ResumePlan(record.Checkpoints, record.StepsSinceCheckpoint, "dtrain resume"));
+    }
+
+    private static (string JobId, Protocol.Persistence.Storage Storage) Locate(string target, LocalOptions local)
+    {
+        var folder = target.TrimEnd('/', Path.DirectorySeparatorChar);
+        var sqlite = Path.Combine(folder, "dtrain.db");
+        if (string.IsNullOrWhiteSpace(local.Database))
+        {
+            if (File.Exists(sqlite))
+            {
+                return (Path.GetFileName(folder), Protocol.Persistence.Storage.Sqlite(sqlite));
+            }
+
+            var underRuns = Path.Combine(local.CheckpointDir, folder, "dtrain.db");
+            if (File.Exists(underRuns))
+            {
+                return (Path.GetFileName(folder), Protocol.Persistence.Storage.Sqlite(underRuns));
+            }
+
+            throw new DtrainException($"{target}: no job folder with a dtrain.db here or under {local.CheckpointDir}/ (give the folder dtrain train printed, or --db for a PostgreSQL job)");
+        }
+
+        return (Path.GetFileName(folder), local.StorageFor(Path.GetFileName(folder)));
+    }
+}

@@ -1,0 +1,330 @@
+// Checkpoints and recovery: the coordinator asks every shard for a snapshot (at epoch ends, every N steps, every T
+// seconds), records the checkpoint in the job's journal once all have confirmed, keeps the last k, retries a failed
+// one, and starts a resumed job from the newest checkpoint every shard can load.
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Dtrain.Protocol.Persistence;
+using static Dtrain.Protocol.CoordinatorProtocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+using static Dtrain.Protocol.Persistence.JobEvents;
+
+namespace Dtrain.Coordinator;
+
+internal sealed partial class CoordinatorActor
+{
+    /// <summary>How long a checkpoint may take before it counts as failed.</summary>
+    private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Wait before a failed checkpoint is tried again, and before a failed journal is reopened.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+
+    private readonly ResumePlan? _resume;
+    private readonly List<CheckpointRecord> _completed = [];
+    private readonly Dictionary<long, PendingCheckpoint> _pending = [];
+    private IActorRef? _journal;
+    private long _nextCheckpoint = 1;
+    private long _stepsSinceCheckpoint;
+    private long _lastCheckpointAt = Stopwatch.GetTimestamp();
+    private int _restoring = -1;
+    private int _epochSkippedExamples;
+    private long _resumedFrom = -1;
+    private CheckpointRecord? _restoredState;
+
+    private bool CheckpointsOn => _job.Settings.Checkpoint;
+
+    private int CheckpointsInFlight => _pending.Count;
+
+    /// <summary>Opens the job's journal; a fresh job records its submission, a resumed one carries on after its last event.</summary>
+    private void StartJournal()
+    {
+        if (!CheckpointsOn)
+        {
+            return;
+        }
+
+        _journal = Context.ActorOf(JobJournal.Props(_job.JobId, Self), $"journal-{Guid.NewGuid():N}");
+        if (_resume is null)
+        {
+            Record(new JobSubmitted(_job.JobId, _job.ModelFile, _job.ModelJson, _job.TrainArgs ?? []));
+        }
+        else
+        {
+            _completed.AddRange(_resume.Checkpoints);
+            _nextCheckpoint = _resume.Checkpoints.Count == 0 ? 1 : _resume.Checkpoints.Max(c => c.Id) + 1;
+        }
+    }
+
+    private void Record(IJobEvent e) => _journal?.Tell(new JobJournal.Record(e));
+
+    private void Notice(string text, bool warning = false)
+    {
+        if (warning)
+        {
+            _log.Warning(text);
+        }
+        else
+        {
+            _log.Info(text);
+        }
+
+        _listener.Tell(new JobNotice(text, warning));
+    }
+
+    private void StartTimers()
+    {
+        if (CheckpointsOn && _job.Settings.CheckpointEverySeconds > 0)
+        {
+            Timers.StartPeriodicTimer("checkpoint-clock", CheckpointClock.Instance, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>Handlers for checkpoints in flight; every behaviour after placing has them.</summary>
+    private void Checkpointing()
+    {
+        Receive<ShardCheckpointed>(OnShardCheckpointed);
+        Receive<ShardCheckpointFailed>(f => CheckpointFailed(f.CheckpointId, $"shard {f.ShardId}: {f.Reason}"));
+        Receive<JobJournal.Recorded>(OnRecorded);
+        Receive<JobJournal.JournalFailed>(OnJournalFailed);
+        Receive<CheckpointClock>(_ =>
+        {
+            if (Stopwatch.GetElapsedTime(_lastCheckpointAt).TotalSeconds >= _job.Settings.CheckpointEverySeconds && _pending.Count == 0 && _epoch is { Complete: false })
+            {
+                TakeCheckpoint($"{_job.Settings.CheckpointEverySeconds} s since the last", epochEnd: false);
+            }
+        });
+        Receive<CheckpointTimedOut>(t => CheckpointFailed(t.Id, $"no answer from every shard within {CheckpointTimeout.TotalMinutes:F0} min"));
+        Receive<RetryCheckpoint>(_ =>
+        {
+            if (_pending.Count == 0 && _epoch is { Complete: false })
+            {
+                TakeCheckpoint("retry of a failed one", epochEnd: false);
+            }
+        });
+        Receive<ReopenJournal>(_ => StartJournalAgain());
+    }
+
+    private void StepsTrained(long steps)
+    {
+        _stepsSinceCheckpoint += steps;
+        var every = _job.Settings.CheckpointEverySteps;
+        if (CheckpointsOn && every > 0 && _stepsSinceCheckpoint >= every && _pending.Count == 0 && _epoch is { Complete: false })
+        {
+            TakeCheckpoint($"{_stepsSinceCheckpoint:N0} steps since the last", epochEnd: false);
+        }
+    }
+
+    /// <summary>
+    /// Asks every shard for a snapshot of what it holds now. The record is the job's position now: the epoch in progress
+    /// with its partitions done, or after an epoch's evaluation the next epoch with none done.
+    /// </summary>
+    private void TakeCheckpoint(string why, bool epochEnd)
+    {
+        if (!CheckpointsOn || _journal is null)
+        {
+            return;
+        }
+
+        var id = _nextCheckpoint++;
+        var epoch = _epoch!;
+        var record = new CheckpointRecord(
+            id,
+            epochEnd ? epoch.Epoch + 1 : epoch.Epoch,
+            epochEnd ? [] : epoch.DonePartitions(),
+            _totalSteps + (epochEnd ? 0 : _epochSteps),
+            _trainSeconds,
+            _trainExamples,
+            epochEnd ? 0 : _epochLoss,
+            epochEnd ? 0 : _epochSteps,
+            [.. _history],
+            _shards.Count,
+            0,
+            DateTime.UtcNow);
+        _pending[id] = new PendingCheckpoint(record, why, [], 0, 0, Stopwatch.GetTimestamp());
+        _stepsSinceCheckpoint = 0;
+        _lastCheckpointAt = Stopwatch.GetTimestamp();
+        for (var s = 0; s < _shards.Count; s++)
+        {
+            _shards[s].Tell(new TakeCheckpoint(id, ShardSnapshot.PersistenceId(_job.JobId, s)));
+        }
+
+        Timers.StartSingleTimer($"checkpoint-timeout-{id}", new CheckpointTimedOut(id), CheckpointTimeout);
+    }
+
+    private void OnShardCheckpointed(ShardCheckpointed done)
+    {
+        if (!_pending.TryGetValue(done.CheckpointId, out var p) || !p.Confirmed.Add(done.ShardId))
+        {
+            return;
+        }
+
+        _pending[done.CheckpointId] = p with { Bytes = p.Bytes + done.Bytes, LongestCopy = Math.Max(p.LongestCopy, done.CopySeconds) };
+        if (p.Confirmed.Count == _shards.Count)
+        {
+            // Complete only once the journal has it: a checkpoint the journal lost does not count.
+            _journal?.Tell(new JobJournal.Record(new CheckpointCompleted(p.Record with { Bytes = p.Bytes + done.Bytes })));
+        }
+    }
+
+    private void OnRecorded(JobJournal.Recorded recorded)
+    {
+        if (recorded.Event is not CheckpointCompleted { Checkpoint: var record } || !_pending.Remove(record.Id, out var p))
+        {
+            return;
+        }
+
+        Timers.Cancel($"checkpoint-timeout-{record.Id}");
+        _completed.Add(record);
+        var seconds = Stopwatch.GetElapsedTime(p.Started).TotalSeconds;
+        Notice(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"checkpoint {record.Id} saved ({p.Why}; resumes at epoch {record.Epoch}, step {record.Steps:N0}): {_shards.Count} shard(s), {record.Bytes / 1e6:F1} MB in {seconds:F2} s, serving paused {p.LongestCopy * 1000:F1} ms"));
+        DropOldCheckpoints();
+        Resolved();
+    }
+
+    private void DropOldCheckpoints()
+    {
+        var drop = _completed.Take(Math.Max(0, _completed.Count - _job.Settings.CheckpointKeep)).Select(c => c.Id).ToArray();
+        if (drop.Length == 0)
+        {
+            return;
+        }
+
+        _completed.RemoveAll(c => drop.Contains(c.Id));
+        Record(new CheckpointsDropped(drop));
+        foreach (var id in drop)
+        {
+            DeleteSnapshots(id);
+        }
+    }
+
+    private void DeleteSnapshots(long id)
+    {
+        var store = Akka.Persistence.Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
+        for (var s = 0; s < _shards.Count; s++)
+        {
+            store.Tell(new DeleteSnapshots(ShardSnapshot.PersistenceId(_job.JobId, s), new SnapshotSelectionCriteria(id, DateTime.MaxValue, id, DateTime.MinValue)), ActorRefs.NoSender);
+        }
+    }
+
+    private void CheckpointFailed(long id, string reason)
+    {
+        if (!_pending.Remove(id, out var p))
+        {
+            return;
+        }
+
+        Timers.Cancel($"checkpoint-timeout-{id}");
+        Notice($"checkpoint {id} ({p.Why}) failed and does not count: {reason}; training goes on, and a new checkpoint is tried in {RetryDelay.TotalSeconds:F0} s", warning: true);
+        DeleteSnapshots(id); // the shards that did write theirs leave no orphan behind
+        Timers.StartSingleTimer("checkpoint-retry", RetryCheckpoint.Instance, RetryDelay);
+        Resolved();
+    }
+
+    private void OnJournalFailed(JobJournal.JournalFailed failed)
+    {
+        // The journal stops after a failed write; checkpoints waiting for it do not count, and it is reopened later.
+        foreach (var id in _pending.Where(p => p.Value.Confirmed.Count == _shards.Count).Select(p => p.Key).ToList())
+        {
+            CheckpointFailed(id, $"the job journal could not record it: {failed.Reason}");
+        }
+
+        if (_journal is not null)
+        {
+            _journal = null;
+            Timers.StartSingleTimer("journal-reopen", ReopenJournal.Instance, RetryDelay);
+        }
+    }
+
+    private void StartJournalAgain()
+    {
+        if (_journal is not null || !CheckpointsOn)
+        {
+            return;
+        }
+
+        _journal = Context.ActorOf(JobJournal.Props(_job.JobId, Self), $"journal-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>A checkpoint resolved; a job that was only waiting for it may now complete.</summary>
+    private void Resolved()
+    {
+        if (_pending.Count == 0)
+        {
+            Self.Tell(new FinishIfDone());
+        }
+    }
+
+    /// <summary>Asks every shard to load checkpoint <c>_resume.Checkpoints[index]</c>.</summary>
+    private void RestoreShards(int index)
+    {
+        _restoring = index;
+        _readyShards.Clear();
+        var record = _resume!.Checkpoints[index];
+        var optimizer = Optimizer();
+        for (var s = 0; s < _shards.Count; s++)
+        {
+            _shards[s].Tell(new RestoreShard(s, _placement[s], optimizer, SyncQuorum(), record.Id, ShardSnapshot.PersistenceId(_job.JobId, s)));
+        }
+    }
+
+    /// <summary>A shard cannot load the checkpoint: warn, naming it, and fall back to the one before it.</summary>
+    private void OnRestoreRejected(InitShardRejected rejected)
+    {
+        var index = _restoring;
+        var record = _resume!.Checkpoints[index];
+        if (index > 0)
+        {
+            var previous = _resume.Checkpoints[index - 1];
+            Notice($"checkpoint {record.Id} cannot be used: {rejected.Reason}; recovering from the previous complete checkpoint {previous.Id} (epoch {previous.Epoch}, step {previous.Steps:N0}) instead", warning: true);
+            _completed.RemoveAll(c => c.Id >= record.Id);
+            RestoreShards(index - 1);
+            return;
+        }
+
+        _restoring = -1;
+        Fail($"no checkpoint of job {_job.JobId} can be restored; the oldest kept, {record.Id}, fails too: {rejected.Reason}");
+    }
+
+    /// <summary>After a restore: the job's counters come from the checkpoint (null for a fresh start).</summary>
+    private CheckpointRecord? TakeRestoredState()
+    {
+        if (_restoring < 0 || _resume is not { } resume)
+        {
+            return null;
+        }
+
+        var from = resume.Checkpoints[_restoring];
+        _restoring = -1;
+        _restoredState = from;
+        _resumedFrom = from.Id;
+        _history.AddRange(from.History);
+        (_totalSteps, _trainSeconds, _trainExamples) = (from.Steps, from.TrainSeconds, from.TrainExamples);
+        var partitions = (_trainingSet.Count + _job.Settings.PartitionSize - 1) / _job.Settings.PartitionSize;
+        var lost = resume.LostSteps + (resume.Checkpoints[^1].Id != from.Id ? resume.Checkpoints[^1].Steps - from.Steps : 0);
+        Notice(from.Epoch > _job.Settings.Epochs
+            ? $"resumed from checkpoint {from.Id}, taken after the last epoch: nothing is left to train"
+            : $"resumed from checkpoint {from.Id} ({resume.Reason}): epoch {from.Epoch}, {from.DonePartitions.Length} of {partitions} partitions done, step {from.Steps:N0}; {lost:N0} step(s) trained after it are trained again");
+        Record(new JobResumed(from.Id, lost, resume.Reason));
+        return from;
+    }
+
+    private sealed record PendingCheckpoint(CheckpointRecord Record, string Why, HashSet<int> Confirmed, long Bytes, double LongestCopy, long Started);
+
+    private sealed record CheckpointTimedOut(long Id);
+
+    private sealed class CheckpointClock
+    {
+        public static readonly CheckpointClock Instance = new();
+    }
+
+    private sealed class RetryCheckpoint
+    {
+        public static readonly RetryCheckpoint Instance = new();
+    }
+
+    private sealed class ReopenJournal
+    {
+        public static readonly ReopenJournal Instance = new();
+    }
+}

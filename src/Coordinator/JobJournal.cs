@@ -1,0 +1,142 @@
+// The job's event-sourced record: a persistent actor that appends the coordinator's events and, recovered by a new
+// coordinator, tells it what was submitted and which checkpoints completed.
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Dtrain.Protocol.Persistence;
+using static Dtrain.Protocol.Persistence.JobEvents;
+
+namespace Dtrain.Coordinator;
+
+/// <summary>The messages of a job's journal actor and the state it recovers.</summary>
+public static class JobJournal
+{
+    /// <summary>Props for the journal of <paramref name="jobId"/>; failures to write go to <paramref name="owner"/> as <see cref="JournalFailed"/>.</summary>
+    public static Props Props(string jobId, IActorRef? owner = null) => Akka.Actor.Props.Create(() => new JobJournalActor(jobId, owner));
+
+    /// <summary>The journal's persistence id.</summary>
+    public static string PersistenceId(string jobId) => $"dtrain/{jobId}/job";
+
+    /// <summary>
+    /// Recovers the journal of <paramref name="jobId"/> and returns what it holds (null when nothing was ever
+    /// written). Throws <see cref="Models.DtrainException"/> when the database cannot be read.
+    /// </summary>
+    public static async Task<JobRecord?> ReadAsync(ActorSystem system, string jobId, TimeSpan timeout)
+    {
+        var reader = system.ActorOf(Props(jobId), $"read-journal-{Guid.NewGuid():N}");
+        try
+        {
+            var answer = await reader.Ask<object>(GetRecord.Instance, timeout);
+            return answer switch
+            {
+                JobRecord record => record.Submitted is null ? null : record,
+                JournalFailed failed => throw new Models.DtrainException($"cannot read the journal of job {jobId}: {failed.Reason}"),
+                _ => null,
+            };
+        }
+        catch (AskTimeoutException)
+        {
+            throw new Models.DtrainException($"cannot read the journal of job {jobId}: no answer from the database within {timeout.TotalSeconds:F0} s");
+        }
+        finally
+        {
+            await reader.GracefulStop(timeout);
+        }
+    }
+
+    /// <summary>Append this event (a <see cref="CheckpointCompleted"/> is confirmed with <see cref="Recorded"/>).</summary>
+    public sealed record Record(IJobEvent Event) : INoSerializationVerificationNeeded;
+
+    /// <summary>The event is in the database.</summary>
+    public sealed record Recorded(IJobEvent Event) : INoSerializationVerificationNeeded;
+
+    /// <summary>The journal could not read or write the database; it stops after saying so.</summary>
+    public sealed record JournalFailed(string Reason) : INoSerializationVerificationNeeded;
+
+    /// <summary>Asks for the recovered <see cref="JobRecord"/>.</summary>
+    public sealed record GetRecord : INoSerializationVerificationNeeded
+    {
+        /// <summary>The only instance.</summary>
+        public static readonly GetRecord Instance = new();
+    }
+
+    /// <summary>
+    /// What the journal holds: the submission, the complete checkpoints still kept (oldest first), the steps trained
+    /// since the newest of them, and how the job ended (null while it runs).
+    /// </summary>
+    public sealed record JobRecord(JobSubmitted? Submitted, IReadOnlyList<CheckpointRecord> Checkpoints, long StepsSinceCheckpoint, JobEnded? Ended) : INoSerializationVerificationNeeded;
+}
+
+/// <summary>The persistent actor behind <see cref="JobJournal"/>.</summary>
+internal sealed class JobJournalActor : ReceivePersistentActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _jobId;
+    private readonly IActorRef? _owner;
+    private readonly List<CheckpointRecord> _checkpoints = [];
+    private JobSubmitted? _submitted;
+    private JobEnded? _ended;
+    private long _stepsSinceCheckpoint;
+
+    public JobJournalActor(string jobId, IActorRef? owner)
+    {
+        _jobId = jobId;
+        _owner = owner;
+        Recover<IJobEvent>(Apply);
+        Command<JobJournal.Record>(r => Persist(r.Event, e =>
+        {
+            Apply(e);
+            if (e is CheckpointCompleted)
+            {
+                Sender.Tell(new JobJournal.Recorded(e));
+            }
+        }));
+        Command<JobJournal.GetRecord>(_ => Sender.Tell(new JobJournal.JobRecord(_submitted, _checkpoints.ToArray(), _stepsSinceCheckpoint, _ended)));
+    }
+
+    public override string PersistenceId => JobJournal.PersistenceId(_jobId);
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Tell($"writing {@event.GetType().Name} to the job journal failed: {cause.Message}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Tell($"reading the job journal failed: {reason.Message}");
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private void Tell(string reason)
+    {
+        _log.Error("job {0}: {1}", _jobId, reason);
+        (_owner ?? Sender).Tell(new JobJournal.JournalFailed(reason));
+    }
+
+    private void Apply(IJobEvent e)
+    {
+        switch (e)
+        {
+            case JobSubmitted s:
+                _submitted = s;
+                break;
+            case PartitionTrained p:
+                _stepsSinceCheckpoint += p.Steps;
+                break;
+            case CheckpointCompleted c:
+                _checkpoints.Add(c.Checkpoint);
+                _stepsSinceCheckpoint = 0;
+                break;
+            case CheckpointsDropped d:
+                _checkpoints.RemoveAll(c => d.Ids.Contains(c.Id));
+                break;
+            case JobResumed:
+                _stepsSinceCheckpoint = 0;
+                break;
+            case JobEnded ended:
+                _ended = ended;
+                break;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// The coordinator's journal of a job: what was submitted, which partitions trained, which checkpoints completed.
+// A new coordinator (a restarted process, a new singleton, dtrain resume) rebuilds the job from these events.
+using MessagePack;
+
+namespace Dtrain.Protocol.Persistence;
+
+/// <summary>Events of a job's journal (persistence id <c>dtrain/JOB/job</c>); all travel through MessagePack.</summary>
+public static class JobEvents
+{
+    /// <summary>Anything the job journal persists.</summary>
+    public interface IJobEvent : IWireMessage;
+
+    /// <summary>The job as submitted: the model file's text and the <c>train</c> flags over it.</summary>
+    [MessagePackObject]
+    public sealed record JobSubmitted(
+        [property: Key(0)] string JobId,
+        [property: Key(1)] string ModelFile,
+        [property: Key(2)] string ModelJson,
+        [property: Key(3)] string[] TrainArgs) : IJobEvent;
+
+    /// <summary>A worker reported a partition trained (what a checkpoint may not yet hold).</summary>
+    [MessagePackObject]
+    public sealed record PartitionTrained(
+        [property: Key(0)] int Epoch,
+        [property: Key(1)] int PartitionId,
+        [property: Key(2)] int WorkerId,
+        [property: Key(3)] int Steps) : IJobEvent;
+
+    /// <summary>A worker or shard took part in the job (<see cref="Role"/> <c>worker</c> or <c>shard</c>).</summary>
+    [MessagePackObject]
+    public sealed record MemberSeen([property: Key(0)] string Role, [property: Key(1)] int Id, [property: Key(2)] string Node) : IJobEvent;
+
+    /// <summary>
+    /// Every shard confirmed checkpoint <see cref="CheckpointRecord.Id"/>: the job can go on from it. Only this
+    /// event makes a checkpoint count.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record CheckpointCompleted([property: Key(0)] CheckpointRecord Checkpoint) : IJobEvent;
+
+    /// <summary>Checkpoints deleted because newer ones are complete (the job keeps the last k).</summary>
+    [MessagePackObject]
+    public sealed record CheckpointsDropped([property: Key(0)] long[] Ids) : IJobEvent;
+
+    /// <summary>The job went on from checkpoint <see cref="CheckpointId"/> (-1: from the start); <see cref="LostSteps"/> steps trained after it were redone.</summary>
+    [MessagePackObject]
+    public sealed record JobResumed([property: Key(0)] long CheckpointId, [property: Key(1)] long LostSteps, [property: Key(2)] string Reason) : IJobEvent;
+
+    /// <summary>The job ended (<see cref="State"/> <c>completed</c> or <c>failed</c>).</summary>
+    [MessagePackObject]
+    public sealed record JobEnded([property: Key(0)] string State, [property: Key(1)] string Detail) : IJobEvent;
+
+    /// <summary>
+    /// Where a job stands at a checkpoint: the epoch in progress and its partitions done (an epoch-end checkpoint
+    /// names the next epoch with none done), the counters the summary needs, and every evaluated epoch so far.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record CheckpointRecord(
+        [property: Key(0)] long Id,
+        [property: Key(1)] int Epoch,
+        [property: Key(2)] int[] DonePartitions,
+        [property: Key(3)] long Steps,
+        [property: Key(4)] double TrainSeconds,
+        [property: Key(5)] long TrainExamples,
+        [property: Key(6)] double EpochLossSum,
+        [property: Key(7)] long EpochSteps,
+        [property: Key(8)] CoordinatorProtocol.EpochCompleted[] History,
+        [property: Key(9)] int Shards,
+        [property: Key(10)] long Bytes,
+        [property: Key(11)] DateTime TakenUtc);
+}
