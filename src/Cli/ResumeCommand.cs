@@ -17,7 +17,10 @@ public static class ResumeCommand
         var cl = CommandLine.Parse(args);
         var target = cl.Single("job folder or job id");
         var local = LocalOptions.Parse(cl);
-        var (jobId, storage) = Locate(target, local);
+        var (jobId, storage, folder) = Locate(target, local);
+
+        // The job goes on writing into the folder it was found in.
+        local = folder is null ? local : local with { CheckpointDir = Path.GetDirectoryName(Path.GetFullPath(folder))! };
         var record = await LocalJob.ReadJournalAsync(storage, jobId)
             ?? throw new DtrainException($"{storage.Describe()} holds no job '{jobId}' (nothing was journaled under dtrain/{jobId}/job)");
         if (record.Ended is { State: "completed" } ended)
@@ -44,7 +47,7 @@ public static class ResumeCommand
         return await TrainCommand.Execute(job, local, new ResumePlan(record.Checkpoints, record.StepsSinceCheckpoint, "dtrain resume"));
     }
 
-    private static (string JobId, Protocol.Persistence.Storage Storage) Locate(string target, LocalOptions local)
+    private static (string JobId, Protocol.Persistence.Storage Storage, string? Folder) Locate(string target, LocalOptions local)
     {
         var folder = target.TrimEnd('/', Path.DirectorySeparatorChar);
         var sqlite = Path.Combine(folder, "dtrain.db");
@@ -52,18 +55,18 @@ public static class ResumeCommand
         {
             if (File.Exists(sqlite))
             {
-                return (Path.GetFileName(folder), Protocol.Persistence.Storage.Sqlite(sqlite));
+                return (Path.GetFileName(folder), Protocol.Persistence.Storage.Sqlite(sqlite), folder);
             }
 
             var underRuns = Path.Combine(local.CheckpointDir, folder, "dtrain.db");
             if (File.Exists(underRuns))
             {
-                return (Path.GetFileName(folder), Protocol.Persistence.Storage.Sqlite(underRuns));
+                return (Path.GetFileName(folder), Protocol.Persistence.Storage.Sqlite(underRuns), Path.Combine(local.CheckpointDir, folder));
             }
 
             throw new DtrainException($"{target}: no job folder with a dtrain.db here or under {local.CheckpointDir}/ (give the folder dtrain train printed, or --db for a PostgreSQL job)");
         }
 
-        return (Path.GetFileName(folder), local.StorageFor(Path.GetFileName(folder)));
+        return (Path.GetFileName(folder), local.StorageFor(Path.GetFileName(folder)), null);
     }
 }

@@ -34,7 +34,15 @@ internal sealed partial class CoordinatorActor
 
     private bool CheckpointsOn => _job.Settings.Checkpoint;
 
-    private int CheckpointsInFlight => _pending.Count;
+    /// <summary>Tries of the final checkpoint after it failed, before the job ends without one.</summary>
+    private const int FinalRetries = 3;
+
+    private bool _finalCheckpointDue;
+    private bool _retryScheduled;
+    private int _finalRetries;
+
+    /// <summary>Checkpoints the job must wait for before it completes: those in flight, and a final one to retry.</summary>
+    private int CheckpointsInFlight => _pending.Count + (_retryScheduled && _finalCheckpointDue ? 1 : 0);
 
     /// <summary>Opens the job's journal; a fresh job records its submission, a resumed one carries on after its last event.</summary>
     private void StartJournal()
@@ -60,15 +68,8 @@ internal sealed partial class CoordinatorActor
 
     private void Notice(string text, bool warning = false)
     {
-        if (warning)
-        {
-            _log.Warning(text);
-        }
-        else
-        {
-            _log.Info(text);
-        }
-
+        // Logged at info: the listener shows it to the user (a warning there), so the console does not say it twice.
+        _log.Info(text);
         _listener.Tell(new JobNotice(text, warning));
     }
 
@@ -97,9 +98,23 @@ internal sealed partial class CoordinatorActor
         Receive<CheckpointTimedOut>(t => CheckpointFailed(t.Id, $"no answer from every shard within {CheckpointTimeout.TotalMinutes:F0} min"));
         Receive<RetryCheckpoint>(_ =>
         {
-            if (_pending.Count == 0 && _epoch is { Complete: false })
+            _retryScheduled = false;
+            if (_pending.Count > 0)
+            {
+                return;
+            }
+
+            if (_epoch is { Complete: false })
             {
                 TakeCheckpoint("retry of a failed one", epochEnd: false);
+            }
+            else if (_finalCheckpointDue && _finalRetries++ < FinalRetries)
+            {
+                TakeCheckpoint($"retry {_finalRetries} of {FinalRetries} of the final one", epochEnd: true);
+            }
+            else
+            {
+                Self.Tell(new FinishIfDone());
             }
         });
         Receive<ReopenJournal>(_ => StartJournalAgain());
@@ -121,11 +136,12 @@ internal sealed partial class CoordinatorActor
     /// </summary>
     private void TakeCheckpoint(string why, bool epochEnd)
     {
-        if (!CheckpointsOn || _journal is null)
+        if (!CheckpointsOn)
         {
             return;
         }
 
+        _finalCheckpointDue = epochEnd && _epoch!.Epoch >= _job.Settings.Epochs;
         var id = _nextCheckpoint++;
         var epoch = _epoch!;
         var record = new CheckpointRecord(
@@ -163,7 +179,8 @@ internal sealed partial class CoordinatorActor
         if (p.Confirmed.Count == _shards.Count)
         {
             // Complete only once the journal has it: a checkpoint the journal lost does not count.
-            _journal?.Tell(new JobJournal.Record(new CheckpointCompleted(p.Record with { Bytes = p.Bytes + done.Bytes })));
+            StartJournalAgain();
+            _journal!.Tell(new JobJournal.Record(new CheckpointCompleted(p.Record with { Bytes = p.Bytes + done.Bytes })));
         }
     }
 
@@ -176,6 +193,11 @@ internal sealed partial class CoordinatorActor
 
         Timers.Cancel($"checkpoint-timeout-{record.Id}");
         _completed.Add(record);
+        if (record.Epoch > _job.Settings.Epochs)
+        {
+            _finalCheckpointDue = false;
+        }
+
         var seconds = Stopwatch.GetElapsedTime(p.Started).TotalSeconds;
         Notice(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"checkpoint {record.Id} saved ({p.Why}; resumes at epoch {record.Epoch}, step {record.Steps:N0}): {_shards.Count} shard(s), {record.Bytes / 1e6:F1} MB in {seconds:F2} s, serving paused {p.LongestCopy * 1000:F1} ms"));
         DropOldCheckpoints();
@@ -215,9 +237,17 @@ internal sealed partial class CoordinatorActor
         }
 
         Timers.Cancel($"checkpoint-timeout-{id}");
-        Notice($"checkpoint {id} ({p.Why}) failed and does not count: {reason}; training goes on, and a new checkpoint is tried in {RetryDelay.TotalSeconds:F0} s", warning: true);
+        var final = _finalCheckpointDue && _epoch is { Complete: true };
+        Notice(final && _finalRetries >= FinalRetries
+            ? $"checkpoint {id} ({p.Why}) failed and does not count: {reason}; the job ends without a checkpoint of its final parameters (the last complete one is {(_completed.Count > 0 ? _completed[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")})"
+            : $"checkpoint {id} ({p.Why}) failed and does not count: {reason}; training goes on, and a new checkpoint is tried in {RetryDelay.TotalSeconds:F0} s", warning: true);
         DeleteSnapshots(id); // the shards that did write theirs leave no orphan behind
-        Timers.StartSingleTimer("checkpoint-retry", RetryCheckpoint.Instance, RetryDelay);
+        if (!final || _finalRetries < FinalRetries)
+        {
+            _retryScheduled = true;
+            Timers.StartSingleTimer("checkpoint-retry", RetryCheckpoint.Instance, RetryDelay);
+        }
+
         Resolved();
     }
 
@@ -244,6 +274,36 @@ internal sealed partial class CoordinatorActor
         }
 
         _journal = Context.ActorOf(JobJournal.Props(_job.JobId, Self), $"journal-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>
+    /// Journals how the job ended, then tells the listener (which may stop the process): a resumed job must not find
+    /// a finished job still marked running. A journal that does not confirm within 10 s does not hold the job up.
+    /// </summary>
+    private void EndWith(JobEnded ended, object report)
+    {
+        if (_journal is not { } journal)
+        {
+            _listener.Tell(report);
+            Become(() => ReceiveAny(_ => { }));
+            return;
+        }
+
+        journal.Tell(new JobJournal.Record(ended));
+        Timers.StartSingleTimer("end-journaled", new EndJournaled(ended), TimeSpan.FromSeconds(10));
+        Become(() =>
+        {
+            Receive<JobJournal.Recorded>(r => r.Event is JobEnded, _ => Ended());
+            Receive<JobJournal.JournalFailed>(_ => Ended());
+            Receive<EndJournaled>(_ => Ended());
+            ReceiveAny(_ => { });
+        });
+
+        void Ended()
+        {
+            _listener.Tell(report);
+            Become(() => ReceiveAny(_ => { }));
+        }
     }
 
     /// <summary>A checkpoint resolved; a job that was only waiting for it may now complete.</summary>
@@ -299,7 +359,8 @@ internal sealed partial class CoordinatorActor
         _restoredState = from;
         _resumedFrom = from.Id;
         _history.AddRange(from.History);
-        (_totalSteps, _trainSeconds, _trainExamples) = (from.Steps, from.TrainSeconds, from.TrainExamples);
+        // A mid-epoch record's steps include the epoch's so far, which StartEpoch puts back into _epochSteps.
+        (_totalSteps, _trainSeconds, _trainExamples) = (from.Steps - from.EpochSteps, from.TrainSeconds, from.TrainExamples);
         var partitions = (_trainingSet.Count + _job.Settings.PartitionSize - 1) / _job.Settings.PartitionSize;
         var lost = resume.LostSteps + (resume.Checkpoints[^1].Id != from.Id ? resume.Checkpoints[^1].Steps - from.Steps : 0);
         Notice(from.Epoch > _job.Settings.Epochs
@@ -312,6 +373,8 @@ internal sealed partial class CoordinatorActor
     private sealed record PendingCheckpoint(CheckpointRecord Record, string Why, HashSet<int> Confirmed, long Bytes, double LongestCopy, long Started);
 
     private sealed record CheckpointTimedOut(long Id);
+
+    private sealed record EndJournaled(JobEnded Ended);
 
     private sealed class CheckpointClock
     {

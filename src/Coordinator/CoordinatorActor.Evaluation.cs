@@ -134,8 +134,7 @@ internal sealed partial class CoordinatorActor
         }
 
         {
-            Record(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}"));
-            _listener.Tell(new JobCompleted(
+            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}"), new JobCompleted(
                 _history[^1].TestAccuracy,
                 _history.Max(h => h.TestAccuracy),
                 _history.Count,
@@ -151,7 +150,6 @@ internal sealed partial class CoordinatorActor
                 _completed.Count > 0 ? _completed[^1].Id : -1,
                 _resumedFrom,
                 _resume?.LostSteps ?? 0));
-            Become(() => ReceiveAny(_ => { }));
         }
     }
 

@@ -249,9 +249,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private void Fail(string reason)
     {
         _log.Error(reason);
-        Record(new Protocol.Persistence.JobEvents.JobEnded("failed", reason));
         CoordinatorTelemetry.Failed("job_failed");
-        _listener.Tell(new JobFailed(reason));
-        Become(() => ReceiveAny(_ => { }));
+        EndWith(new Protocol.Persistence.JobEvents.JobEnded("failed", reason), new JobFailed(reason));
     }
 }

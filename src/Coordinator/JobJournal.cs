@@ -44,7 +44,7 @@ public static class JobJournal
         }
     }
 
-    /// <summary>Append this event (a <see cref="CheckpointCompleted"/> is confirmed with <see cref="Recorded"/>).</summary>
+    /// <summary>Append this event (a <see cref="CheckpointCompleted"/> or <see cref="JobEnded"/> is confirmed with <see cref="Recorded"/>).</summary>
     public sealed record Record(IJobEvent Event) : INoSerializationVerificationNeeded;
 
     /// <summary>The event is in the database.</summary>
@@ -86,7 +86,7 @@ internal sealed class JobJournalActor : ReceivePersistentActor
         Command<JobJournal.Record>(r => Persist(r.Event, e =>
         {
             Apply(e);
-            if (e is CheckpointCompleted)
+            if (e is CheckpointCompleted or JobEnded)
             {
                 Sender.Tell(new JobJournal.Recorded(e));
             }
@@ -96,21 +96,17 @@ internal sealed class JobJournalActor : ReceivePersistentActor
 
     public override string PersistenceId => JobJournal.PersistenceId(_jobId);
 
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
-        Tell($"writing {@event.GetType().Name} to the job journal failed: {cause.Message}");
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
+    // Both failures stop the actor (Akka.Persistence does that after these calls); the base versions only log the
+    // exception with its stack, which the owner's one-line notice replaces.
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
+        Tell($"writing {@event.GetType().Name} to the job journal failed: {cause.GetBaseException().Message}");
 
-    protected override void OnRecoveryFailure(Exception reason, object? message = null)
-    {
-        Tell($"reading the job journal failed: {reason.Message}");
-        base.OnRecoveryFailure(reason, message);
-    }
+    protected override void OnRecoveryFailure(Exception reason, object? message = null) =>
+        Tell($"reading the job journal failed: {reason.GetBaseException().Message}");
 
     private void Tell(string reason)
     {
-        _log.Error("job {0}: {1}", _jobId, reason);
+        _log.Info("job {0}: {1}", _jobId, reason);
         (_owner ?? Sender).Tell(new JobJournal.JournalFailed(reason));
     }
 

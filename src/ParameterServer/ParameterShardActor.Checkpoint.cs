@@ -22,10 +22,10 @@ internal sealed partial class ParameterShardActor
     {
         Receive<TakeCheckpoint>(OnTakeCheckpoint);
         Receive<SaveSnapshotSuccess>(OnSaved);
-        Receive<SaveSnapshotFailure>(f => SaveFailed(f.Metadata.SequenceNr, f.Cause.Message));
+        Receive<SaveSnapshotFailure>(f => SaveFailed(f.Metadata.SequenceNr, f.Cause.GetBaseException().Message));
         Receive<RestoreShard>(OnRestore);
         Receive<LoadSnapshotResult>(OnLoaded);
-        Receive<LoadSnapshotFailed>(f => RestoreFailed($"reading it failed: {f.Cause.Message}"));
+        Receive<LoadSnapshotFailed>(f => RestoreFailed($"reading it failed: {f.Cause.GetBaseException().Message}"));
     }
 
     private void OnTakeCheckpoint(TakeCheckpoint take)
@@ -79,7 +79,7 @@ internal sealed partial class ParameterShardActor
 
     private void SaveFailed(long checkpoint, string reason)
     {
-        _log.Error("shard {0}: checkpoint {1} was not written: {2}", _shardId, checkpoint, reason);
+        _log.Info("shard {0}: checkpoint {1} was not written: {2}", _shardId, checkpoint, reason); // the coordinator tells the user
         if (_saving.Remove(checkpoint, out var pending))
         {
             pending.ReplyTo.Tell(new ShardCheckpointFailed(_shardId, checkpoint, reason));
@@ -143,7 +143,7 @@ internal sealed partial class ParameterShardActor
 
         _restoring = null;
         var message = prefixed ? reason : $"{Describe(restore)} cannot be restored: {reason}";
-        _log.Warning("shard {0}: {1}", restore.ShardId, message);
+        _log.Info("shard {0}: {1}", restore.ShardId, message); // the coordinator tells the user, naming it
         replyTo.Tell(new InitShardRejected(restore.ShardId, message));
     }
 
