@@ -32,7 +32,7 @@ internal sealed partial class CoordinatorActor
     private long _resumedFrom = -1;
     private CheckpointRecord? _restoredState;
 
-    private bool CheckpointsOn => _job.Settings.Checkpoint;
+    private bool CheckpointsOn => _job.Settings.Checkpoint && Storage.IsConfigured(Context.System);
 
     /// <summary>Tries of the final checkpoint after it failed, before the job ends without one.</summary>
     private const int FinalRetries = 3;

@@ -59,6 +59,19 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
             [new ClusterProtocol.WorkerStatus(0, "akka.tcp://dtrain@10.0.0.3:4053", 5, 125, 20000.5)],
             new ClusterProtocol.JobStatus("mnist-mlp-1", "training", 2, 3, 4, 19)),
         [typeof(Transport.BulkDeliveryFailed)] = (_, _) => new Transport.BulkDeliveryFailed("127.0.0.1:5000", "ps-9", "Push", "no target 'ps-9'"),
+        [typeof(TakeCheckpoint)] = (_, _) => new TakeCheckpoint(7, "dtrain/mnist-mlp-1/shard-2"),
+        [typeof(ShardCheckpointed)] = (_, _) => new ShardCheckpointed(2, 7, 1234, 6_429_872, 0.0031, 0.25),
+        [typeof(ShardCheckpointFailed)] = (_, _) => new ShardCheckpointFailed(2, 7, "Failed to connect to 127.0.0.1:5432"),
+        [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2"),
+        [typeof(JobNotice)] = (_, _) => new JobNotice("checkpoint 7 cannot be used", true),
+        [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"]),
+        [typeof(Persistence.JobEvents.PartitionTrained)] = (_, _) => new Persistence.JobEvents.PartitionTrained(2, 5, 1, 25),
+        [typeof(Persistence.JobEvents.MemberSeen)] = (_, _) => new Persistence.JobEvents.MemberSeen("worker", 1, "akka.tcp://dtrain@10.0.0.3:4053"),
+        [typeof(Persistence.JobEvents.CheckpointCompleted)] = (_, _) => new Persistence.JobEvents.CheckpointCompleted(
+            new Persistence.JobEvents.CheckpointRecord(7, 2, [0, 3, 4], 1234, 12.5, 96000, 42.25, 75, [Epoch], 2, 6_429_872, new DateTime(2026, 11, 24, 3, 0, 0, DateTimeKind.Utc))),
+        [typeof(Persistence.JobEvents.CheckpointsDropped)] = (_, _) => new Persistence.JobEvents.CheckpointsDropped([3, 4]),
+        [typeof(Persistence.JobEvents.JobResumed)] = (_, _) => new Persistence.JobEvents.JobResumed(7, 25, "dtrain resume"),
+        [typeof(Persistence.JobEvents.JobEnded)] = (_, _) => new Persistence.JobEvents.JobEnded("completed", "test accuracy 97.79 %"),
     };
 
     public static TheoryData<Type> WireTypes => new(WireMessageTypes());

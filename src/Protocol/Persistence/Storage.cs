@@ -103,6 +103,13 @@ public sealed record Storage(string Provider, string ConnectionString)
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="system"/> was configured with a <see cref="Storage"/> (<see cref="ToConfig"/>). Without
+    /// one a job takes no checkpoints: Akka's defaults would journal in memory and snapshot to local files.
+    /// </summary>
+    public static bool IsConfigured(Akka.Actor.ActorSystem system) =>
+        system.Settings.Config.GetString("akka.persistence.journal.plugin", "") == "akka.persistence.journal.sql";
+
     /// <summary>HOCON that points Akka.Persistence's journal and snapshot store at this database.</summary>
     public Config ToConfig()
     {
