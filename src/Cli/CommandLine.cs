@@ -10,7 +10,8 @@ public sealed class UsageException(string message) : DtrainException(message);
 /// <summary>Parsed arguments of one subcommand.</summary>
 public sealed class CommandLine
 {
-    private static readonly HashSet<string> Switches = ["--serialize-messages", "--dashboard", "--no-checkpoint"];
+    /// <summary>Options that take no value.</summary>
+    internal static readonly HashSet<string> Switches = ["--serialize-messages", "--dashboard", "--no-checkpoint"];
     private readonly Dictionary<string, string?> _options;
     private readonly HashSet<string> _read = [];
 

@@ -29,6 +29,10 @@ public static class NodeCommand
         var logLevel = (cl.String("--log-level") ?? Environment.GetEnvironmentVariable("DTRAIN_LOG_LEVEL") ?? "WARNING").ToUpperInvariant();
         var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
         var telemetry = TelemetryOptions.Parse(cl);
+
+        // Checkpoints and the coordinator's journal: a PostgreSQL server all nodes reach, or on one machine a SQLite file.
+        var database = cl.String("--db") ?? Environment.GetEnvironmentVariable(Protocol.Persistence.Storage.Variable);
+        var stateDir = cl.String("--state-dir") ?? Environment.GetEnvironmentVariable("DTRAIN_STATE_DIR") ?? LocalOptions.DefaultCheckpointDir;
         cl.RejectUnknown();
         if (cl.Positional.Count > 0)
         {
@@ -53,7 +57,18 @@ public static class NodeCommand
             ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
             : null;
 
-        var system = options.CreateSystem(options.NodeConfig(logLevel));
+        // Only the roles that write (coordinator: journals; ps: snapshots) open the database.
+        var storage = roles.Contains("coordinator") || roles.Contains("ps")
+            ? Protocol.Persistence.Storage.Parse(database, Path.Combine(stateDir, "cluster.db"))
+            : null;
+        storage?.Prepare();
+        var config = options.NodeConfig(logLevel);
+        var system = options.CreateSystem(storage is null ? config : storage.ToConfig().WithFallback(config));
+        if (storage is not null)
+        {
+            Console.WriteLine($"dtrain node: journal and checkpoints in {storage.Describe()}");
+        }
+
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfAddress.ToString();
         if (roles.Contains("coordinator"))

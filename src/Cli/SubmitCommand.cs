@@ -14,6 +14,9 @@ public static class SubmitCommand
     /// <summary>Flags of the client itself; every other flag is a train flag forwarded with the job.</summary>
     private static readonly string[] ClientFlags = ["--cluster", "--cluster-name", "--tls-cert", "--tls-password", "--host", "--config", "--summary", "--timeout"];
 
+    /// <summary>How long a client waits for a new coordinator singleton to take over after the old one stopped.</summary>
+    private static readonly TimeSpan TakeoverWait = TimeSpan.FromMinutes(3);
+
     /// <summary>Runs the command; 0 when the job completed, 1 with the coordinator's reason when it failed.</summary>
     public static async Task<int> Run(IReadOnlyList<string> args)
     {
@@ -54,11 +57,34 @@ public static class SubmitCommand
         Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
         var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
+        DateTime? coordinatorGone = null;
         while (true)
         {
-            // A job may wait minutes for nodes; the coordinator fails it itself after its own limit.
-            switch (await client.Next(TimeSpan.FromMinutes(30), "the job's progress"))
+            // A job may wait minutes for nodes; the coordinator fails it itself after its own limit. After the coordinator
+            // stopped, a new one has the takeover wait to say it resumed the job.
+            var wait = coordinatorGone is { } since ? TakeoverWait - (DateTime.UtcNow - since) : TimeSpan.FromMinutes(30);
+            object next;
+            try
             {
+                next = await client.Next(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), "the job's progress");
+            }
+            catch (DtrainException) when (coordinatorGone is not null)
+            {
+                throw new DtrainException($"job {job.JobId} failed: the coordinator stopped and no new one resumed the job within {TakeoverWait.TotalSeconds:F0} s");
+            }
+
+            if (next is not Terminated && coordinatorGone is not null)
+            {
+                coordinatorGone = null;
+                client.Watch(client.LastSender);
+            }
+
+            switch (next)
+            {
+                case JobNotice n:
+                    progress.Clear();
+                    TrainCommand.PrintNotice(n);
+                    break;
                 case TrainingProgress p:
                     progress.Show(p);
                     break;
@@ -81,7 +107,9 @@ public static class SubmitCommand
                     throw new DtrainException($"job {job.JobId} failed: {failed.Reason}");
                 case Terminated:
                     progress.Clear();
-                    throw new DtrainException($"job {job.JobId} failed: the coordinator stopped or became unreachable");
+                    Console.Error.WriteLine($"dtrain: warning: the coordinator of job {job.JobId} stopped or became unreachable; waiting up to {TakeoverWait.TotalSeconds:F0} s for a new one to resume the job");
+                    coordinatorGone = DateTime.UtcNow;
+                    break;
             }
         }
     }
@@ -97,7 +125,7 @@ public static class SubmitCommand
             var name = a.Split('=', 2)[0];
             var target = !a.StartsWith("--", StringComparison.Ordinal) || ClientFlags.Contains(name) ? client : train;
             target.Add(a);
-            if (a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=', StringComparison.Ordinal) && i + 1 < args.Count && a != "--serialize-messages")
+            if (a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=', StringComparison.Ordinal) && i + 1 < args.Count && !CommandLine.Switches.Contains(a))
             {
                 target.Add(args[++i]);
             }

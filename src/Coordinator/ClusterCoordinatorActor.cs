@@ -53,6 +53,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         Receive<GetClusterStatus>(q => Context.ActorOf(StatusQuery.Props(q, Sender, _shards, _workers, _jobActor, _status, _snapshot)));
         Receive<TrainingProgress>(OnProgress);
         Receive<EpochCompleted>(e => _client.Tell(e));
+        Receive<JobNotice>(n => _client.Tell(n));
+        Recovery();
         Receive<JobCompleted>(c => EndJob(c, "completed"));
         Receive<JobFailed>(f => EndJob(f, "failed"));
         Receive<Terminated>(OnTerminated);
@@ -60,7 +62,11 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("check-waiting", CheckWaiting.Instance, TimeSpan.FromSeconds(1));
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("check-waiting", CheckWaiting.Instance, TimeSpan.FromSeconds(1));
+        OpenJournal();
+    }
 
     private void OnRegisterShard(RegisterShard r)
     {
@@ -92,6 +98,11 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     private void OnSubmit(SubmitJob submit)
     {
+        if (!_recovered)
+        {
+            return; // the journal is still being read; the client sends again until accepted
+        }
+
         if (_job is not null && submit.SubmissionId.Length > 0 && submit.SubmissionId == _submissionId)
         {
             submit.Listener.Tell(new JobAccepted(_job.JobId, Self, "already accepted")); // a resend
@@ -116,20 +127,21 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         }
 
         _jobCount++;
-        _job = job with { JobId = $"{job.JobId}-{_jobCount}" };
+        _job = job with { JobId = $"{job.JobId}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{_jobCount}", TrainArgs = submit.TrainArgs };
         _client = submit.Listener;
         _submissionId = submit.SubmissionId;
         Context.Watch(_client);
         _waitingSince = DateTime.UtcNow;
         _status = new JobStatus(_job.JobId, "waiting", 0, job.Settings.Epochs, 0, 0);
         _client.Tell(new JobAccepted(_job.JobId, Self, $"waiting for {job.Settings.PsShards} shard(s) and {job.Settings.Workers} worker(s); {_shards.Count} and {_workers.Count} registered"));
+        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(_job.JobId, _jobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId)));
         TryStart();
     }
 
     /// <summary>Starts the waiting job once enough shards and workers registered; fails it after <see cref="WaitLimit"/>.</summary>
     private void TryStart()
     {
-        if (_job is not { } job || _jobActor is not null)
+        if (_job is not { } job || _jobActor is not null || _readingJournal)
         {
             return;
         }
@@ -139,19 +151,34 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         {
             if (DateTime.UtcNow - _waitingSince > WaitLimit)
             {
-                EndJob(new JobFailed($"only {_shards.Count} of {settings.PsShards} shard(s) and {_workers.Count} of {settings.Workers} worker(s) registered within {WaitLimit.TotalSeconds:F0} s"), "failed");
+                EndJob(new JobFailed($"only {_shards.Count} of {settings.PsShards} shard(s) and {_workers.Count} of {settings.Workers} worker(s) registered within {WaitLimit.TotalSeconds:F0} s{(_resumeReason is { } why ? $" after {why}" : "")}"), "failed");
             }
 
             return;
         }
 
+        if (_resumeReason is not null && _resumePlan is null)
+        {
+            ReadJobJournal(job);
+            return;
+        }
+
+        StartJobActor(job);
+    }
+
+    private void StartJobActor(JobSpec job)
+    {
+        var settings = job.Settings;
+
         // Every registered worker trains (more replicas is more throughput); the job's ps_shards shards hold it.
         var shards = _shards.Take(settings.PsShards).ToList();
         var job2 = job with { Settings = settings with { Workers = _workers.Count } };
         _jobShards = shards.Select(s => s.Shard).ToList();
+        var plan = _resumePlan;
         _jobActor = Context.ActorOf(
-            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet, _testSet)),
-            $"job-{_jobCount}");
+            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet, _testSet, plan)),
+            $"job-{_jobCount}-{++_incarnation}");
+        (_resumeReason, _resumePlan) = (null, null);
         Context.Watch(_jobActor);
         _status = _status! with { State = "training", Epoch = 1 };
         _log.Info("job {0} starts on {1} shard(s) and {2} worker(s)", job.JobId, shards.Count, _workers.Count);
@@ -179,6 +206,12 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private void EndJob(object report, string state)
     {
         _client.Tell(report);
+        if (_job is { } ended)
+        {
+            _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobEnded(ended.JobId, state)));
+        }
+
+        (_resumeReason, _resumePlan, _readingJournal) = (null, null, false);
         if (!_client.IsNobody())
         {
             Context.Unwatch(_client);
@@ -205,11 +238,12 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         var shard = _shards.FindIndex(s => s.Shard.Equals(t.ActorRef));
         if (shard >= 0)
         {
-            _log.Warning("shard {0} on {1} left", t.ActorRef.Path, _shards[shard].Node);
+            var node = _shards[shard].Node;
+            _log.Warning("shard {0} on {1} left", t.ActorRef.Path, node);
             _shards.RemoveAt(shard);
             if (_jobShards.Contains(t.ActorRef))
             {
-                EndJob(new JobFailed($"parameter shard {t.ActorRef.Path} stopped; its parameters are lost"), "failed");
+                OnJobShardLost(t.ActorRef, node);
             }
 
             return;

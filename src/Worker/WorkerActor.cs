@@ -99,6 +99,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();
             _latestVersions = job.Shards.Select(_ => -1L).ToArray();
             _pushesInFlight = new int[job.Shards.Length];
+            (_pullsPending, _partition) = (0, null); // a job resumed after a failure joins again mid-partition
             _routeFloats = job.Shards.Select(r => ChunkPlacement.Floats(r.Chunks)).ToArray();
             _job = job;
             _telemetry = new WorkerTelemetry(job.WorkerId);
@@ -125,6 +126,7 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     private void Training()
     {
+        Receive<JoinJob>(Join);
         Receive<Continue>(_ => Advance());
         Receive<Params>(OnParams);
         Receive<PushAck>(OnPushAck);
@@ -134,6 +136,8 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     private void Failed()
     {
+        // A job that resumes (its shards restored from a checkpoint) sends JoinJob again.
+        Receive<JoinJob>(Join);
         ReceiveAny(m =>
         {
             (m as Params)?.Values?.Release();
@@ -152,11 +156,9 @@ internal sealed partial class WorkerActor : ReceiveActor
     /// <summary>The step loop: each call does one thing and sends itself Continue, so acks interleave.</summary>
     private void Advance()
     {
-        var job = _job!;
-        var partition = _partition!;
-        if (_pullsPending > 0)
+        if (_job is not { } job || _partition is not { } partition || _pullsPending > 0)
         {
-            return;
+            return; // a Continue from a partition given up when the job resumed
         }
 
         if (_position >= partition.Indices.Length)

@@ -99,6 +99,12 @@ public sealed class LocalCluster : IDisposable
 {
     private readonly ConcurrentBag<NodeProcess> _processes = [];
 
+    /// <summary>
+    /// This cluster's state folder (its SQLite journal and checkpoints): its own, so no test resumes a job another
+    /// test left unfinished.
+    /// </summary>
+    public string StateDir { get; } = Directory.CreateTempSubdirectory("dtrain-cluster-state-").FullName;
+
     /// <summary>host:port of the seed node once started.</summary>
     public string Seed { get; private set; } = "";
 
@@ -128,6 +134,11 @@ public sealed class LocalCluster : IDisposable
         }
 
         args.AddRange(extra);
+        if (!extra.Contains("--state-dir") && !extra.Contains("--db"))
+        {
+            args.AddRange(["--state-dir", StateDir]);
+        }
+
         var node = Start($"{roles}@{port}", args);
         node.Endpoint = $"127.0.0.1:{port}";
         return node;
@@ -200,6 +211,15 @@ public sealed class LocalCluster : IDisposable
         foreach (var p in _processes)
         {
             p.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a killed node may still hold the database open for a moment; the folder is under the temp folder
         }
     }
 

@@ -19,7 +19,8 @@ public sealed class ClusterClient : IAsyncDisposable
         Endpoint = clusterAddress;
         _system = options.CreateSystem(options.ClientConfig());
         Coordinator = _system.ActorSelection($"{options.AddressOf(clusterAddress)}/user/{ClusterCoordinator.ProxyName}");
-        Listener = _system.ActorOf(Props.Create(() => new Mailbox(_inbox.Writer)), "client");
+        Action<IActorRef> seen = sender => LastSender = sender;
+        Listener = _system.ActorOf(Props.Create(() => new Mailbox(_inbox.Writer, seen)), "client");
     }
 
     /// <summary>The host:port the client talks to.</summary>
@@ -94,6 +95,9 @@ public sealed class ClusterClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The actor that sent the latest reply (a new coordinator after a takeover).</summary>
+    public IActorRef LastSender { get; private set; } = ActorRefs.Nobody;
+
     /// <summary>Watches <paramref name="actor"/>: its end arrives as <see cref="Terminated"/>.</summary>
     public void Watch(IActorRef actor) => Listener.Tell(new WatchRequest(actor));
 
@@ -121,10 +125,18 @@ public sealed class ClusterClient : IAsyncDisposable
 
     private sealed class Mailbox : ReceiveActor
     {
-        public Mailbox(ChannelWriter<object> inbox)
+        public Mailbox(ChannelWriter<object> inbox, Action<IActorRef> seen)
         {
             Receive<WatchRequest>(w => Context.Watch(w.Actor));
-            ReceiveAny(m => inbox.TryWrite(m));
+            ReceiveAny(m =>
+            {
+                if (m is not Terminated)
+                {
+                    seen(Sender);
+                }
+
+                inbox.TryWrite(m);
+            });
         }
     }
 }

@@ -50,6 +50,24 @@ public static class JobEvents
     public sealed record JobEnded([property: Key(0)] string State, [property: Key(1)] string Detail) : IJobEvent;
 
     /// <summary>
+    /// The cluster coordinator accepted job <see cref="JobId"/> (the <see cref="JobCount"/>-th): a new singleton that finds
+    /// no <see cref="ClusterJobEnded"/> after it resumes the job and reports to <see cref="Listener"/>.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record ClusterJobStarted(
+        [property: Key(0)] string JobId,
+        [property: Key(1)] int JobCount,
+        [property: Key(2)] string ModelFile,
+        [property: Key(3)] string ModelJson,
+        [property: Key(4)] string[] TrainArgs,
+        [property: Key(5)] Akka.Actor.IActorRef Listener,
+        [property: Key(6)] string SubmissionId) : IJobEvent;
+
+    /// <summary>The cluster's job <see cref="JobId"/> ended (<see cref="State"/> <c>completed</c> or <c>failed</c>).</summary>
+    [MessagePackObject]
+    public sealed record ClusterJobEnded([property: Key(0)] string JobId, [property: Key(1)] string State) : IJobEvent;
+
+    /// <summary>
     /// Where a job stands at a checkpoint: the epoch in progress and its partitions done (an epoch-end checkpoint
     /// names the next epoch with none done), the counters the summary needs, and every evaluated epoch so far.
     /// </summary>

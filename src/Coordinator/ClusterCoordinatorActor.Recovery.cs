@@ -1,0 +1,152 @@
+// Recovery in cluster mode: the singleton journals which job runs, so a new singleton resumes it; a parameter-server
+// node that dies pauses the job until enough shards are registered again, then every shard is restored from the
+// last complete checkpoint and the workers join anew.
+using Akka.Actor;
+using Akka.Event;
+using Dtrain.Models;
+using Dtrain.Protocol.Persistence;
+using static Dtrain.Protocol.ClusterProtocol;
+using static Dtrain.Protocol.CoordinatorProtocol;
+
+namespace Dtrain.Coordinator;
+
+internal sealed partial class ClusterCoordinatorActor
+{
+    private IActorRef? _clusterJournal;
+    private bool _recovered;
+    private bool _readingJournal;
+    private int _incarnation;
+
+    // Set while the current job must resume rather than start: why, and (once read) from which checkpoints.
+    private string? _resumeReason;
+    private ResumePlan? _resumePlan;
+
+    private bool Persistent => Storage.IsConfigured(Context.System);
+
+    private void Recovery()
+    {
+        Receive<ClusterJournal.State>(OnJournalRecovered);
+        Receive<JobJournal.JournalFailed>(f =>
+        {
+            _log.Error(f.Reason);
+            _client.Tell(new JobNotice(f.Reason, Warning: true));
+            _clusterJournal = null;
+            _recovered = true; // go on without it: jobs still run, a new singleton just cannot resume them
+        });
+        Receive<JobRecordRead>(OnJobRecordRead);
+    }
+
+    /// <summary>Opens the cluster journal; until it has answered, submissions wait (clients send them again).</summary>
+    private void OpenJournal()
+    {
+        if (!Persistent)
+        {
+            _recovered = true;
+            return;
+        }
+
+        _clusterJournal = Context.ActorOf(Akka.Actor.Props.Create(() => new ClusterJournal(Self)), "cluster-journal");
+        _clusterJournal.Tell(ClusterJournal.GetState.Instance);
+    }
+
+    private void OnJournalRecovered(ClusterJournal.State state)
+    {
+        _recovered = true;
+        _jobCount = Math.Max(_jobCount, state.JobCount);
+        if (state.Running is not { } running || _job is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            var job = _parseJob(new SubmitJob(running.ModelFile, running.ModelJson, running.TrainArgs, running.Listener, running.SubmissionId));
+            _job = job with { JobId = running.JobId, TrainArgs = running.TrainArgs };
+        }
+        catch (DtrainException e)
+        {
+            _log.Error("job {0} cannot be resumed: {1}", running.JobId, e.Message);
+            _clusterJournal?.Tell(new JobJournal.Record(new JobEvents.ClusterJobEnded(running.JobId, "failed")));
+            return;
+        }
+
+        _client = running.Listener;
+        Context.Watch(_client);
+        _submissionId = running.SubmissionId;
+        _resumeReason = "a new coordinator took over";
+        _waitingSince = DateTime.UtcNow;
+        _status = new JobStatus(_job.JobId, "recovering", 0, _job.Settings.Epochs, 0, 0);
+        _log.Warning("job {0} was running when the previous coordinator stopped; it resumes once its shards and workers are registered", running.JobId);
+        _client.Tell(new JobNotice($"a new coordinator on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress} took over job {_job.JobId}; it resumes from its last complete checkpoint", Warning: true));
+        TryStart();
+    }
+
+    /// <summary>A shard the job uses has stopped: with checkpoints the job pauses and resumes later; without, it fails.</summary>
+    private void OnJobShardLost(IActorRef shard, string node)
+    {
+        var job = _job!;
+        if (!Persistent || !job.Settings.Checkpoint)
+        {
+            EndJob(new JobFailed($"parameter shard {shard.Path} on {node} stopped; its parameters are lost (checkpoints are off)"), "failed");
+            return;
+        }
+
+        StopJobActor();
+        _resumeReason = $"parameter shard {shard.Path.Name} on {node} stopped";
+        _waitingSince = DateTime.UtcNow;
+        _status = _status is null ? null : _status with { State = "recovering" };
+        var text = $"{_resumeReason}: training pauses until {job.Settings.PsShards} shard(s) are registered ({_shards.Count} now), then every shard is restored from the last complete checkpoint";
+        _log.Warning(text);
+        _client.Tell(new JobNotice(text, Warning: true));
+        TryStart();
+    }
+
+    /// <summary>Stops the job actor (and with it its journal) and the bulk proxies, keeping the job itself.</summary>
+    private void StopJobActor()
+    {
+        if (_jobActor is { } actor)
+        {
+            Context.Unwatch(actor);
+            Context.Stop(actor);
+        }
+
+        foreach (var proxy in _bulkProxies)
+        {
+            Context.Stop(proxy);
+        }
+
+        _bulkProxies.Clear();
+        (_jobActor, _jobShards) = (null, []);
+    }
+
+    /// <summary>Reads the job's journal off the actor thread; the job actor starts from it in <see cref="OnJobRecordRead"/>.</summary>
+    private void ReadJobJournal(JobSpec job)
+    {
+        _readingJournal = true;
+        var system = Context.System;
+        JobJournal.ReadAsync(system, job.JobId, TimeSpan.FromSeconds(60)).ContinueWith(
+            t => new JobRecordRead(job.JobId, t.IsCompletedSuccessfully ? t.Result : null, t.Exception?.GetBaseException().Message),
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private void OnJobRecordRead(JobRecordRead read)
+    {
+        _readingJournal = false;
+        if (_job is not { } job || job.JobId != read.JobId || _resumeReason is not { } reason)
+        {
+            return;
+        }
+
+        if (read.Error is not null)
+        {
+            // The database may be back in a moment: the next check tries again, within the wait limit.
+            _log.Warning("job {0}: reading its journal failed: {1}", job.JobId, read.Error);
+            return;
+        }
+
+        _resumePlan = new ResumePlan(read.Record?.Checkpoints ?? [], read.Record?.StepsSinceCheckpoint ?? 0, reason);
+        StartJobActor(job);
+    }
+
+    private sealed record JobRecordRead(string JobId, JobJournal.JobRecord? Record, string? Error);
+}

@@ -1,0 +1,98 @@
+// Recovery with real processes and a real database: a parameter-server process is killed mid-job and a new one
+// takes its place; the coordinator's process is killed and the standby coordinator resumes the job from its journal.
+using System.Text.Json;
+
+namespace Dtrain.Cluster.Tests;
+
+public sealed class ClusterRecoveryTests : IDisposable
+{
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(5);
+    private readonly LocalCluster _cluster = new();
+    private readonly string _summary = Path.Combine(Path.GetTempPath(), $"dtrain-recovery-{Guid.NewGuid():N}.json");
+
+    [Fact]
+    public void Killing_a_parameter_server_process_pauses_the_job_which_resumes_from_the_last_checkpoint_on_a_new_ps_node()
+    {
+        // Arrange
+        _cluster.StartNode("coordinator");
+        var ps = new[] { _cluster.StartNode("ps"), _cluster.StartNode("ps") };
+        StartWorkers(2);
+        var submit = Submit("--checkpoint-steps", "50");
+
+        // Act: once two checkpoints are complete, the second PS process dies; a new one starts in its place.
+        Assert.True(submit.WaitFor("checkpoint 2 saved", JobTimeout), $"no checkpoint:\n{submit.Output}\n{_cluster.Logs()}");
+        ps[1].Kill();
+        Assert.True(submit.WaitFor("training pauses until 2 shard(s) are registered", JobTimeout), $"the pause was not reported:\n{submit.Output}\n{_cluster.Logs()}");
+        _cluster.StartNode("ps");
+        var finished = submit.Process.WaitForExit(JobTimeout);
+
+        // Assert
+        Assert.True(finished, $"the job did not finish after a PS node died:\n{submit.Output}\n{_cluster.Logs()}");
+        submit.Process.WaitForExit();
+        Assert.True(submit.Process.ExitCode == 0, $"submit exited {submit.Process.ExitCode}:\n{submit.Output}\n{_cluster.Logs()}");
+        Assert.Matches(@"resumed from checkpoint \d+ \(parameter shard ps-0 on .+ stopped\): epoch \d, \d+ of \d+ partitions done, step [\d,]+; [\d,]+ step\(s\) trained after it are trained again", submit.Output);
+        AssertCompleted(submit.Output);
+    }
+
+    [Fact]
+    public void Killing_the_coordinator_process_hands_the_job_to_the_standby_coordinator_which_resumes_it_from_the_journal()
+    {
+        // Arrange: the singleton runs on the oldest coordinator node, the seed; the second one stands by.
+        var first = _cluster.StartNode("coordinator");
+        var standby = _cluster.StartNode("coordinator");
+        _cluster.StartNode("ps");
+        _cluster.StartNode("ps");
+        StartWorkers(2);
+        Assert.True(standby.WaitFor(" up, roles ", JobTimeout), standby.Output);
+        var submit = Submit("--checkpoint-steps", "50", "--cluster", standby.Endpoint);
+
+        // Act
+        Assert.True(submit.WaitFor("checkpoint 2 saved", JobTimeout), $"no checkpoint:\n{submit.Output}\n{_cluster.Logs()}");
+        first.Kill();
+        var finished = submit.Process.WaitForExit(JobTimeout);
+
+        // Assert
+        Assert.True(finished, $"the job did not finish after the coordinator died:\n{submit.Output}\n{_cluster.Logs()}");
+        submit.Process.WaitForExit();
+        Assert.True(submit.Process.ExitCode == 0, $"submit exited {submit.Process.ExitCode}:\n{submit.Output}\n{_cluster.Logs()}");
+        Assert.Contains("took over job", submit.Output);
+        Assert.Matches(@"resumed from checkpoint \d+ \(a new coordinator took over\)", submit.Output);
+        AssertCompleted(submit.Output);
+    }
+
+    public void Dispose()
+    {
+        _cluster.Dispose();
+        File.Delete(_summary);
+    }
+
+    private void StartWorkers(int workers)
+    {
+        var threads = Math.Max(1, Environment.ProcessorCount / workers).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var w = 0; w < workers; w++)
+        {
+            _cluster.StartNode("worker", "--threads", threads);
+        }
+    }
+
+    private NodeProcess Submit(params string[] extra)
+    {
+        var cluster = extra.Contains("--cluster") ? [] : new[] { "--cluster", _cluster.Seed };
+        return _cluster.Start("submit", ["submit", LocalCluster.Example("mnist-mlp.json"), .. cluster, "--workers", "2", "--ps-shards", "2", "--epochs", "2", "--timeout", "60", "--summary", _summary, .. extra]);
+    }
+
+    /// <summary>Two epochs, every partition of each trained, and a model that learned (mnist-mlp reaches about 97.5 % unfaulted).</summary>
+    private void AssertCompleted(string output)
+    {
+        using var summary = JsonDocument.Parse(File.ReadAllText(_summary));
+        var root = summary.RootElement;
+        Assert.Equal(2, root.GetProperty("epochs").GetInt32());
+        Assert.True(root.GetProperty("resumed_from").GetInt64() >= 1, output);
+        foreach (var epoch in root.GetProperty("history").EnumerateArray())
+        {
+            Assert.Equal(epoch.GetProperty("partitions").GetInt32(), epoch.GetProperty("partitions_trained").GetInt32());
+        }
+
+        Assert.True(root.GetProperty("test_accuracy").GetDouble() >= 0.97, $"test accuracy {root.GetProperty("test_accuracy").GetDouble():P2}:\n{output}");
+    }
+}
