@@ -18,6 +18,10 @@ internal sealed partial class WorkerActor
     public WorkerActor(Dataset trainingSet, Func<IBackend> backendFactory, X509Certificate2? bulkCertificate)
         : this(trainingSet, backendFactory) => _bulkCertificate = bulkCertificate;
 
+    /// <summary>True when <paramref name="sender"/> is a route of the current job (or the shard itself, without a bulk channel).</summary>
+    private bool IsCurrentRoute(IActorRef sender) =>
+        _bulkProxies.Count == 0 || _bulkProxies.Contains(sender) || _job?.Shards.Any(r => r.Shard.Equals(sender)) == true;
+
     /// <summary>The job with each bulk route's shard ref replaced by a proxy over the channel (proxies of a previous job stop).</summary>
     private JoinJob ConnectBulkRoutes(JoinJob job)
     {

@@ -293,6 +293,11 @@ internal sealed partial class WorkerActor : ReceiveActor
     /// <summary>A pull or push could not reach its shard over the bulk channel: the step cannot go on, say why.</summary>
     private void OnDeliveryFailed(BulkDeliveryFailed failed)
     {
+        if (!IsCurrentRoute(Sender))
+        {
+            return; // a proxy of the job before it resumed, stopped when the worker joined again: nothing to report
+        }
+
         _log.Error(failed.ToString());
         _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, failed.ToString()));
         Become(Failed);
