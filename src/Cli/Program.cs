@@ -22,6 +22,12 @@ namespace Dtrain.Cli
               submit MODEL.json --cluster H:P [train options]
                                            submit a job to a running cluster and follow it to the end
               status --cluster H:P         print the cluster's members, shards, workers and job
+              resume runs/JOB              carry on a job that stopped, from its last complete checkpoint (JOB --db CONN for PostgreSQL)
+              export runs/JOB [--checkpoint ID] [--output FILE]
+                                           write a trained model (DAG + weights) from a checkpoint
+              eval MODEL.dtmodel           test-set accuracy of a trained model, overall and per class
+              predict MODEL.dtmodel INPUT [--first N]
+                                           predictions for an IDX image file or a text file of one example per line
 
             train options (each overrides the model file's "training" section):
               --workers N          worker actors (model replicas)            --ps-shards K   parameter shards
@@ -43,6 +49,9 @@ namespace Dtrain.Cli
               --metrics-port P     Prometheus scrape endpoint on 127.0.0.1:P/metrics (--metrics-host H to bind elsewhere)
               --trace-ratio X      share of steps traced when OTEL_EXPORTER_OTLP_ENDPOINT is set (default 0.01)
               --linger S           keep the metrics endpoint and page up S seconds after training
+              --checkpoint-steps N also checkpoint every N steps             --checkpoint-seconds T   ... every T seconds
+              --keep-checkpoints K complete checkpoints kept (default 3)     --no-checkpoint  none at all
+              --checkpoint-dir DIR job folders (default runs/)               --db CONN   PostgreSQL instead (or $DTRAIN_DB)
             """;
 
         /// <summary>Runs the command line; returns the process exit code.</summary>
@@ -55,6 +64,9 @@ namespace Dtrain.Cli
                     [] or ["--help"] or ["-h"] or ["help"] => PrintUsage(0),
                     ["train", .. var rest] => await TrainCommand.Run(CommandLine.Parse(rest), rest),
                     ["resume", .. var rest] => await ResumeCommand.Run(rest),
+                    ["export", .. var rest] => await ExportCommand.Run(CommandLine.Parse(rest)),
+                    ["eval", .. var rest] => InferenceCommands.Eval(CommandLine.Parse(rest)),
+                    ["predict", .. var rest] => InferenceCommands.Predict(CommandLine.Parse(rest)),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
                     ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),
                     ["node", .. var rest] => await NodeCommand.Run(CommandLine.Parse(rest)),

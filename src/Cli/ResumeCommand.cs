@@ -47,7 +47,8 @@ public static class ResumeCommand
         return await TrainCommand.Execute(job, local, new ResumePlan(record.Checkpoints, record.StepsSinceCheckpoint, "dtrain resume"));
     }
 
-    private static (string JobId, Protocol.Persistence.Storage Storage, string? Folder) Locate(string target, LocalOptions local)
+    /// <summary>A job named by its folder (holding dtrain.db) or, with --db, by its id: its id, database and folder.</summary>
+    internal static (string JobId, Protocol.Persistence.Storage Storage, string? Folder) Locate(string target, LocalOptions local)
     {
         var folder = target.TrimEnd('/', Path.DirectorySeparatorChar);
         var sqlite = Path.Combine(folder, "dtrain.db");

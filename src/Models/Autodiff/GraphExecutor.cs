@@ -161,6 +161,13 @@ public sealed class GraphExecutor : IDisposable
         }
     }
 
+    /// <summary>Copies the output scores of the current batch, (batch x classes), to the host.</summary>
+    public void ReadOutput(Span<float> scores)
+    {
+        var output = Value(Model.OutputValue);
+        Backend.Download(output, scores[..output.Length]);
+    }
+
     /// <summary>Number of examples in the current batch whose highest output score is at their label.</summary>
     public int CountCorrect()
     {
