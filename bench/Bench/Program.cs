@@ -13,6 +13,7 @@ try
         "conv" => ConvBench.Run(rest),
         "transport" => TransportBench.Run(rest),
         "transport-peer" => TransportPeer.Run(rest),
+        "checkpoint" => CheckpointBench.Run(rest),
         _ => Usage(2),
     };
 }
@@ -38,5 +39,8 @@ static int Usage(int exitCode)
     w.WriteLine("  transport [--sizes 1,4] [--reps N] [--mb M] [--window W] [--tls]");
     w.WriteLine("        push/pull MB/s between two processes: raw loopback TCP, Akka.Remote, the bulk channel");
     w.WriteLine("        (and with --tls the bulk channel over TLS), all in one run.");
+    w.WriteLine("  checkpoint [--params P] [--shards K] [--reps N] [--db CONN]");
+    w.WriteLine("        checkpoint time and training stall for P parameters with Adam (default 100M over 4 shards)");
+    w.WriteLine("        into a SQLite file (or --db PostgreSQL), next to an in-memory copy of the same state.");
     return exitCode;
 }

@@ -17,6 +17,10 @@ internal sealed partial class ParameterShardActor
     private (RestoreShard Request, IActorRef ReplyTo)? _restoring;
     private IActorRef? _snapshotStore;
 
+    // The buffer of the last checkpoint once it is written, reused by the next: a shard holds one snapshot's worth of
+    // memory between checkpoints, and a checkpoint is then a plain copy into mapped memory.
+    private byte[]? _spare;
+
     /// <summary>Handlers both behaviours share: a shard can be restored before or after it was initialized.</summary>
     private void Checkpoints()
     {
@@ -46,7 +50,8 @@ internal sealed partial class ParameterShardActor
         byte[] bytes;
         try
         {
-            bytes = ShardSnapshot.Copy(_shardId, take.CheckpointId, _version, _optimizer.Name, _values, _state0, _state1);
+            bytes = ShardSnapshot.Copy(_shardId, take.CheckpointId, _version, _optimizer.Name, _values, _state0, _state1, _spare);
+            _spare = null;
         }
         catch (DtrainException e)
         {
@@ -55,7 +60,7 @@ internal sealed partial class ParameterShardActor
         }
 
         var copied = Stopwatch.GetTimestamp();
-        _saving[take.CheckpointId] = new PendingSave(Sender, copied, Stopwatch.GetElapsedTime(started, copied).TotalSeconds, bytes.Length, _version);
+        _saving[take.CheckpointId] = new PendingSave(Sender, copied, Stopwatch.GetElapsedTime(started, copied).TotalSeconds, bytes.Length, _version, bytes);
         var metadata = new SnapshotMetadata(take.PersistenceId, take.CheckpointId, DateTime.UtcNow);
         var self = Self;
 
@@ -71,6 +76,7 @@ internal sealed partial class ParameterShardActor
     {
         if (_saving.Remove(saved.Metadata.SequenceNr, out var pending))
         {
+            _spare = pending.Buffer; // written: the store holds no reference to it any more
             var write = Stopwatch.GetElapsedTime(pending.Copied).TotalSeconds;
             Dtrain.Protocol.Telemetry.DtrainTelemetry.CheckpointDuration.Record(pending.CopySeconds + write);
             pending.ReplyTo.Tell(new ShardCheckpointed(_shardId, saved.Metadata.SequenceNr, pending.Version, pending.Bytes, pending.CopySeconds, write));
@@ -162,5 +168,5 @@ internal sealed partial class ParameterShardActor
 
     private static string Describe(RestoreShard r) => $"checkpoint {r.CheckpointId} of shard {r.ShardId} ({r.PersistenceId})";
 
-    private readonly record struct PendingSave(IActorRef ReplyTo, long Copied, double CopySeconds, long Bytes, long Version);
+    private readonly record struct PendingSave(IActorRef ReplyTo, long Copied, double CopySeconds, long Bytes, long Version, byte[] Buffer);
 }

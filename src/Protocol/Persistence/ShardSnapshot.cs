@@ -25,10 +25,11 @@ public sealed record ShardSnapshot(int ShardId, long CheckpointId, long Version,
     private static readonly byte[] Magic = "DTRNCKPT"u8.ToArray();
 
     /// <summary>
-    /// Lays the state out in one new array: this copy is all a shard spends on its own thread. The checksum is left
-    /// zero; <see cref="Seal"/> fills it in off the shard's thread.
+    /// Lays the state out in one array (<paramref name="reuse"/> when it has the right size, else a new one): this copy
+    /// is all a shard spends on its own thread. The checksum is left zero; <see cref="Seal"/> fills it in off the
+    /// shard's thread.
     /// </summary>
-    public static byte[] Copy(int shardId, long checkpointId, long version, string optimizer, ReadOnlySpan<float> values, ReadOnlySpan<float> state0, ReadOnlySpan<float> state1)
+    public static byte[] Copy(int shardId, long checkpointId, long version, string optimizer, ReadOnlySpan<float> values, ReadOnlySpan<float> state0, ReadOnlySpan<float> state1, byte[]? reuse = null)
     {
         var name = System.Text.Encoding.UTF8.GetBytes(optimizer);
         var slots = state1.Length > 0 ? 2 : state0.Length > 0 ? 1 : 0;
@@ -39,7 +40,9 @@ public sealed record ShardSnapshot(int ShardId, long CheckpointId, long Version,
             throw new Models.DtrainException($"shard {shardId} holds {values.Length:N0} floats with {slots} optimizer slot(s): {total:N0} bytes, more than one snapshot can hold ({Array.MaxLength:N0}); use more PS shards");
         }
 
-        var bytes = GC.AllocateUninitializedArray<byte>((int)total);
+        // A buffer kept from the last checkpoint is memory already mapped: copying into it costs no page faults and
+        // allocates nothing, so it starts no garbage collection that would pause every other shard too.
+        var bytes = reuse?.Length == total ? reuse : GC.AllocateUninitializedArray<byte>((int)total);
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], Format);
