@@ -25,6 +25,10 @@ model=${1:-examples/mnist-mlp.json}
 
 logs=${DTRAIN_LOG_DIR:-$(mktemp -d -t dtrain-cluster.XXXXXX)}
 mkdir -p "$logs"
+# The journal and checkpoints (SQLite, shared by the nodes on this machine): a fresh folder per run unless
+# DTRAIN_STATE_DIR (or DTRAIN_DB) says otherwise. Keep one across runs and a restarted cluster resumes its
+# unfinished job instead of taking a new one.
+export DTRAIN_STATE_DIR=${DTRAIN_STATE_DIR:-$logs/state}
 pids=()
 
 stop_all() {
