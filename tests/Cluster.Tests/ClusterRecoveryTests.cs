@@ -60,6 +60,39 @@ public sealed class ClusterRecoveryTests : IDisposable
         AssertCompleted(submit.Output);
     }
 
+    [Fact]
+    public void Killing_every_process_then_starting_the_cluster_again_on_the_same_database_resumes_and_finishes_the_job()
+    {
+        // Arrange: a whole cluster and its client, all killed once two checkpoints are complete.
+        var first = new[] { _cluster.StartNode("coordinator"), _cluster.StartNode("ps"), _cluster.StartNode("ps") };
+        StartWorkers(2);
+        var submit = Submit("--checkpoint-steps", "50");
+        Assert.True(submit.WaitFor("checkpoint 2 saved", JobTimeout), $"no checkpoint:\n{submit.Output}\n{_cluster.Logs()}");
+        var jobId = System.Text.RegularExpressions.Regex.Match(submit.Output, @"submitted to \S+ as (\S+):").Groups[1].Value;
+        _cluster.KillAll();
+
+        // Act: the same state folder, new processes; nobody submits anything.
+        using var again = new LocalCluster(_cluster.StateDir);
+        var coordinator = again.StartNode("coordinator");
+        again.StartNode("ps");
+        again.StartNode("ps");
+        var threads = Math.Max(1, Environment.ProcessorCount / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        again.StartNode("worker", "--threads", threads);
+        again.StartNode("worker", "--threads", threads);
+        var deadline = DateTime.UtcNow + JobTimeout;
+        string status;
+        do
+        {
+            Thread.Sleep(2000);
+            status = again.Run(TimeSpan.FromMinutes(1), "status", "--cluster", again.Seed).Output;
+        }
+        while (!System.Text.RegularExpressions.Regex.IsMatch(status, $@"{jobId}\s+(completed|failed)") && DateTime.UtcNow < deadline);
+
+        // Assert
+        Assert.Matches($@"{jobId}\s+completed\s+2/2", status);
+        Assert.Contains($"job {jobId} was running when the previous coordinator stopped", coordinator.Output + again.Logs());
+    }
+
     public void Dispose()
     {
         _cluster.Dispose();

@@ -103,7 +103,28 @@ public sealed class LocalCluster : IDisposable
     /// This cluster's state folder (its SQLite journal and checkpoints): its own, so no test resumes a job another
     /// test left unfinished.
     /// </summary>
-    public string StateDir { get; } = Directory.CreateTempSubdirectory("dtrain-cluster-state-").FullName;
+    public string StateDir { get; }
+
+    private readonly bool _ownsState;
+
+    /// <summary>A cluster with a new state folder of its own.</summary>
+    public LocalCluster()
+    {
+        StateDir = Directory.CreateTempSubdirectory("dtrain-cluster-state-").FullName;
+        _ownsState = true;
+    }
+
+    /// <summary>A cluster on <paramref name="stateDir"/>, e.g. one started again after every process was killed.</summary>
+    public LocalCluster(string stateDir) => StateDir = stateDir;
+
+    /// <summary>Kills every process started so far, as a power cut would.</summary>
+    public void KillAll()
+    {
+        foreach (var p in _processes)
+        {
+            p.Kill();
+        }
+    }
 
     /// <summary>host:port of the seed node once started.</summary>
     public string Seed { get; private set; } = "";
@@ -215,7 +236,10 @@ public sealed class LocalCluster : IDisposable
 
         try
         {
-            Directory.Delete(StateDir, recursive: true);
+            if (_ownsState)
+            {
+                Directory.Delete(StateDir, recursive: true);
+            }
         }
         catch (IOException)
         {

@@ -72,6 +72,8 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(Persistence.JobEvents.CheckpointsDropped)] = (_, _) => new Persistence.JobEvents.CheckpointsDropped([3, 4]),
         [typeof(Persistence.JobEvents.JobResumed)] = (_, _) => new Persistence.JobEvents.JobResumed(7, 25, "dtrain resume"),
         [typeof(Persistence.JobEvents.JobEnded)] = (_, _) => new Persistence.JobEvents.JobEnded("completed", "test accuracy 97.79 %"),
+        [typeof(Persistence.JobEvents.ClusterJobStarted)] = (_, listener) => new Persistence.JobEvents.ClusterJobStarted("mnist-mlp-20261124-030705-1", 1, "mnist-mlp.json", """{"nodes": []}""", ["--workers", "2"], listener, "5f2c"),
+        [typeof(Persistence.JobEvents.ClusterJobEnded)] = (_, _) => new Persistence.JobEvents.ClusterJobEnded("mnist-mlp-20261124-030705-1", "completed"),
     };
 
     public static TheoryData<Type> WireTypes => new(WireMessageTypes());
