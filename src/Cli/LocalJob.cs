@@ -1,7 +1,6 @@
 // Single-process mode: one ActorSystem holding the coordinator, K parameter shards and N workers.
 using Akka.Actor;
 using Dtrain.Coordinator;
-using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Data;
 using Dtrain.ParameterServer;
 using Dtrain.Protocol;
@@ -48,7 +47,7 @@ public static class LocalJob
             // The cores are shared: each worker's GEMM gets an equal slice so replicas do not oversubscribe them.
             var threads = Math.Max(1, Environment.ProcessorCount / settings.Workers);
             var workers = Enumerable.Range(0, settings.Workers)
-                .Select(w => system.ActorOf(Worker.Worker.Props(trainingSet, () => new CpuBackend(threads)), $"worker-{w}")).ToList();
+                .Select(w => system.ActorOf(Worker.Worker.Props(trainingSet, DeviceOption.Factory(threads)), $"worker-{w}")).ToList();
             system.ActorOf(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet, resume), "coordinator");
             return await done.Task switch
             {

@@ -30,6 +30,7 @@ public static class TrainCommand
         var model = ModelCompiler.Load(file);
         var settings = ApplyOverrides(model.Spec.Training, cl);
         var local = LocalOptions.Parse(cl);
+        DeviceOption.Read(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
@@ -54,7 +55,7 @@ public static class TrainCommand
         CheckFits(file, model, train);
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
-            + $"{settings.Workers} worker(s) on {new CpuBackend(Math.Max(1, Environment.ProcessorCount / settings.Workers)).Name}, {settings.PsShards} PS shard(s); "
+            + $"{settings.Workers} worker(s) on {DeviceOption.Describe(Math.Max(1, Environment.ProcessorCount / settings.Workers))}, {settings.PsShards} PS shard(s); "
             + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s); mode {DescribeMode(settings)}");
         Console.WriteLine(storage is null
             ? "checkpoints: off"

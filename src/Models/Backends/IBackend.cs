@@ -60,6 +60,8 @@ public partial interface IBackend : IDisposable
     /// Mean softmax cross-entropy of (rows x classes) logits against class ids stored as floats.
     /// Writes the mean loss into <paramref name="loss"/> (one element) and, when <paramref name="dlogits"/>
     /// is given, d(loss)/d(logits) into it (added to what is there when <paramref name="accumulate"/>).
+    /// A label that is not a class id is a <see cref="DtrainException"/> naming the row, thrown by this call or,
+    /// on a device backend that does not wait for its kernels, by the next call that reads back to the host.
     /// </summary>
     void SoftmaxCrossEntropy(Tensor logits, Tensor labels, int rows, int classes, Tensor loss, Tensor? dlogits, bool accumulate);
 

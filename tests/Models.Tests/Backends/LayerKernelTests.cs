@@ -126,7 +126,13 @@ public abstract class LayerKernelTests : IDisposable
     [Fact]
     public void BinaryCrossEntropy_rejects_a_target_outside_zero_to_one_naming_the_element()
     {
-        var error = Assert.Throws<DtrainException>(() => Backend.BinaryCrossEntropyWithLogits(Put(0f, 0f), Put(1f, 7f), 2, Put(0f), null, false, null, false));
+        var loss = Put(0f);
+
+        var error = Assert.Throws<DtrainException>(() =>
+        {
+            Backend.BinaryCrossEntropyWithLogits(Put(0f, 0f), Put(1f, 7f), 2, loss, null, false, null, false);
+            Get(loss);
+        });
 
         Assert.Contains("target 7 at element 1", error.Message);
     }

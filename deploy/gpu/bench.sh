@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# GPU benchmark of the ILGPU backend against PyTorch on the same GPU: square SGEMM GFLOP/s (FP32, TF32 off)
+# and training examples/s for examples/mnist-mlp.json and examples/mnist-lenet5.json at batch 128 and 512.
+# Run from the repository root on a machine with an NVIDIA GPU, the .NET 10 SDK and PyTorch:
+#   deploy/gpu/bench.sh [cuda|cuda:N] [seconds per cell]
+set -euo pipefail
+device="${1:-cuda}"
+seconds="${2:-2}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+
+# Self-contained builds, so the GPU machine needs no .NET runtime of its own.
+dotnet publish src/Cli -c Release -r linux-x64 --self-contained -o out/gpu
+dotnet publish bench/Bench -c Release -r linux-x64 --self-contained -o out/gpu-bench
+
+ours="$(mktemp)"
+theirs="$(mktemp)"
+trap 'rm -f "$ours" "$theirs"' EXIT
+out/gpu-bench/dtrain-bench device --device "$device" --seconds "$seconds" \
+  --sizes 1024,4096,8192 --batches 128,512 \
+  --models examples/mnist-mlp.json,examples/mnist-lenet5.json | tee "$ours"
+if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  python3 deploy/gpu/torch_bench.py "$seconds" | tee "$theirs"
+else
+  echo "PyTorch with CUDA not found: the torch column stays empty" >&2
+fi
+
+# One table: each gemm/train row of ours beside the same row of PyTorch's.
+echo
+awk -F'\t' '
+  FNR == NR { if ($1 == "gemm") t["gemm " $2] = $3; if ($1 == "train") t["train " $2 " " $3] = $4; next }
+  $1 == "# device" { printf "dtrain on %s\n", $2; printf "%-34s %14s %14s %7s\n", "benchmark", "dtrain", "torch", "ratio" }
+  $1 == "gemm" { k = "gemm " $2; row(sprintf("SGEMM %sx%sx%s GFLOP/s", $2, $2, $2), $3, t[k]) }
+  $1 == "train" { k = "train " $2 " " $3; row(sprintf("%s batch %s examples/s", $2, $3), $4, t[k]) }
+  function row(name, a, b) { printf "%-34s %14s %14s %7s\n", name, a, (b == "" ? "-" : b), (b == "" || b == 0 ? "-" : sprintf("%.2f", a / b)) }
+' "$theirs" "$ours"

@@ -1,0 +1,64 @@
+// Matrix products on the device: plain, strided-row (recurrent time steps) and batched GEMM all launch the one
+// tiled kernel; bias rows and column sums are the small linear-algebra kernels around them.
+using Dtrain.Models.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Dtrain.Models.Backends.Ilgpu;
+
+public sealed partial class IlgpuBackend
+{
+    /// <inheritdoc/>
+    public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) =>
+        GemmStrided(transA, transB, m, n, k, alpha, new StridedMatrix(a, transA ? m : k), new StridedMatrix(b, transB ? k : n), beta, new StridedMatrix(c, n));
+
+    /// <inheritdoc/>
+    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c)
+    {
+        CheckMatrix(a, transA ? k : m, transA ? m : k, "A");
+        CheckMatrix(b, transB ? n : k, transB ? k : n, "B");
+        CheckMatrix(c, m, n, "C");
+        var p = new GemmArgs(m, n, k, Flag(transA), Flag(transB), alpha, beta, a.Stride, b.Stride, c.Stride, 0, 0, 0, 0);
+        LaunchGemm(p, 1, V(a.Data), V(b.Data), V(c.Data), _dummy.View);
+    }
+
+    /// <inheritdoc/>
+    public void BatchedGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c)
+    {
+        CheckLength(a.Length, batch * m * k, nameof(BatchedGemm));
+        CheckLength(b.Length, batch * k * n, nameof(BatchedGemm));
+        CheckLength(c.Length, batch * m * n, nameof(BatchedGemm));
+        var p = new GemmArgs(m, n, k, Flag(transA), Flag(transB), alpha, beta, transA ? m : k, transB ? k : n, n, m * k, k * n, m * n, 0);
+        LaunchGemm(p, batch, V(a), V(b), V(c), _dummy.View);
+    }
+
+    /// <inheritdoc/>
+    public void AddBias(Tensor x, Tensor bias, int rows, int cols) => Run(rows * cols, IlgpuKernels.AddBias, V(x), V(bias), cols);
+
+    /// <inheritdoc/>
+    public void SumRows(Tensor x, Tensor dst, int rows, int cols, bool accumulate) =>
+        Run(cols, IlgpuKernels.ColumnSums, V(x), _dummy.View, V(dst), rows, cols, 0, Flag(accumulate));
+
+    /// <summary>Launches the tiled GEMM over <paramref name="batch"/> products: one group per 4T x 4T block of each C.</summary>
+    private void LaunchGemm(GemmArgs p, int batch, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)
+    {
+        if (p.M == 0 || p.N == 0 || batch == 0)
+        {
+            return;
+        }
+
+        var block = Tile * IlgpuKernels.GemmMicro;
+        var grid = new Index3D((p.N + block - 1) / block, (p.M + block - 1) / block, batch);
+        var config = new KernelConfig(grid, new Index3D(Tile, Tile, 1), SharedMemoryConfig.RequestDynamic<float>(2 * Tile * block));
+        RunGrouped(config, IlgpuKernels.Gemm, p, a, b, c, bias);
+    }
+
+    private static void CheckMatrix(StridedMatrix matrix, int rows, int cols, string name)
+    {
+        var needed = rows == 0 || cols == 0 ? 0L : ((long)(rows - 1) * matrix.Stride) + cols;
+        if (rows < 0 || cols < 0 || matrix.Stride < cols || matrix.Data.Length < needed)
+        {
+            throw new ArgumentException($"GEMM: {name} is a view of {matrix.Data.Length} floats with stride {matrix.Stride}, too small for {rows} x {cols}");
+        }
+    }
+}
