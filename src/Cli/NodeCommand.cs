@@ -29,6 +29,7 @@ public static class NodeCommand
         var logLevel = (cl.String("--log-level") ?? Environment.GetEnvironmentVariable("DTRAIN_LOG_LEVEL") ?? "WARNING").ToUpperInvariant();
         var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
         var telemetry = TelemetryOptions.Parse(cl);
+        DeviceOption.Read(cl);
 
         // Checkpoints and the coordinator's journal: a PostgreSQL server all nodes reach, or on one machine a SQLite file.
         var database = cl.String("--db") ?? Environment.GetEnvironmentVariable(Protocol.Persistence.Storage.Variable);
@@ -99,9 +100,10 @@ public static class NodeCommand
         if (roles.Contains("worker"))
         {
             var train = data!.Value.Train;
+            Console.WriteLine($"dtrain node: {workersPerNode} worker(s) on {DeviceOption.Describe(threads)}");
             for (var w = 0; w < workersPerNode; w++)
             {
-                var worker = system.ActorOf(Worker.Worker.Props(train, () => new CpuBackend(threads), options.LoadCertificate()), $"worker-{w}");
+                var worker = system.ActorOf(Worker.Worker.Props(train, DeviceOption.Factory(threads), options.LoadCertificate()), $"worker-{w}");
                 system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self)), $"register-worker-{w}");
             }
         }

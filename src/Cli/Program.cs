@@ -42,6 +42,7 @@ namespace Dtrain.Cli
               --mode M             async (Downpour) | ssp (bounded staleness) | sync (rounds)
               --staleness S        ssp: largest version lag a step may start with (default 3)
               --backup-workers B   sync: each round averages the first workers - B pushes, drops the late ones
+              --device D           workers' backend: auto (CUDA if found, else CPU) | cpu | cuda[:N] | opencl[:N] | ilgpu-cpu
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
               --summary FILE       write a JSON summary of the run
               --report DIR         write curves (report.html, loss.png, accuracy.png) and tables (summary.md, CSV) at the end

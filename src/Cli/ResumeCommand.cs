@@ -37,6 +37,7 @@ public static class ResumeCommand
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, merged);
         LocalOptions.Parse(merged);
         merged.Flag("--no-checkpoint");
+        DeviceOption.Read(merged);
         merged.RejectUnknown();
         settings.Validate("journaled and command-line flags");
         var job = new JobSpec(jobId, submitted.ModelFile, submitted.ModelJson, model, settings, TrainCommand.SettingArgs([.. submitted.TrainArgs, .. args]));
