@@ -22,14 +22,17 @@ public static class NodeCommand
     public static async Task<int> Run(CommandLine cl)
     {
         var options = NodeOptions.Read(cl);
-        var workersPerNode = cl.Int("--workers-per-node") ?? EnvInt("DTRAIN_WORKERS_PER_NODE") ?? 1;
+        // One worker per GPU when the workers compute on CUDA (--device cuda, or auto with GPUs); one otherwise.
+        DeviceOption.Read(cl);
+        var device = cl.String("--device") ?? "auto";
+        var gpus = device is "cuda" or "auto" ? Models.Backends.DeviceSelection.GpuCount() : 0;
+        var workersPerNode = cl.Int("--workers-per-node") ?? EnvInt("DTRAIN_WORKERS_PER_NODE") ?? Math.Max(1, gpus);
         var shardsPerNode = cl.Int("--shards-per-node") ?? EnvInt("DTRAIN_SHARDS_PER_NODE") ?? 1;
         var threads = cl.Int("--threads") ?? EnvInt("DTRAIN_THREADS") ?? Math.Max(1, Environment.ProcessorCount / workersPerNode);
         var dataDir = cl.String("--data-dir");
         var logLevel = (cl.String("--log-level") ?? Environment.GetEnvironmentVariable("DTRAIN_LOG_LEVEL") ?? "WARNING").ToUpperInvariant();
         var bulkPort = cl.Int("--bulk-port") ?? EnvInt("DTRAIN_BULK_PORT") ?? 0;
         var telemetry = TelemetryOptions.Parse(cl);
-        DeviceOption.Read(cl);
 
         // Checkpoints and the coordinator's journal: a PostgreSQL server all nodes reach, or on one machine a SQLite file.
         var database = cl.String("--db") ?? Environment.GetEnvironmentVariable(Protocol.Persistence.Storage.Variable);
@@ -104,7 +107,7 @@ public static class NodeCommand
             for (var w = 0; w < workersPerNode; w++)
             {
                 var worker = system.ActorOf(Worker.Worker.Props(train, DeviceOption.Factory(threads), options.LoadCertificate()), $"worker-{w}");
-                system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self)), $"register-worker-{w}");
+                system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self, DeviceOption.Describe(threads))), $"register-worker-{w}");
             }
         }
 

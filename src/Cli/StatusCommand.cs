@@ -40,10 +40,10 @@ public static class StatusCommand
             shards.Add(x.ShardId < 0 ? "-" : x.ShardId.ToString(c), x.Node, x.Floats.ToString("N0", c), x.Version.ToString("N0", c), x.Pushes.ToString("N0", c), x.MeanStaleness.ToString("F2", c), x.MaxStaleness.ToString(c));
         }
 
-        var workers = new Table("worker", "node", "partitions done", "steps", "examples/s");
+        var workers = new Table("worker", "node", "device", "partitions done", "steps", "examples/s");
         foreach (var w in s.Workers)
         {
-            workers.Add(w.WorkerId.ToString(c), w.Node, w.PartitionsDone.ToString(c), w.Steps.ToString("N0", c), w.ExamplesPerSecond.ToString("N0", c));
+            workers.Add(w.WorkerId.ToString(c), w.Node, w.Device.Length > 0 ? w.Device : "-", w.PartitionsDone.ToString(c), w.Steps.ToString("N0", c), w.ExamplesPerSecond.ToString("N0", c));
         }
 
         members.Print(output);

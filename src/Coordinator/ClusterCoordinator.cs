@@ -31,7 +31,7 @@ public static class ClusterCoordinator
     public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);
 
     /// <summary>A worker that registered while the job runs: it joins and gets partitions. (These three stay in the process.)</summary>
-    public sealed record AddWorker(IActorRef Worker, string Node) : INoSerializationVerificationNeeded;
+    public sealed record AddWorker(IActorRef Worker, string Node, string Device = "") : INoSerializationVerificationNeeded;
 
     /// <summary>Asks a job actor for its per-worker progress (answered with <see cref="JobSnapshot"/>).</summary>
     public sealed record GetJobSnapshot : INoSerializationVerificationNeeded

@@ -75,7 +75,7 @@ internal sealed partial class ClusterCoordinatorActor
                 return new ShardStatus(stats?.ShardId ?? -1, s.Node, floats, stats?.Version ?? -1, stats?.PushesApplied ?? 0, stats?.MeanStaleness ?? 0, stats?.MaxStaleness ?? 0);
             }).ToArray();
             var workers = _snapshot?.Workers
-                ?? _workers.Select((w, i) => new WorkerStatus(i, w.Node, 0, 0, 0)).ToArray();
+                ?? _workers.Select((w, i) => new WorkerStatus(i, w.Node, 0, 0, 0, w.Device)).ToArray();
             _replyTo.Tell(new ClusterStatus(_query.RequestId, members, shards, workers, _status));
             Context.Stop(Self);
         }

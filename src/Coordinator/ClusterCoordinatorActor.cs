@@ -85,7 +85,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     {
         if (!_workers.Any(w => w.Worker.Equals(r.Worker)))
         {
-            var add = new ClusterCoordinator.AddWorker(r.Worker, r.Node);
+            var add = new ClusterCoordinator.AddWorker(r.Worker, r.Node, r.Device);
             _workers.Add(add);
             Context.Watch(r.Worker);
             _log.Info("worker {0} on {1} registered ({2} in all)", r.Worker.Path, r.Node, _workers.Count);

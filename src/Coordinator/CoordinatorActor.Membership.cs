@@ -13,6 +13,7 @@ internal sealed partial class CoordinatorActor
 {
     private readonly Dictionary<int, WorkerTally> _tally = [];
     private readonly Dictionary<IActorRef, string> _workerNodes = [];
+    private readonly Dictionary<IActorRef, string> _workerDevices = [];
     private readonly IReadOnlyList<ClusterCoordinator.ClusterShard>? _clusterShards;
 
     /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
@@ -23,6 +24,7 @@ internal sealed partial class CoordinatorActor
         foreach (var w in workers)
         {
             _workerNodes[w.Worker] = w.Node;
+            _workerDevices[w.Worker] = w.Device;
         }
     }
 
@@ -58,6 +60,7 @@ internal sealed partial class CoordinatorActor
         var w = _workers.Count;
         _workers.Add(add.Worker);
         _workerNodes[add.Worker] = add.Node;
+        _workerDevices[add.Worker] = add.Device;
         Context.Watch(add.Worker);
         if (_epoch is null)
         {
@@ -82,7 +85,7 @@ internal sealed partial class CoordinatorActor
             var t = _tally.GetValueOrDefault(w);
             var rate = t.ComputeSeconds > 0 ? t.Examples / t.ComputeSeconds : 0;
             var node = _workerNodes.GetValueOrDefault(worker) ?? "local";
-            return new WorkerStatus(w, _liveWorkers.Contains(w) ? node : node + " (gone)", t.Partitions, t.Steps, rate);
+            return new WorkerStatus(w, _liveWorkers.Contains(w) ? node : node + " (gone)", t.Partitions, t.Steps, rate, _workerDevices.GetValueOrDefault(worker) ?? "");
         }).ToArray();
         return new ClusterCoordinator.JobSnapshot(workers, _placement.Select(ChunkPlacement.Floats).ToArray());
     }

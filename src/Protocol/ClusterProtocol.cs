@@ -23,9 +23,9 @@ public static class ClusterProtocol
         [property: Key(2)] string? BulkEndpoint = null,
         [property: Key(3)] string? BulkTarget = null) : ICommand;
 
-    /// <summary>A worker node offers a worker actor (sent like <see cref="RegisterShard"/>).</summary>
+    /// <summary>A worker node offers a worker actor (sent like <see cref="RegisterShard"/>) computing on <see cref="Device"/>.</summary>
     [MessagePackObject]
-    public sealed record RegisterWorker([property: Key(0)] IActorRef Worker, [property: Key(1)] string Node) : ICommand;
+    public sealed record RegisterWorker([property: Key(0)] IActorRef Worker, [property: Key(1)] string Node, [property: Key(2)] string Device = "") : ICommand;
 
     /// <summary>Acknowledges a registration; <see cref="Coordinator"/> is the singleton that holds it.</summary>
     [MessagePackObject]
@@ -77,7 +77,8 @@ public static class ClusterProtocol
         [property: Key(1)] string Node,
         [property: Key(2)] int PartitionsDone,
         [property: Key(3)] long Steps,
-        [property: Key(4)] double ExamplesPerSecond);
+        [property: Key(4)] double ExamplesPerSecond,
+        [property: Key(5)] string Device = "");
 
     /// <summary>The current or last job.</summary>
     [MessagePackObject]

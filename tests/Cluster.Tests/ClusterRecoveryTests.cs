@@ -92,6 +92,7 @@ public sealed class ClusterRecoveryTests(ITestOutputHelper output) : IDisposable
 
         // Assert
         Assert.Matches($@"{jobId}\s+completed\s+2/2", status);
+        Assert.Matches(@"\n0\s+\S+\s+cpu (avx512|avx2|portable) x\d+\s", status); // each worker's device, as the node chose it
         Assert.Contains($"job {jobId} was running when the previous coordinator stopped", coordinator.Output + again.Logs());
     }
 
