@@ -2,6 +2,7 @@
 // kernels (DirectConv.cs); anything else runs im2col per example into one slot of the op's column workspace and
 // the packed GEMM on one thread, so an example's columns (LeNet's conv1: 25 x 784 floats, 78 KB) stay in L2
 // between the im2col and the GEMM that reads them.
+using static Dtrain.Models.Backends.KernelArguments;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -274,23 +275,6 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Chunk <paramref name="chunk"/>'s slot (slots of <paramref name="length"/> floats; the array is pinned).</summary>
     private float* ChunkPartial(int chunk, int length) =>
         (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_chunkPartials)) + ((long)chunk * length);
-
-    private void CheckConv(Window2d g, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, string kernel)
-    {
-        if (g.OutH < 1 || g.OutW < 1 || filters < 1 || batch < 0)
-        {
-            throw new ArgumentException($"{kernel}: empty geometry {g} with {filters} filters, batch {batch}");
-        }
-
-        CheckHolds(x, (long)batch * g.InputSize, "x", kernel);
-        CheckHolds(w, (long)filters * g.PatchSize, "w", kernel);
-        CheckHolds(y, (long)batch * filters * g.OutputPlane, "y", kernel);
-        CheckHolds(columns, g.ColumnSize, "columns", kernel);
-        if (bias is { } b)
-        {
-            CheckHolds(b, filters, "bias", kernel);
-        }
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Sum(float* x, int n)

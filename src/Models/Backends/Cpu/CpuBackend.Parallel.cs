@@ -71,11 +71,4 @@ public sealed unsafe partial class CpuBackend
         (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(((CpuBuffer)t.Buffer).Data)) + t.Offset;
 
     /// <summary>Throws unless <paramref name="t"/> holds at least <paramref name="needed"/> floats.</summary>
-    private static void CheckHolds(Tensor t, long needed, string what, string kernel)
-    {
-        if (t.Length < needed)
-        {
-            throw new ArgumentException($"{kernel}: {what} holds {t.Length} floats but needs {needed}");
-        }
-    }
 }

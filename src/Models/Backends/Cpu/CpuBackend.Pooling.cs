@@ -1,4 +1,5 @@
 // Max and average pooling on the CPU, examples spread over the backend's threads; and the plain copy.
+using static Dtrain.Models.Backends.KernelArguments;
 using System.Runtime.CompilerServices;
 using Dtrain.Models.Tensors;
 

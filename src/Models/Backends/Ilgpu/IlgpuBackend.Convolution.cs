@@ -2,6 +2,7 @@
 // at a time, then one batched launch of the tiled GEMM with the bias added in its epilogue (1x1 stride-1
 // convolutions read x directly). Backward: the weight gradient as one direct sum per weight, the bias gradient
 // as a segment reduction, and dx as W^T dy into columns folded back by col2im.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Ilgpu;
@@ -110,23 +111,6 @@ public sealed partial class IlgpuBackend
         Run(source.Length, IlgpuKernels.Axpy, V(source), V(target), 1f, 0);
     }
 
-    private static void CheckConv(Window2d g, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, string kernel)
-    {
-        if (g.OutH < 1 || g.OutW < 1 || filters < 1 || batch < 0)
-        {
-            throw new ArgumentException($"{kernel}: empty geometry {g} with {filters} filters, batch {batch}");
-        }
-
-        CheckHolds(x, (long)batch * g.InputSize, "x", kernel);
-        CheckHolds(w, (long)filters * g.PatchSize, "w", kernel);
-        CheckHolds(y, (long)batch * filters * g.OutputPlane, "y", kernel);
-        CheckHolds(columns, g.ColumnSize, "columns", kernel);
-        if (bias is { } b)
-        {
-            CheckHolds(b, filters, "bias", kernel);
-        }
-    }
-
     private static void CheckPool(Window2d g, int batch, Tensor image, Tensor pooled, string kernel)
     {
         if (g.OutH < 1 || g.OutW < 1 || batch < 0)
@@ -138,11 +122,4 @@ public sealed partial class IlgpuBackend
         CheckHolds(pooled, (long)batch * g.Channels * g.OutputPlane, "the pooled tensor", kernel);
     }
 
-    private static void CheckHolds(Tensor t, long needed, string name, string kernel)
-    {
-        if (t.Length < needed)
-        {
-            throw new ArgumentException($"{kernel}: {name} has {t.Length} floats but needs {needed}");
-        }
-    }
 }
