@@ -30,7 +30,6 @@ internal sealed partial class CoordinatorActor
     private int _restoring = -1;
     private int _epochSkippedExamples;
     private long _resumedFrom = -1;
-    private CheckpointRecord? _restoredState;
 
     private bool CheckpointsOn => _job.Settings.Checkpoint && Storage.IsConfigured(Context.System);
 
@@ -44,7 +43,7 @@ internal sealed partial class CoordinatorActor
     /// <summary>Checkpoints the job must wait for before it completes: those in flight, and a final one to retry.</summary>
     private int CheckpointsInFlight => _pending.Count + (_retryScheduled && _finalCheckpointDue ? 1 : 0);
 
-    /// <summary>Opens the job's journal; a fresh job records its submission, a resumed one carries on after its last event.</summary>
+    /// <summary>Opens the job's journal and records the submission; a resumed job carries on after its last event.</summary>
     private void StartJournal()
     {
         if (!CheckpointsOn)
@@ -53,11 +52,9 @@ internal sealed partial class CoordinatorActor
         }
 
         _journal = Context.ActorOf(JobJournal.Props(_job.JobId, Self), $"journal-{Guid.NewGuid():N}");
-        if (_resume is null)
-        {
-            Record(new JobSubmitted(_job.JobId, _job.ModelFile, _job.ModelJson, _job.TrainArgs ?? []));
-        }
-        else
+        // A resumed job records its submission again: flags given to resume (e.g. more epochs) hold for a later resume too.
+        Record(new JobSubmitted(_job.JobId, _job.ModelFile, _job.ModelJson, _job.TrainArgs ?? []));
+        if (_resume is not null)
         {
             _completed.AddRange(_resume.Checkpoints);
             _nextCheckpoint = _resume.Checkpoints.Count == 0 ? 1 : _resume.Checkpoints.Max(c => c.Id) + 1;
@@ -356,7 +353,6 @@ internal sealed partial class CoordinatorActor
 
         var from = resume.Checkpoints[_restoring];
         _restoring = -1;
-        _restoredState = from;
         _resumedFrom = from.Id;
         _history.AddRange(from.History);
         // A mid-epoch record's steps include the epoch's so far, which StartEpoch puts back into _epochSteps.

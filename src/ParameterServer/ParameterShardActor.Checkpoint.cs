@@ -78,7 +78,7 @@ internal sealed partial class ParameterShardActor
         {
             _spare = pending.Buffer; // written: the store holds no reference to it any more
             var write = Stopwatch.GetElapsedTime(pending.Copied).TotalSeconds;
-            Dtrain.Protocol.Telemetry.DtrainTelemetry.CheckpointDuration.Record(pending.CopySeconds + write);
+            Dtrain.Protocol.Telemetry.ShardTelemetry.CheckpointWritten(pending.CopySeconds + write);
             pending.ReplyTo.Tell(new ShardCheckpointed(_shardId, saved.Metadata.SequenceNr, pending.Version, pending.Bytes, pending.CopySeconds, write));
         }
     }

@@ -53,4 +53,7 @@ public sealed class ShardTelemetry
 
     /// <summary>A push was refused.</summary>
     public void PushRejected() => DtrainTelemetry.ShardPushes.Add(1, _shard, Rejected);
+
+    /// <summary>A checkpoint of this shard is in the database: its copy plus checksum and write, in seconds.</summary>
+    public static void CheckpointWritten(double seconds) => DtrainTelemetry.CheckpointDuration.Record(seconds, ShardRole);
 }
