@@ -52,6 +52,7 @@ namespace Dtrain.Cli
               --linger S           keep the metrics endpoint and page up S seconds after training
               --checkpoint-steps N also checkpoint every N steps             --checkpoint-seconds T   ... every T seconds
               --keep-checkpoints K complete checkpoints kept (default 3)     --no-checkpoint  none at all
+              --no-overlap-push    push after the whole backward, not each shard's part as soon as it is final
               --checkpoint-dir DIR job folders (default runs/)               --db CONN   PostgreSQL instead (or $DTRAIN_DB)
             """;
 

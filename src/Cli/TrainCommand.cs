@@ -20,7 +20,7 @@ public static class TrainCommand
     [
         "--workers", "--ps-shards", "--epochs", "--batch", "--seed", "--n-fetch", "--n-push", "--partition-size", "--clip-norm",
         "--mode", "--staleness", "--backup-workers", "--optimizer", "--lr", "--momentum", "--weight-decay", "--lr-schedule", "--warmup",
-        "--checkpoint-steps", "--checkpoint-seconds", "--keep-checkpoints",
+        "--checkpoint-steps", "--checkpoint-seconds", "--keep-checkpoints", "--no-overlap-push",
     ];
 
     /// <summary>Runs the command; <paramref name="args"/> are its raw arguments (the setting flags among them are journaled).</summary>
@@ -134,7 +134,7 @@ public static class TrainCommand
             }
 
             kept.Add(args[i]);
-            if (!args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Count)
+            if (!CommandLine.Switches.Contains(name) && !args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Count)
             {
                 kept.Add(args[++i]);
             }
@@ -162,6 +162,7 @@ public static class TrainCommand
             Staleness = cl.Int("--staleness") ?? s.Staleness,
             BackupWorkers = cl.Int("--backup-workers") ?? s.BackupWorkers,
             Checkpoint = !cl.Flag("--no-checkpoint") && s.Checkpoint,
+            OverlapPush = !cl.Flag("--no-overlap-push") && s.OverlapPush,
             CheckpointEverySteps = cl.Int("--checkpoint-steps") ?? s.CheckpointEverySteps,
             CheckpointEverySeconds = cl.Int("--checkpoint-seconds") ?? s.CheckpointEverySeconds,
             CheckpointKeep = cl.Int("--keep-checkpoints") ?? s.CheckpointKeep,

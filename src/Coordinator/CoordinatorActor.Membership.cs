@@ -47,7 +47,7 @@ internal sealed partial class CoordinatorActor
 
         // A synchronous round is one step: every worker pulls the round's parameters and pushes one gradient.
         var sync = s.Mode == TrainingModes.Sync;
-        return new(_job.JobId, w, _job.ModelFile, _job.ModelJson, s.Batch, sync ? 1 : s.FetchEvery, sync ? 1 : s.PushEvery, routes, Self, s.ClipNorm, s.Mode, s.Staleness);
+        return new(_job.JobId, w, _job.ModelFile, _job.ModelJson, s.Batch, sync ? 1 : s.FetchEvery, sync ? 1 : s.PushEvery, routes, Self, s.ClipNorm, s.Mode, s.Staleness, s.OverlapPush);
     }
 
     private void OnAddWorker(ClusterCoordinator.AddWorker add)

@@ -14,11 +14,13 @@ namespace Dtrain.Protocol;
 [MessagePackFormatter(typeof(FloatBufferFormatter))]
 public sealed class FloatBuffer
 {
+    private readonly Action<float[]>? _giveBack;
     private float[]? _array;
 
-    private FloatBuffer(float[] array, int length)
+    private FloatBuffer(float[] array, int length, Action<float[]>? giveBack = null)
     {
         _array = array;
+        _giveBack = giveBack;
         Length = length;
     }
 
@@ -31,6 +33,16 @@ public sealed class FloatBuffer
     /// <summary>Takes a pooled buffer of <paramref name="length"/> floats (contents undefined).</summary>
     public static FloatBuffer Rent(int length) => new(ArrayPool<float>.Shared.Rent(Math.Max(length, 1)), length);
 
+    /// <summary>
+    /// Wraps an array its owner keeps, such as a page-locked buffer a GPU copies gradients into: the final
+    /// consumer's <see cref="Release"/> hands it back through <paramref name="giveBack"/> instead of the pool.
+    /// </summary>
+    public static FloatBuffer Lend(float[] array, int length, Action<float[]> giveBack)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, array.Length);
+        return new(array, length, giveBack);
+    }
+
     /// <summary>A pooled copy of <paramref name="values"/>.</summary>
     public static FloatBuffer CopyOf(ReadOnlySpan<float> values)
     {
@@ -39,11 +51,20 @@ public sealed class FloatBuffer
         return buffer;
     }
 
-    /// <summary>Returns the array to the pool; the buffer must not be used afterwards. Safe to call twice.</summary>
+    /// <summary>Returns the array to the pool (or its lender); the buffer must not be used afterwards. Safe to call twice.</summary>
     public void Release()
     {
         var array = Interlocked.Exchange(ref _array, null);
-        if (array is not null)
+        if (array is null)
+        {
+            return;
+        }
+
+        if (_giveBack is { } giveBack)
+        {
+            giveBack(array);
+        }
+        else
         {
             ArrayPool<float>.Shared.Return(array);
         }

@@ -25,7 +25,8 @@ public static class WorkerProtocol
 
     /// <summary>
     /// Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.
-    /// <see cref="ClipNorm"/> caps the global L2 norm of each pushed gradient (0: no clipping).
+    /// <see cref="ClipNorm"/> caps the global L2 norm of each pushed gradient (0: no clipping); with
+    /// <see cref="OverlapPush"/> each shard's part is pushed as soon as backward has finished it.
     /// </summary>
     [MessagePackObject]
     public sealed record JoinJob(
@@ -40,7 +41,8 @@ public static class WorkerProtocol
         [property: Key(8)] IActorRef Coordinator,
         [property: Key(9)] float ClipNorm = 0f,
         [property: Key(10)] string Mode = TrainingModes.Async,
-        [property: Key(11)] int Staleness = 0) : ICommand;
+        [property: Key(11)] int Staleness = 0,
+        [property: Key(12)] bool OverlapPush = true) : ICommand;
 
     /// <summary>Train one partition: these training-set indices, in this order, in minibatches.</summary>
     [MessagePackObject]

@@ -20,6 +20,11 @@ internal sealed partial class WorkerActor
         var partition = _partition!;
         var batch = Math.Min(job.Batch, partition.Indices.Length - _position);
         var started = Stopwatch.GetTimestamp();
+        var pushes = _stepsSincePush + 1 >= job.PushEvery || _position + batch >= partition.Indices.Length;
+
+        // Clipping needs the norm of the whole gradient before any of it leaves; otherwise each shard gets its
+        // part as soon as backward has finished it, and the push overlaps the rest of backward.
+        var overlap = pushes && job.ClipNorm <= 0 && _overlapPushes;
         NoteLag();
         try
         {
@@ -31,14 +36,19 @@ internal sealed partial class WorkerActor
             }
 
             var loss = executor.ReadLoss();
-            using (_telemetry.Phase(MetricNames.Spans.Backward))
-            {
-                executor.Backward(accumulate: _stepsSincePush > 0);
-            }
-
             if (!float.IsFinite(loss))
             {
                 throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
+            }
+
+            if (overlap)
+            {
+                BeginPush();
+            }
+
+            using (_telemetry.Phase(MetricNames.Spans.Backward))
+            {
+                executor.Backward(accumulate: _stepsSincePush > 0, overlap ? _readiness : null);
             }
 
             _lossSum += (double)loss * batch;
@@ -47,6 +57,7 @@ internal sealed partial class WorkerActor
         catch (Exception e) when (e is DtrainException or ArgumentException or InvalidOperationException)
         {
             // The step cannot be retried with the same data: report it so the job fails with the reason.
+            AbandonPush();
             job.Coordinator.Tell(new WorkerFailed(job.WorkerId, e.Message));
             Become(Failed);
             return;
@@ -56,49 +67,102 @@ internal sealed partial class WorkerActor
         _steps++;
         _stepsSinceFetch++;
         _stepsSincePush++;
-        if (_stepsSincePush >= job.PushEvery || _position >= partition.Indices.Length)
+        if (pushes)
         {
-            PushGradients();
+            if (!overlap)
+            {
+                BeginPush();
+                ClipGradients();
+                for (var s = 0; s < job.Shards.Length; s++)
+                {
+                    StagePush(s);
+                }
+            }
+
+            FinishPush();
         }
 
         _computeTicks += Stopwatch.GetTimestamp() - started;
         _telemetry.StepFinished();
     }
 
-    private void PushGradients()
+    private void BeginPush()
+    {
+        _seq++;
+        _pushStarted = Stopwatch.GetTimestamp();
+        _pushSpan = _telemetry.PushStarted();
+    }
+
+    private void ClipGradients()
     {
         var job = _job!;
-        var pushStarted = Stopwatch.GetTimestamp();
-        using var pushSpan = _telemetry.PushStarted();
-        _seq++;
         if (job.ClipNorm > 0)
         {
             // Only the worker sees the whole gradient (each shard holds a part), so the global norm is taken
             // here, over the trainable parameters' gradients (summed over the steps since the last push).
             GradientClipping.ClipByGlobalNorm(_backend!, _trainableGradients, new Tensor(_normScratch!, 0, 1), job.ClipNorm);
         }
+    }
 
-        for (var s = 0; s < job.Shards.Length; s++)
+    /// <summary>
+    /// Queues the copy of route <paramref name="s"/>'s floats into a host payload (page-locked on a GPU) behind
+    /// the kernels that computed them, then sends every staged payload that has landed, in order.
+    /// </summary>
+    private void StagePush(int s)
+    {
+        var (host, payload) = _payloads!.Rent(s);
+        var at = 0;
+        foreach (var c in _job!.Shards[s].Chunks)
         {
-            var route = job.Shards[s];
-            var payload = FloatBuffer.Rent(_routeFloats[s]);
-            var span = payload.Span;
-            var at = 0;
-            foreach (var c in route.Chunks)
-            {
-                // State chunks (running statistics) travel as values; everything else as gradients.
-                var source = c.State ? _executor!.Parameters : _executor!.Gradients;
-                _backend!.Download(source.Slice(c.Offset, c.Length), span.Slice(at, c.Length));
-                at += c.Length;
-            }
-
-            _pushesInFlight[s]++;
-            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[s], payload, DtrainTelemetry.TraceParent(pushSpan)));
-            _telemetry.PushSent(_routeFloats[s]);
+            // State chunks (running statistics) travel as values; everything else as gradients.
+            var source = c.State ? _executor!.Parameters : _executor!.Gradients;
+            _backend!.DownloadAsync(source.Slice(c.Offset, c.Length), host, at);
+            at += c.Length;
         }
 
+        _staged.Enqueue(new StagedPush(s, payload, _backend!.Fence()));
+        SendLanded(wait: false);
+    }
+
+    /// <summary>Sends staged payloads in order: those that have landed, or with <paramref name="wait"/> all of them.</summary>
+    private void SendLanded(bool wait)
+    {
+        var job = _job!;
+        while (_staged.TryPeek(out var staged))
+        {
+            if (!wait && !staged.Landed.IsComplete)
+            {
+                return;
+            }
+
+            staged.Landed.Wait();
+            _staged.Dequeue();
+            var route = job.Shards[staged.Route];
+            _pushesInFlight[staged.Route]++;
+            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[staged.Route], staged.Payload, DtrainTelemetry.TraceParent(_pushSpan)));
+            _telemetry.PushSent(_routeFloats[staged.Route]);
+        }
+    }
+
+    private void FinishPush()
+    {
+        SendLanded(wait: true);
         _stepsSincePush = 0;
-        _telemetry.PushFinished(pushStarted);
+        _telemetry.PushFinished(_pushStarted);
+        _pushSpan?.Dispose();
+        _pushSpan = null;
+    }
+
+    /// <summary>A step failed mid-push: payloads not yet sent go back unsent.</summary>
+    private void AbandonPush()
+    {
+        while (_staged.TryDequeue(out var staged))
+        {
+            staged.Payload.Release();
+        }
+
+        _pushSpan?.Dispose();
+        _pushSpan = null;
     }
 
     private void Scatter(FloatBuffer values, int route)
@@ -118,3 +182,4 @@ internal sealed partial class WorkerActor
         }
     }
 }
+

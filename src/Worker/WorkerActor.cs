@@ -43,6 +43,14 @@ internal sealed partial class WorkerActor : ReceiveActor
     private int _stepsSincePush;
     private bool _fetchedOnce;
 
+    // The push in progress: host payloads per route, when each shard's gradients are final, and those staged.
+    private PushPayloads? _payloads;
+    private GradientReadiness? _readiness;
+    private readonly Queue<StagedPush> _staged = new();
+    private bool _overlapPushes;
+    private long _pushStarted;
+    private Activity? _pushSpan;
+
     // The partition being trained.
     private AssignPartition? _partition;
     private int _position;
@@ -69,6 +77,8 @@ internal sealed partial class WorkerActor : ReceiveActor
     protected override void PostStop()
     {
         _telemetry.Stopped();
+        AbandonPush();
+        _payloads?.Dispose();
         _executor?.Dispose();
         _normScratch?.Dispose();
         _backend?.Dispose();
@@ -101,6 +111,16 @@ internal sealed partial class WorkerActor : ReceiveActor
             _pushesInFlight = new int[job.Shards.Length];
             (_pullsPending, _partition) = (0, null); // a job resumed after a failure joins again mid-partition
             _routeFloats = job.Shards.Select(r => ChunkPlacement.Floats(r.Chunks)).ToArray();
+            AbandonPush();
+            _payloads?.Dispose();
+            _payloads = new PushPayloads(_backend, _routeFloats);
+
+            // Running statistics (state chunks) are final after forward; only gradient chunks wait for backward.
+            _readiness = new GradientReadiness(
+                model,
+                job.Shards.Select(r => (IReadOnlyList<(int, int)>)r.Chunks.Where(c => !c.State).Select(c => (c.Offset, c.Length)).ToArray()).ToArray(),
+                StagePush);
+            _overlapPushes = job.OverlapPush;
             _job = job;
             _telemetry = new WorkerTelemetry(job.WorkerId);
             _fetchedOnce = false;
@@ -310,6 +330,9 @@ internal sealed partial class WorkerActor : ReceiveActor
         _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, reason));
         Become(Failed);
     }
+
+    /// <summary>A payload whose copy from the device is queued; it is sent once <paramref name="Landed"/> completes.</summary>
+    private readonly record struct StagedPush(int Route, FloatBuffer Payload, DeviceFence Landed);
 
     internal sealed class Continue
     {

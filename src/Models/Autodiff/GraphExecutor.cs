@@ -133,9 +133,11 @@ public sealed class GraphExecutor : IDisposable
 
     /// <summary>
     /// Computes d(loss)/d(parameter) for every parameter into <see cref="Gradients"/>, overwriting it, or
-    /// adding to it when <paramref name="accumulate"/> (several steps summed before one push).
+    /// adding to it when <paramref name="accumulate"/> (several steps summed before one push). With
+    /// <paramref name="readiness"/>, each of its groups is reported as soon as its gradients are final, while
+    /// the rest of backward is still to run (on a device backend, still to be launched).
     /// </summary>
-    public void Backward(bool accumulate = false)
+    public void Backward(bool accumulate = false, GradientReadiness? readiness = null)
     {
         if (!Training)
         {
@@ -151,6 +153,7 @@ public sealed class GraphExecutor : IDisposable
         }
 
         _gradientWritten[Model.LossValue] = true; // d(loss)/d(loss) = 1, implicit in the loss ops.
+        readiness?.Begin();
         for (var i = _runs.Length - 1; i >= 0; i--)
         {
             // A node whose output no gradient reached does not influence the loss: skip it.
@@ -158,7 +161,11 @@ public sealed class GraphExecutor : IDisposable
             {
                 _runs[i].Node.Op.Backward(_runs[i]);
             }
+
+            readiness?.Passed(i);
         }
+
+        readiness?.End();
     }
 
     /// <summary>Copies the output scores of the current batch, (batch x classes), to the host.</summary>

@@ -11,7 +11,7 @@ public static class TrainingParser
     [
         "dataset", "optimizer", "lr", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "batch", "epochs",
         "workers", "ps_shards", "seed", "n_fetch", "n_push", "partition_size", "chunk_size", "alpha", "rho", "clip_norm",
-        "mode", "staleness", "backup_workers", "checkpoint", "checkpoint_every_steps", "checkpoint_every_seconds", "checkpoint_keep",
+        "mode", "staleness", "backup_workers", "checkpoint", "checkpoint_every_steps", "checkpoint_every_seconds", "checkpoint_keep", "overlap_push",
         "lr_schedule",
     ];
 
@@ -66,6 +66,7 @@ public static class TrainingParser
             Staleness = Int(t, "staleness", file) ?? d.Staleness,
             BackupWorkers = Int(t, "backup_workers", file) ?? d.BackupWorkers,
             Checkpoint = Bool(t, "checkpoint", file) ?? d.Checkpoint,
+            OverlapPush = Bool(t, "overlap_push", file) ?? d.OverlapPush,
             CheckpointEverySteps = Int(t, "checkpoint_every_steps", file) ?? d.CheckpointEverySteps,
             CheckpointEverySeconds = Int(t, "checkpoint_every_seconds", file) ?? d.CheckpointEverySeconds,
             CheckpointKeep = Int(t, "checkpoint_keep", file) ?? d.CheckpointKeep,

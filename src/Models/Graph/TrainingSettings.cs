@@ -54,6 +54,13 @@ public sealed record TrainingSettings
     /// <summary>sync: of the workers, this many are backups; each round averages the first (workers - backup_workers) pushes.</summary>
     public int BackupWorkers { get; init; }
 
+    /// <summary>
+    /// Whether a worker sends each shard its gradients as soon as backward has finished them, overlapping the push
+    /// with the rest of backward (off: one push after the whole backward, for comparison). Gradient clipping needs
+    /// the whole gradient first, so with <see cref="ClipNorm"/> set the push always waits.
+    /// </summary>
+    public bool OverlapPush { get; init; } = true;
+
     /// <summary>Whether the job writes checkpoints (at each epoch end, and as often as the two fields below say).</summary>
     public bool Checkpoint { get; init; } = true;
 

@@ -23,6 +23,13 @@ public sealed class TrainingSectionTests
     }
 
     [Fact]
+    public void Pushes_overlap_backward_unless_the_file_turns_it_off()
+    {
+        Assert.True(Parse("{}").OverlapPush);
+        Assert.False(Parse("""{"overlap_push": false}""").OverlapPush);
+    }
+
+    [Fact]
     public void Schedule_may_be_given_by_name()
     {
         var settings = Parse("""{"lr_schedule": "cosine"}""");

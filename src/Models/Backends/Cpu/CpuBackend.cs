@@ -48,6 +48,20 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
+    public HostBuffer AllocateHost(int length) => new ArrayHostBuffer(length);
+
+    /// <inheritdoc/>
+    public void DownloadAsync(Tensor source, HostBuffer target, int offset)
+    {
+        // Host memory already: the copy is done before this returns, so every fence has passed.
+        target.CheckFits(offset, source.Length, nameof(DownloadAsync));
+        Span(source).CopyTo(target.Array.AsSpan(offset, source.Length));
+    }
+
+    /// <inheritdoc/>
+    public DeviceFence Fence() => DeviceFence.Passed;
+
+    /// <inheritdoc/>
     public void Fill(Tensor target, float value) => Span(target).Fill(value);
 
     /// <inheritdoc/>

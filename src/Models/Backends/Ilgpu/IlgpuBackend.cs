@@ -54,34 +54,6 @@ public sealed partial class IlgpuBackend : IBackend
     public IBuffer Allocate(int length) => new IlgpuBuffer(_accelerator, length);
 
     /// <inheritdoc/>
-    public void Upload(ReadOnlySpan<float> source, Tensor target)
-    {
-        CheckLength(source.Length, target.Length, nameof(Upload));
-        if (source.Length == 0)
-        {
-            return;
-        }
-
-        Dense(target).CopyFromCPU(_accelerator.DefaultStream, source);
-
-        // The caller may reuse its span at once: wait until the copy has read it.
-        _accelerator.DefaultStream.Synchronize();
-    }
-
-    /// <inheritdoc/>
-    public void Download(Tensor source, Span<float> target)
-    {
-        CheckLength(source.Length, target.Length, nameof(Download));
-        if (source.Length > 0)
-        {
-            Dense(source).CopyToCPU(_accelerator.DefaultStream, target);
-        }
-
-        _accelerator.DefaultStream.Synchronize();
-        ThrowRecordedFault();
-    }
-
-    /// <inheritdoc/>
     public void Fill(Tensor target, float value) => Run(target.Length, IlgpuKernels.Fill, V(target), value);
 
     /// <inheritdoc/>
@@ -96,6 +68,7 @@ public sealed partial class IlgpuBackend : IBackend
     {
         _dummy.Dispose();
         _scratch.Dispose();
+        _staging?.Dispose();
         _faults.Dispose();
         _counter.Dispose();
         foreach (var table in _permuteTables.Values)
