@@ -5,30 +5,54 @@ namespace Dtrain.Models.Tests.Backends;
 
 public abstract partial class BackendAgreementTests
 {
-    public static TheoryData<int, int, int, int, int, int> ConvGeometries => new()
+    public static TheoryData<int, int, int, int, int, int, int, int, bool> ConvGeometries()
     {
-        // channels, size, kernel, stride, pad, column slots
-        { 3, 8, 3, 1, 1, 2 },
-        { 2, 9, 5, 2, 0, 1 },
-        { 4, 5, 1, 1, 0, 1 },
-    };
+        // On the CPU accelerator (4 x 4 groups, one multiprocessor) the weight gradient's GEMM takes 16 x 16 tiles and
+        // splits a chunk into partial sums when dw has fewer than 4 tiles; a chunk is as many examples as the slots hold.
+        var data = new TheoryData<int, int, int, int, int, int, int, int, bool>();
+        (int Channels, int Size, int Kernel, int Stride, int Pad, int Slots, int Batch, int Filters)[] cases =
+        [
+            (3, 8, 3, 1, 1, 2, 3, 5),   // chunks of 2 (split one example a slot) and 1 (one product)
+            (2, 9, 5, 2, 0, 1, 3, 5),   // strided, one example a chunk
+            (4, 5, 1, 1, 0, 1, 3, 5),   // pointwise: dy x^T, no im2col
+            (3, 8, 3, 1, 1, 5, 7, 5),   // chunks of 5 (slots of 3 and a ragged 2) and 2
+            (4, 8, 1, 1, 0, 6, 6, 5),   // pointwise, split into three slots of two examples
+            (3, 6, 3, 2, 1, 2, 3, 21),  // 21 filters x 27 patch: several tiles, neither a multiple of one
+            (3, 7, 5, 1, 2, 2, 3, 70),  // 70 x 75 also spills past the 64 x 64 tiles of a GPU
+        ];
+        foreach (var c in cases)
+        {
+            foreach (var accumulate in new[] { true, false })
+            {
+                data.Add(c.Channels, c.Size, c.Kernel, c.Stride, c.Pad, c.Slots, c.Batch, c.Filters, accumulate);
+            }
+        }
+
+        return data;
+    }
 
     [SkippableTheory]
     [MemberData(nameof(ConvGeometries))]
-    public void Conv2d_forward_and_backward_agree(int channels, int size, int kernel, int stride, int pad, int slots)
+    public void Conv2d_forward_and_backward_agree(int channels, int size, int kernel, int stride, int pad, int slots, int batch, int filters, bool accumulate)
     {
         RequireDevice();
-        var (batch, filters) = (3, 5);
         var g = new Window2d(channels, size, size, kernel, kernel, stride, stride, pad, pad);
         var (x, w, bias) = (Random(batch * g.InputSize), Random(filters * g.PatchSize), Random(filters));
         var (y, dy, columns) = (Random(batch * filters * g.OutputPlane), Random(batch * filters * g.OutputPlane), Random(slots * g.ColumnSize));
-        var (dw, db, dx) = (Random(filters * g.PatchSize), Random(filters), Random(batch * g.InputSize));
+
+        // Without accumulate the gradients are overwritten: NaN left there must not leak in.
+        var (dw, db, dx) = accumulate
+            ? (Random(filters * g.PatchSize), Random(filters), Random(batch * g.InputSize))
+            : (NaNs(filters * g.PatchSize), NaNs(filters), NaNs(batch * g.InputSize));
         Both((be, t) =>
         {
             be.Conv2dForward(g, filters, batch, t(x), t(w), t(bias), t(y), t(columns));
-            be.Conv2dBackward(g, filters, batch, t(x), t(w), t(dy), t(dw), t(db), true, t(dx), true, t(columns));
+            be.Conv2dBackward(g, filters, batch, t(x), t(w), t(dy), t(dw), t(db), accumulate, t(dx), accumulate, t(columns));
         });
         AssertAgree(y, dw, db, dx);
+        AssertNoNaN(dw, "dw");
+        AssertNoNaN(db, "db");
+        AssertNoNaN(dx, "dx");
     }
 
     [SkippableTheory]

@@ -36,6 +36,9 @@ public abstract partial class BackendAgreementTests : IDisposable
     protected Pair Random(int length, float lo = -1f, float hi = 1f) =>
         Values(Enumerable.Range(0, length).Select(_ => lo + ((hi - lo) * (float)_rng.NextDouble())).ToArray());
 
+    /// <summary>NaN in every element on both backends: what an output that must be overwritten starts as.</summary>
+    protected Pair NaNs(int length) => Values(Enumerable.Repeat(float.NaN, length).ToArray());
+
     /// <summary>Random class ids in [0, classes) as floats.</summary>
     protected Pair Labels(int rows, int classes) => Values(Enumerable.Range(0, rows).Select(_ => (float)_rng.Next(classes)).ToArray());
 
@@ -70,6 +73,16 @@ public abstract partial class BackendAgreementTests : IDisposable
             Assert.True(Math.Abs(expected[i] - actual[i]) <= bound || (float.IsNaN(expected[i]) && float.IsNaN(actual[i])),
                 $"{what}[{i}]: CPU {expected[i]}, device {actual[i]}");
         }
+    }
+
+    /// <summary>Asserts neither backend left NaN in the pair (AssertAgree lets NaN on both sides pass).</summary>
+    protected void AssertNoNaN(Pair pair, string what)
+    {
+        var (cpu, device) = (new float[pair.Cpu.Length], new float[pair.Device.Length]);
+        _cpu.Download(pair.Cpu, cpu);
+        _device!.Download(pair.Device, device);
+        Assert.False(cpu.Any(float.IsNaN), $"{what}: NaN on the CPU backend");
+        Assert.False(device.Any(float.IsNaN), $"{what}: NaN on the device");
     }
 
     protected void AssertAgree(params Pair[] pairs)

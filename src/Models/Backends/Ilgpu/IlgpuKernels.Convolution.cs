@@ -1,6 +1,5 @@
-// Image kernels over NCHW tensors: im2col and its gather-form adjoint col2im, the weight gradient as a direct
-// sum, and max / average pooling. Backward passes gather into each input pixel instead of scattering from each
-// output, so no two threads write one float and the sums come out in a fixed order.
+// Image kernels over NCHW tensors: im2col and its gather-form adjoint col2im, and max / average pooling. Backward
+// passes gather into each input pixel instead of scattering from each output, so sums come out in a fixed order.
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -53,39 +52,6 @@ internal static partial class IlgpuKernels
         }
 
         dx[i] = accumulate != 0 ? dx[i] + sum : sum;
-    }
-
-    /// <summary>dw[f, c, ky, kx] (+)= sum over examples and output positions of dy[e, f, oy, ox] x[e, c, iy, ix].</summary>
-    public static void ConvWeightGradient(Index1D t, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, Window2d g, int filters, int batch, int accumulate)
-    {
-        int patch = g.KernelH * g.KernelW * g.Channels, plane = g.OutH * g.OutW, input = g.Channels * g.Height * g.Width;
-        int f = t / patch, p = t - (f * patch);
-        int kx = p % g.KernelW, ky = (p / g.KernelW) % g.KernelH, c = p / (g.KernelW * g.KernelH);
-        var sum = 0f;
-        for (var e = 0; e < batch; e++)
-        {
-            var dyStart = ((e * filters) + f) * plane;
-            var xStart = (e * input) + (c * g.Height * g.Width);
-            for (var oy = 0; oy < g.OutH; oy++)
-            {
-                var iy = (oy * g.StrideH) - g.PadH + ky;
-                if (iy < 0 || iy >= g.Height)
-                {
-                    continue;
-                }
-
-                for (var ox = 0; ox < g.OutW; ox++)
-                {
-                    var ix = (ox * g.StrideW) - g.PadW + kx;
-                    if (ix >= 0 && ix < g.Width)
-                    {
-                        sum += dy[dyStart + (oy * g.OutW) + ox] * x[xStart + (iy * g.Width) + ix];
-                    }
-                }
-            }
-        }
-
-        dw[t] = accumulate != 0 ? dw[t] + sum : sum;
     }
 
     /// <summary>

@@ -12,7 +12,21 @@ namespace Dtrain.Models.Backends.Ilgpu;
 /// </summary>
 internal readonly record struct GemmArgs(
     int M, int N, int K, int TransA, int TransB, float Alpha, float Beta, int Lda, int Ldb, int Ldc,
-    int BatchStrideA, int BatchStrideB, int BatchStrideC, int BiasMode);
+    int BatchStrideA, int BatchStrideB, int BatchStrideC, int BiasMode)
+{
+    /// <summary>
+    /// 0: K is one run of the leading dimension. Otherwise K runs over segments of this many indices, k = s Segment + r,
+    /// and index k of op(A) is index r of a matrix that starts s SegmentStrideA floats into A (likewise B): a sum of
+    /// products over several examples in one launch, as a convolution's weight gradient over (example, position) pairs.
+    /// </summary>
+    public int Segment { get; init; }
+
+    /// <summary>Floats from one segment of A to the next.</summary>
+    public int SegmentStrideA { get; init; }
+
+    /// <summary>Floats from one segment of B to the next.</summary>
+    public int SegmentStrideB { get; init; }
+}
 
 internal static partial class IlgpuKernels
 {
@@ -45,7 +59,10 @@ internal static partial class IlgpuKernels
                 var va = 0f;
                 if (gi < p.M && gk < p.K)
                 {
-                    va = p.TransA != 0 ? a[aBase + (gk * p.Lda) + gi] : a[aBase + (gi * p.Lda) + gk];
+                    // Unsegmented, s = 0 and r = gk; the test is uniform over the launch, so it costs no divergence.
+                    var s = p.Segment != 0 ? gk / p.Segment : 0;
+                    int r = gk - (s * p.Segment), at = aBase + (s * p.SegmentStrideA);
+                    va = p.TransA != 0 ? a[at + (r * p.Lda) + gi] : a[at + (gi * p.Lda) + r];
                 }
 
                 tiles[(kk * block) + mm] = va;
@@ -58,7 +75,9 @@ internal static partial class IlgpuKernels
                 var vb = 0f;
                 if (gj < p.N && gk < p.K)
                 {
-                    vb = p.TransB != 0 ? b[bBase + (gj * p.Ldb) + gk] : b[bBase + (gk * p.Ldb) + gj];
+                    var s = p.Segment != 0 ? gk / p.Segment : 0;
+                    int r = gk - (s * p.Segment), at = bBase + (s * p.SegmentStrideB);
+                    vb = p.TransB != 0 ? b[at + (gj * p.Ldb) + r] : b[at + (r * p.Ldb) + gj];
                 }
 
                 tiles[bTile + (kk * block) + nn] = vb;
