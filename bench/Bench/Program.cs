@@ -15,6 +15,7 @@ try
         "transport" => TransportBench.Run(rest),
         "transport-peer" => TransportPeer.Run(rest),
         "checkpoint" => CheckpointBench.Run(rest),
+        "overlap" => OverlapBench.Run(rest),
         _ => Usage(2),
     };
 }
@@ -46,5 +47,8 @@ static int Usage(int exitCode)
     w.WriteLine("  checkpoint [--params P] [--shards K] [--reps N] [--db CONN]");
     w.WriteLine("        checkpoint time and training stall for P parameters with Adam (default 100M over 4 shards)");
     w.WriteLine("        into a SQLite file (or --db PostgreSQL), next to an in-memory copy of the same state.");
+    w.WriteLine("  overlap [--models a.json,b.json] [--shards K] [--batch B] [--steps N] [--reps R] [--device D] [--threads T]");
+    w.WriteLine("        examples/s of one worker against K in-process shards (adam), pushing each shard's part as");
+    w.WriteLine("        soon as backward finishes it and after the whole backward, alternated in one run.");
     return exitCode;
 }
