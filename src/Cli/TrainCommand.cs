@@ -122,7 +122,7 @@ public static class TrainCommand
     }
 
     /// <summary>The setting flags among <paramref name="args"/> (both <c>--flag value</c> and <c>--flag=value</c>), in order.</summary>
-    internal static string[] SettingArgs(IReadOnlyList<string> args)
+    public static string[] SettingArgs(IReadOnlyList<string> args)
     {
         var kept = new List<string>();
         for (var i = 0; i < args.Count; i++)

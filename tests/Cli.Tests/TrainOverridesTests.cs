@@ -1,4 +1,4 @@
-// Command-line flags for the optimizer, schedule and clipping override the model file's training section.
+// Command-line flags for the optimizer, schedule, clipping and push overlap override the model file's training section.
 using Dtrain.Models.Graph;
 using Dtrain.Models.Optimizers;
 
@@ -28,5 +28,19 @@ public sealed class TrainOverridesTests
         var error = Assert.Throws<UsageException>(() => TrainCommand.ApplyOverrides(new TrainingSettings(), cl));
 
         Assert.Contains("constant, step, exponential, cosine", error.Message);
+    }
+
+    [Fact]
+    public void No_overlap_push_turns_the_overlap_off_and_is_journaled_without_swallowing_the_next_flag()
+    {
+        string[] args = ["--no-overlap-push", "--epochs", "2"];
+
+        var settings = TrainCommand.ApplyOverrides(new TrainingSettings(), CommandLine.Parse(args));
+
+        Assert.False(settings.OverlapPush);
+        Assert.True(TrainCommand.ApplyOverrides(new TrainingSettings(), CommandLine.Parse(["--epochs", "2"])).OverlapPush);
+
+        // A resumed job reads the journaled flags again: the switch must not take "--epochs" as its value.
+        Assert.Equal(args, TrainCommand.SettingArgs(args));
     }
 }
