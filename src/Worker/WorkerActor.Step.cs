@@ -35,12 +35,10 @@ internal sealed partial class WorkerActor
                 executor.Forward();
             }
 
-            var loss = executor.ReadLoss();
-            if (!float.IsFinite(loss))
-            {
-                throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
-            }
-
+            // The loss comes back with the first push (or the step's end), not by a wait between forward and
+            // backward: on a GPU the device runs on while backward is launched. It is checked before any push leaves.
+            _backend!.DownloadAsync(executor.Loss, _lossHost!, 0);
+            (_loss, _lossBatch) = (null, batch);
             if (overlap)
             {
                 BeginPush();
@@ -51,7 +49,27 @@ internal sealed partial class WorkerActor
                 executor.Backward(accumulate: _stepsSincePush > 0, overlap ? _readiness : null);
             }
 
-            _lossSum += (double)loss * batch;
+            _stepsSincePush++;
+            if (pushes)
+            {
+                if (!overlap)
+                {
+                    BeginPush();
+                    ClipGradients();
+                    for (var s = 0; s < job.Shards.Length; s++)
+                    {
+                        StagePush(s);
+                    }
+                }
+
+                FinishPush();
+            }
+            else
+            {
+                _backend.Fence().Wait();
+                CheckLoss();
+            }
+
             _telemetry.Computed(batch, started);
         }
         catch (Exception e) when (e is DtrainException or ArgumentException or InvalidOperationException)
@@ -66,24 +84,30 @@ internal sealed partial class WorkerActor
         _position += batch;
         _steps++;
         _stepsSinceFetch++;
-        _stepsSincePush++;
-        if (pushes)
-        {
-            if (!overlap)
-            {
-                BeginPush();
-                ClipGradients();
-                for (var s = 0; s < job.Shards.Length; s++)
-                {
-                    StagePush(s);
-                }
-            }
-
-            FinishPush();
-        }
-
         _computeTicks += Stopwatch.GetTimestamp() - started;
         _telemetry.StepFinished();
+    }
+
+    /// <summary>
+    /// Takes the step's loss once its copy has landed (any fence after it has passed): a loss that is not finite
+    /// fails the step before any of its gradients leave.
+    /// </summary>
+    private void CheckLoss()
+    {
+        if (_loss is not null)
+        {
+            return;
+        }
+
+        var (job, partition) = (_job!, _partition!);
+        var loss = _lossHost!.Array[0];
+        if (!float.IsFinite(loss))
+        {
+            throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
+        }
+
+        _loss = loss;
+        _lossSum += (double)loss * _lossBatch;
     }
 
     private void BeginPush()
@@ -136,6 +160,7 @@ internal sealed partial class WorkerActor
             }
 
             staged.Landed.Wait();
+            CheckLoss();
             _staged.Dequeue();
             var route = job.Shards[staged.Route];
             _pushesInFlight[staged.Route]++;

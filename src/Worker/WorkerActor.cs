@@ -51,6 +51,11 @@ internal sealed partial class WorkerActor : ReceiveActor
     private long _pushStarted;
     private Activity? _pushSpan;
 
+    // The step's loss: copied to the host behind forward, taken once a fence after it has passed.
+    private HostBuffer? _lossHost;
+    private float? _loss;
+    private int _lossBatch;
+
     // The partition being trained.
     private AssignPartition? _partition;
     private int _position;
@@ -79,6 +84,7 @@ internal sealed partial class WorkerActor : ReceiveActor
         _telemetry.Stopped();
         AbandonPush();
         _payloads?.Dispose();
+        _lossHost?.Dispose();
         _executor?.Dispose();
         _normScratch?.Dispose();
         _backend?.Dispose();
@@ -104,6 +110,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             };
             _trainableGradients = model.Parameters.Where(p => p.Spec.Trainable).Select(p => _executor.Gradients.Slice(p.Offset, p.Size)).ToArray();
             _normScratch ??= _backend.Allocate(1);
+            _lossHost ??= _backend.AllocateHost(1);
             _features = new float[job.Batch * model.FeatureSize];
             _labels = new float[job.Batch * model.LabelSize];
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();

@@ -68,6 +68,32 @@ public sealed class PushOverlapTests : TestKit
         AssertClose(expected.AsSpan(40, 27), byLength[27]);
     }
 
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("ilgpu-cpu")]
+    public void A_loss_that_is_not_finite_fails_the_step_before_any_gradient_leaves(string device)
+    {
+        var shards = CreateTestProbe();
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(32, 5), () => Backend(device)));
+        ShardRoute[] routes = [new(0, shards.Ref, FirstLayer), new(1, shards.Ref, LastLayer)];
+        worker.Tell(new JoinJob("tiny", 0, "tiny.json", TinyJob.ModelJson, Batch, 1, 1, routes, coordinator.Ref), coordinator.Ref);
+        coordinator.ExpectMsg<RequestWork>(TimeSpan.FromSeconds(30));
+        worker.Tell(new AssignPartition(1, 3, Enumerable.Range(0, Batch).ToArray()), coordinator.Ref);
+        var pull = shards.ExpectMsg<Pull>(TimeSpan.FromSeconds(30));
+        shards.ExpectMsg<Pull>();
+
+        // Weights of NaN: the loss is NaN, and with overlap on the output layer's gradient would be ready first.
+        worker.Tell(new Params(0, pull.RequestId, 1, FloatBuffer.CopyOf(Enumerable.Repeat(float.NaN, 40).ToArray())));
+        worker.Tell(new Params(1, pull.RequestId, 1, FloatBuffer.CopyOf(Enumerable.Repeat(float.NaN, 27).ToArray())));
+
+        var failed = coordinator.ExpectMsg<WorkerFailed>(TimeSpan.FromSeconds(60));
+        Assert.Contains("the loss became NaN at epoch 1, partition 3", failed.Reason);
+
+        // A push would have been queued to the probe before WorkerFailed was sent, on the worker's thread.
+        Assert.False(shards.HasMessages);
+    }
+
     private static IBackend Backend(string device) => device == "cpu" ? new CpuBackend(1) : IlgpuDevices.Open(IlgpuDeviceKind.Cpu);
 
     /// <summary>The gradient of the first batch at <paramref name="parameters"/>, from an executor of its own.</summary>

@@ -123,6 +123,9 @@ public sealed class GraphExecutor : IDisposable
         }
     }
 
+    /// <summary>The loss of the last forward pass, still on the backend (one float).</summary>
+    public Tensor Loss => _values[Model.LossValue];
+
     /// <summary>The loss of the last forward pass (one float crosses to the host).</summary>
     public float ReadLoss()
     {
