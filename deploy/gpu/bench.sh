@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
 # GPU benchmark of the ILGPU backend against PyTorch on the same GPU: square SGEMM GFLOP/s (FP32, TF32 off)
 # and training examples/s for examples/mnist-mlp.json and examples/mnist-lenet5.json at batch 128 and 512.
-# Run from the repository root on a machine with an NVIDIA GPU, the .NET 10 SDK and PyTorch:
+# Run from the repository root on a machine with an NVIDIA GPU and PyTorch:
 #   deploy/gpu/bench.sh [cuda|cuda:N] [seconds per cell]
+# With the .NET 10 SDK there, it publishes self-contained builds into publish/gpu-bench first. A GPU machine
+# without .NET runs the build made elsewhere: `deploy/gpu/bench.sh --publish-only` on a machine with the SDK,
+# then copy the repository with its publish/ folder (or carry publish/ with the device tool).
 set -euo pipefail
-device="${1:-cuda}"
-seconds="${2:-2}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+bench=publish/gpu-bench/dtrain-bench
 
-# Self-contained builds, so the GPU machine needs no .NET runtime of its own.
-dotnet publish src/Cli -c Release -r linux-x64 --self-contained -o out/gpu
-dotnet publish bench/Bench -c Release -r linux-x64 --self-contained -o out/gpu-bench
+if command -v dotnet >/dev/null 2>&1; then
+  dotnet publish bench/Bench -c Release -r linux-x64 --self-contained -o publish/gpu-bench -nologo -v quiet
+elif [ ! -x "$bench" ]; then
+  echo "bench.sh: no dotnet here and no $bench: run 'deploy/gpu/bench.sh --publish-only' on a machine with the .NET 10 SDK and copy publish/ here" >&2
+  exit 1
+fi
+[ "${1:-}" = "--publish-only" ] && { echo "published $bench"; exit 0; }
 
+device="${1:-cuda}"
+seconds="${2:-2}"
+sizes="${DTRAIN_BENCH_SIZES:-1024,4096,8192}"
 ours="$(mktemp)"
 theirs="$(mktemp)"
 trap 'rm -f "$ours" "$theirs"' EXIT
-out/gpu-bench/dtrain-bench device --device "$device" --seconds "$seconds" \
-  --sizes 1024,4096,8192 --batches 128,512 \
+"$bench" device --device "$device" --seconds "$seconds" \
+  --sizes "$sizes" --batches 128,512 \
   --models examples/mnist-mlp.json,examples/mnist-lenet5.json | tee "$ours"
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   python3 deploy/gpu/torch_bench.py "$seconds" | tee "$theirs"
