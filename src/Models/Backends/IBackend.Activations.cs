@@ -40,4 +40,11 @@ public partial interface IBackend
     /// + y * (dy - sum(dy * y)).
     /// </summary>
     void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols, bool accumulate);
+
+    /// <summary>
+    /// A dense layer's forward: y = f(x W + bias) for x: (rows x k), W: (k x n), bias: (n) or null, and f an
+    /// <see cref="Activation"/> or null for none. A device backend adds the bias and applies f as it stores each
+    /// product (one launch, one write of y); the CPU backend runs the GEMM, then bias and f over y in place.
+    /// </summary>
+    void DenseForward(Tensor x, Tensor w, Tensor? bias, Activation? f, Tensor y, int rows, int k, int n);
 }

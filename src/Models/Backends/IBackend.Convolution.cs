@@ -6,12 +6,13 @@ namespace Dtrain.Models.Backends;
 public partial interface IBackend
 {
     /// <summary>
-    /// y = conv(x, w) + bias (cross-correlation, as every framework computes it).
+    /// y = f(conv(x, w) + bias) (cross-correlation, as every framework computes it), f an optional
+    /// <paramref name="activation"/> (a device backend applies it as the GEMM stores y).
     /// x: (batch, C, H, W); w: (filters, C, kh, kw); bias: (filters) or null; y: (batch, filters, OutH, OutW).
     /// <paramref name="columns"/> is scratch for whole im2col matrices of <see cref="Window2d.ColumnSize"/> floats
     /// each (at least one); the backend works on at most as many examples at once as it holds.
     /// </summary>
-    void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns);
+    void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, Activation? activation = null);
 
     /// <summary>
     /// Gradients of <see cref="Conv2dForward"/> from dy: (batch, filters, OutH, OutW). dw (filters, C, kh, kw) and

@@ -1,6 +1,7 @@
 // Typed access to a node's "attrs" object, with errors that name the node and the attribute.
 using System.Globalization;
 using System.Text.Json;
+using Dtrain.Models.Backends;
 using Dtrain.Models.Initializers;
 
 namespace Dtrain.Models.Graph;
@@ -62,6 +63,25 @@ public sealed partial class NodeAttributes
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             _ => throw Error($"attribute '{name}' must be true or false, got {value.GetRawText()}"),
+        };
+    }
+
+    /// <summary>An optional activation by name: <c>relu</c>, <c>sigmoid</c>, <c>tanh</c>, or <c>none</c> (null, as when absent).</summary>
+    public Activation? OptionalActivation(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return text switch
+        {
+            "relu" => Activation.Relu,
+            "sigmoid" => Activation.Sigmoid,
+            "tanh" => Activation.Tanh,
+            "none" => null,
+            _ => throw Error($"attribute '{name}' must be one of relu, sigmoid, tanh, none; got {value.GetRawText()}"),
         };
     }
 

@@ -1,4 +1,4 @@
-// conv2d: a 2-D convolution over NCHW images, y = W * x + b; the backend picks the algorithm (im2col + GEMM,
+// conv2d: a 2-D convolution over NCHW images, y = f(W * x + b); the backend picks the algorithm (im2col + GEMM,
 // or on AVX-512 CPUs a direct kernel for stride 1).
 using Dtrain.Models.Autodiff;
 using Dtrain.Models.Backends;
@@ -11,7 +11,8 @@ namespace Dtrain.Models.Ops;
 /// <summary>
 /// 2-D convolution (cross-correlation). Attributes: <c>filters</c> and <c>kernel</c> (int or [kh, kw]) required;
 /// <c>stride</c> (default 1), <c>padding</c> (int or [ph, pw] zeros on each side, default 0), <c>use_bias</c>
-/// (default true), <c>weight_init</c> (default he_uniform, fan-in C*kh*kw), <c>bias_init</c> (default zeros).
+/// (default true), <c>weight_init</c> (default he_uniform, fan-in C*kh*kw), <c>bias_init</c> (default zeros),
+/// <c>activation</c> (relu, sigmoid, tanh; default none: fused as in <see cref="Dense"/>).
 /// </summary>
 public sealed class Conv2d : Op
 {
@@ -44,8 +45,11 @@ public sealed class Conv2d : Op
             parameters.Add(new("bias", [filters], attrs.OptionalInitializer("bias_init", Initializer.Zeros), fanIn, fanOut));
         }
 
-        return new OpSignature(ImageWindow.Output(window, filters), parameters, new Config(window, filters),
-            [new WorkspaceSpec(PerExample: 0, Fixed: window.ColumnSize * ColumnSlots)]);
+        // With an activation, backward first turns dy into dz = dy f'(z) (from y) in a second workspace.
+        var activation = attrs.OptionalActivation("activation");
+        WorkspaceSpec columns = new(PerExample: 0, Fixed: window.ColumnSize * ColumnSlots);
+        return new OpSignature(ImageWindow.Output(window, filters), parameters, new Config(window, filters, activation),
+            activation is null ? [columns] : [columns, new WorkspaceSpec(PerExample: filters * window.OutputPlane)]);
     }
 
     /// <inheritdoc/>
@@ -54,7 +58,7 @@ public sealed class Conv2d : Op
         // x: (B, C, H, W)  W: (F, C, kh, kw)  b: (F)  y: (B, F, OutH, OutW)
         var config = (Config)run.Config!;
         var bias = run.ParameterCount > 1 ? run.Parameter(1) : (Tensor?)null;
-        run.Backend.Conv2dForward(config.Window, config.Filters, run.Batch, run.Input(0), run.Parameter(0), bias, run.Output, run.Workspace(0));
+        run.Backend.Conv2dForward(config.Window, config.Filters, run.Batch, run.Input(0), run.Parameter(0), bias, run.Output, run.Workspace(0), config.Activation);
     }
 
     /// <inheritdoc/>
@@ -64,9 +68,18 @@ public sealed class Conv2d : Op
         var config = (Config)run.Config!;
         var db = run.ParameterCount > 1 ? run.ParameterGradient(1) : (Tensor?)null;
         var dx = run.InputGradient(0, out var inputAccumulates);
-        run.Backend.Conv2dBackward(config.Window, config.Filters, run.Batch, run.Input(0), run.Parameter(0), run.OutputGradient,
+        var dy = run.OutputGradient;
+        if (config.Activation is { } f)
+        {
+            // dz: (B, F, OutH, OutW) = dy f'(z), with f' from y.
+            var dz = run.Workspace(1);
+            run.Backend.ActivateBackward(f, run.Output, run.Output, dy, dz, accumulate: false);
+            dy = dz;
+        }
+
+        run.Backend.Conv2dBackward(config.Window, config.Filters, run.Batch, run.Input(0), run.Parameter(0), dy,
             run.ParameterGradient(0), db, run.AccumulateParameterGradients, dx, inputAccumulates, run.Workspace(0));
     }
 
-    private sealed record Config(Window2d Window, int Filters);
+    private sealed record Config(Window2d Window, int Filters, Activation? Activation);
 }

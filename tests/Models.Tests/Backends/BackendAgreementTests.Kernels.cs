@@ -26,6 +26,22 @@ public abstract partial class BackendAgreementTests
         AssertAgree(c, sc, bc);
     }
 
+    [SkippableTheory]
+    [InlineData(null, true)]
+    [InlineData(Activation.Relu, true)]
+    [InlineData(Activation.Sigmoid, false)]
+    [InlineData(Activation.Tanh, true)]
+    public void Dense_forward_with_bias_and_activation_agrees(Activation? f, bool withBias)
+    {
+        RequireDevice();
+        var (rows, k, n) = (21, 19, 70); // not multiples of any tile
+        var (x, w, bias) = (Random(rows * k), Random(k * n), Random(n));
+        var y = NaNs(rows * n); // the product overwrites y, whatever was there
+        Both((be, t) => be.DenseForward(t(x), t(w), withBias ? t(bias) : null, f, t(y), rows, k, n));
+        AssertAgree(y);
+        AssertNoNaN(y, "y");
+    }
+
     [SkippableFact]
     public void Bias_row_sums_and_scaled_adds_agree()
     {

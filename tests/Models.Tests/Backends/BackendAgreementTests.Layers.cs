@@ -56,6 +56,22 @@ public abstract partial class BackendAgreementTests
     }
 
     [SkippableTheory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Tanh)]
+    public void Conv2d_forward_with_a_fused_activation_agrees(Activation f)
+    {
+        RequireDevice();
+        var g = new Window2d(3, 9, 9, 3, 3, 1, 1, 1, 1);
+        var (batch, filters) = (5, 7);
+        var (x, w, bias) = (Random(batch * g.InputSize), Random(filters * g.PatchSize), Random(filters));
+        var (y, columns) = (NaNs(batch * filters * g.OutputPlane), Random(2 * g.ColumnSize));
+        Both((be, t) => be.Conv2dForward(g, filters, batch, t(x), t(w), t(bias), t(y), t(columns), f));
+        AssertAgree(y);
+        AssertNoNaN(y, "y");
+    }
+
+    [SkippableTheory]
     [InlineData(2, 2, 0)]
     [InlineData(3, 2, 1)]
     [InlineData(3, 1, 0)]

@@ -34,6 +34,32 @@ public sealed class ImageOpGradientTests
         AssertGradientsMatchFiniteDifferences(json, seed: 11);
     }
 
+    [Theory]
+    [InlineData("tanh")]
+    [InlineData("sigmoid")]
+    public void Conv2d_with_a_fused_activation_gradient_matches_finite_differences_and_the_unfused_layers(string activation)
+    {
+        // The same two convolutions with the activation fused into the first (and the second), against the twin
+        // that spells them as separate nodes: same parameters in the same order, so the same values.
+        var fused = Classifier([2, 5, 5], $$$"""
+            {"id": "c1", "op": "conv2d", "inputs": ["x"], "attrs": {"filters": 3, "kernel": 3, "padding": 1, "activation": "{{{activation}}}", "bias_init": {{{WideBias}}}}},
+            {"id": "c2", "op": "conv2d", "inputs": ["c1"], "attrs": {"filters": 2, "kernel": 3, "stride": 2, "activation": "{{{activation}}}", "bias_init": {{{WideBias}}}}},
+            {"id": "flat", "op": "flatten", "inputs": ["c2"]},
+            {"id": "out", "op": "dense", "inputs": ["flat"], "attrs": {"units": 3}}
+            """);
+        var twin = Classifier([2, 5, 5], $$$"""
+            {"id": "c1", "op": "conv2d", "inputs": ["x"], "attrs": {"filters": 3, "kernel": 3, "padding": 1, "bias_init": {{{WideBias}}}}},
+            {"id": "a1", "op": "{{{activation}}}", "inputs": ["c1"]},
+            {"id": "c2", "op": "conv2d", "inputs": ["a1"], "attrs": {"filters": 2, "kernel": 3, "stride": 2, "bias_init": {{{WideBias}}}}},
+            {"id": "a2", "op": "{{{activation}}}", "inputs": ["c2"]},
+            {"id": "flat", "op": "flatten", "inputs": ["a2"]},
+            {"id": "out", "op": "dense", "inputs": ["flat"], "attrs": {"units": 3}}
+            """);
+
+        Assert.Equal(ForwardValue(twin, 11, "out"), ForwardValue(fused, 11, "out"));
+        AssertGradientsMatchFiniteDifferences(fused, seed: 11);
+    }
+
     [Fact]
     public void Conv2d_with_rectangular_kernel_stride_and_padding_gradient_matches_finite_differences()
     {

@@ -74,12 +74,15 @@ internal static class LayerGradientCheck
     /// signs present: finite differences are meaningless across a kink at 0, and no nudge of a weight (inputs lie
     /// in [-1, 1]), a bias or the value itself moves a value by more than one step.
     /// </summary>
-    public static int SeedAwayFromKink(string json, string name, int batch = 3) =>
-        Enumerable.Range(0, 1000).First(s =>
+    public static int SeedAwayFromKink(string json, string name, int batch = 3) => SeedAwayFromKink(json, [name], batch);
+
+    /// <summary>As <see cref="SeedAwayFromKink(string, string, int)"/>, for the values of every node in <paramref name="names"/>.</summary>
+    public static int SeedAwayFromKink(string json, IReadOnlyList<string> names, int batch = 3) =>
+        Enumerable.Range(0, 1000).First(s => names.All(name =>
         {
             var z = ForwardValue(json, s, name, batch);
             return z.Min(MathF.Abs) > 2 * Step && z.Any(v => v < 0) && z.Any(v => v > 0);
-        });
+        }));
 
     /// <summary>
     /// Checks d(loss)/d(parameter) for every trainable parameter element and d(loss)/d(value) for every element of

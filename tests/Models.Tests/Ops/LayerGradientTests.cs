@@ -166,6 +166,40 @@ public sealed class LayerGradientTests
         AssertGradientsMatchFiniteDifferences(json, seed: 10);
     }
 
+    [Theory]
+    [InlineData("relu", true)]
+    [InlineData("relu", false)]
+    [InlineData("sigmoid", true)]
+    [InlineData("tanh", false)]
+    public void Dense_with_a_fused_activation_gradient_matches_finite_differences_and_the_unfused_layers(string activation, bool bias)
+    {
+        // Two fused layers back to back, so dx of the second (through its activation) reaches the first; the twin
+        // spells the same model with separate activation nodes (same parameters in the same order).
+        var useBias = bias ? "true" : "false";
+
+        // ReLU's layers are narrow so that some seed keeps every pre-activation off its kink (see below).
+        var units = activation == "relu" ? 6 : 20;
+        var fused = Classifier($$$"""
+            {"id": "fc1", "op": "dense", "inputs": ["x"], "attrs": {"units": {{{units}}}, "activation": "{{{activation}}}", "use_bias": {{{useBias}}}, "weight_init": {"type": "uniform", "scale": 0.25} } },
+            {"id": "fc2", "op": "dense", "inputs": ["fc1"], "attrs": {"units": {{{units}}}, "activation": "{{{activation}}}", "bias_init": {{{WideBias}}}}},
+            {"id": "out", "op": "dense", "inputs": ["fc2"], "attrs": {"units": 3, "bias_init": {{{WideBias}}}}}
+            """);
+        var twin = Classifier($$$"""
+            {"id": "fc1", "op": "dense", "inputs": ["x"], "attrs": {"units": {{{units}}}, "use_bias": {{{useBias}}}, "weight_init": {"type": "uniform", "scale": 0.25} } },
+            {"id": "a1", "op": "{{{activation}}}", "inputs": ["fc1"]},
+            {"id": "fc2", "op": "dense", "inputs": ["a1"], "attrs": {"units": {{{units}}}, "bias_init": {{{WideBias}}}}},
+            {"id": "a2", "op": "{{{activation}}}", "inputs": ["fc2"]},
+            {"id": "out", "op": "dense", "inputs": ["a2"], "attrs": {"units": 3, "bias_init": {{{WideBias}}}}}
+            """);
+
+        // ReLU's kink: pick a seed whose pre-activations (the twin's dense outputs) all sit away from 0. fc1's small
+        // weights keep its outputs within [-1, 1], so nudging a weight of fc2 moves fc2's values by at most one step.
+        var seed = activation == "relu" ? SeedAwayFromKink(twin, ["fc1", "fc2"]) : 11;
+
+        Assert.Equal(ForwardValue(twin, seed, "out"), ForwardValue(fused, seed, "out"));
+        AssertGradientsMatchFiniteDifferences(fused, seed);
+    }
+
     /// <summary>dense 20 -> <paramref name="node"/> (id "act") -> dense 3 "out".</summary>
     private static string Layer(string node) => $$$"""
         {"id": "fc1", "op": "dense", "inputs": ["x"], "attrs": {"units": 20, "bias_init": {{{WideBias}}}}},

@@ -23,6 +23,7 @@ public sealed class LayerShapeErrorTests
     [InlineData("""{"id": "bad", "op": "elu", "inputs": ["x"], "attrs": {"alpha": true}}""", "attribute 'alpha' must be a finite number, got true")]
     [InlineData("""{"id": "bad", "op": "linear", "inputs": ["x", "x"]}""", "(linear) takes 1 input(s), got 2")]
     [InlineData("""{"id": "bad", "op": "binary_cross_entropy", "inputs": ["x", "t3"]}""", "logits (batch, 4) and targets (batch, 3) must have the same size")]
+    [InlineData("""{"id": "bad", "op": "dense", "inputs": ["x"], "attrs": {"units": 2, "activation": "gelu"}}""", "attribute 'activation' must be one of relu, sigmoid, tanh, none; got \"gelu\"")]
     public void Layer_op_error_names_the_node_and_the_problem(string node, string problem)
     {
         var json = $$"""

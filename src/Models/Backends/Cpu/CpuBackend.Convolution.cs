@@ -35,7 +35,7 @@ public sealed unsafe partial class CpuBackend
     internal bool DirectConvolution { get; init; } = true;
 
     /// <inheritdoc/>
-    public void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns)
+    public void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, Activation? activation = null)
     {
         CheckConv(window, filters, batch, x, w, bias, y, columns, nameof(Conv2dForward));
         _conv = new ConvCall(window, filters, Pointer(x), Pointer(w), bias is { } b ? Pointer(b) : null, Pointer(y), Pointer(columns));
@@ -43,10 +43,18 @@ public sealed unsafe partial class CpuBackend
         {
             PrepareDirect(window, filters, batch);
             RunParts(batch, _directForwardPart ??= DirectForwardPart);
-            return;
+        }
+        else
+        {
+            RunParts(batch, _convForwardPart ??= ConvForwardPart, columns.Length / window.ColumnSize);
         }
 
-        RunParts(batch, _convForwardPart ??= ConvForwardPart, columns.Length / window.ColumnSize);
+        if (activation is { } f)
+        {
+            // In place over y: elementwise, each value read once and then written.
+            var output = y.Prefix(batch * filters * window.OutputPlane);
+            Activate(f, output, output);
+        }
     }
 
     /// <inheritdoc/>

@@ -80,6 +80,22 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
+    public void DenseForward(Tensor x, Tensor w, Tensor? bias, Activation? f, Tensor y, int rows, int k, int n)
+    {
+        Gemm(false, false, rows, n, k, 1f, x, w, 0f, y);
+        if (bias is { } b)
+        {
+            AddBias(y, b, rows, n);
+        }
+
+        if (f is { } activation)
+        {
+            // Elementwise, so in place is safe: each y[i] is read once, then written.
+            Activate(activation, y, y);
+        }
+    }
+
+    /// <inheritdoc/>
     public void AddBias(Tensor x, Tensor bias, int rows, int cols)
     {
         var xs = Span(x);

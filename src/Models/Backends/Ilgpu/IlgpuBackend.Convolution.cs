@@ -8,7 +8,7 @@ namespace Dtrain.Models.Backends.Ilgpu;
 public sealed partial class IlgpuBackend
 {
     /// <inheritdoc/>
-    public void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns)
+    public void Conv2dForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor columns, Activation? activation = null)
     {
         // x: (batch, C, H, W)  w: (filters, C, kh, kw)  bias: (filters)  y: (batch, filters, OutH, OutW)
         CheckConv(window, filters, batch, x, w, bias, y, columns, nameof(Conv2dForward));
@@ -28,7 +28,10 @@ public sealed partial class IlgpuBackend
 
             // y_e (filters, plane) = W (filters, patch) columns_e (patch, plane) + bias[filter].
             var p = new GemmArgs(filters, plane, g.PatchSize, 0, 0, 1f, 0f, g.PatchSize, plane, plane,
-                0, g.IsPointwise ? g.InputSize : g.ColumnSize, filters * plane, bias is null ? 0 : 1);
+                0, g.IsPointwise ? g.InputSize : g.ColumnSize, filters * plane, bias is null ? 0 : 1)
+            {
+                Activation = EpilogueActivation(activation),
+            };
             LaunchGemm(p, count, V(w), source, ys, V(bias));
         }
     }

@@ -33,6 +33,25 @@ public sealed partial class IlgpuBackend
     }
 
     /// <inheritdoc/>
+    public void DenseForward(Tensor x, Tensor w, Tensor? bias, Activation? f, Tensor y, int rows, int k, int n)
+    {
+        CheckMatrix(new StridedMatrix(x, k), rows, k, "x");
+        CheckMatrix(new StridedMatrix(w, n), k, n, "W");
+        CheckMatrix(new StridedMatrix(y, n), rows, n, "y");
+        if (bias is { } b)
+        {
+            CheckLength(b.Length, n, nameof(DenseForward));
+        }
+
+        // The bias and f run in the GEMM's store: one launch writes y once.
+        var p = new GemmArgs(rows, n, k, 0, 0, 1f, 0f, k, n, n, 0, 0, 0, bias is null ? 0 : 2) { Activation = EpilogueActivation(f) };
+        LaunchGemm(p, 1, V(x), V(w), V(y), V(bias));
+    }
+
+    /// <summary>The GEMM epilogue's code for <paramref name="f"/>: 0 none, then <see cref="Activation"/> + 1.</summary>
+    internal static int EpilogueActivation(Activation? f) => f is { } a ? (int)a + 1 : 0;
+
+    /// <inheritdoc/>
     public void AddBias(Tensor x, Tensor bias, int rows, int cols) => Run(rows * cols, IlgpuKernels.AddBias, V(x), V(bias), cols);
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 // The tiled shared-memory SGEMM: a T x T thread group computes a 4T x 4T block of C, each thread a 4 x 4
 // register tile whose rows and columns sit T apart, so neighbouring threads read neighbouring shared floats.
 using ILGPU;
+using ILGPU.Algorithms;
 
 namespace Dtrain.Models.Backends.Ilgpu;
 
@@ -26,6 +27,12 @@ internal readonly record struct GemmArgs(
 
     /// <summary>Floats from one segment of B to the next.</summary>
     public int SegmentStrideB { get; init; }
+
+    /// <summary>
+    /// Applied to each stored value after the bias, with Beta 0: 0 none, 1 ReLU, 2 sigmoid, 3 tanh (a dense or
+    /// convolution layer's activation fused into its product).
+    /// </summary>
+    public int Activation { get; init; }
 }
 
 internal static partial class IlgpuKernels
@@ -146,6 +153,11 @@ internal static partial class IlgpuKernels
         else if (p.BiasMode == 2)
         {
             v += bias[col];
+        }
+
+        if (p.Activation != 0)
+        {
+            v = p.Activation == 1 ? (v > 0f ? v : 0f) : p.Activation == 2 ? 1f / (1f + XMath.Exp(-v)) : XMath.Tanh(v);
         }
 
         var at = cBase + (row * p.Ldc) + col;
