@@ -1,10 +1,12 @@
-// The `device` benchmark: SGEMM GFLOP/s and training-step throughput on a --device backend (a GPU through ILGPU),
-// after checking the device's GEMM against the CPU backend. Prints tab-separated rows deploy/gpu/bench.sh reads.
+// The `device` benchmark: SGEMM GFLOP/s and training-step throughput (forward, loss, backward, Adam update, all on
+// the device) on a --device backend (a GPU through ILGPU), after checking the device's GEMM against the CPU
+// backend. Prints tab-separated rows deploy/gpu/bench.sh reads.
 using System.Diagnostics;
 using Dtrain.Models.Autodiff;
 using Dtrain.Models.Backends;
 using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Graph;
+using Dtrain.Models.Optimizers;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Bench;
@@ -96,6 +98,7 @@ internal static class DeviceBench
         backend.Fill(a, 0.5f);
         backend.Fill(b, 0.25f);
         var probe = new float[1];
+        using var loss = backend.AllocateHost(1);
         backend.Gemm(false, false, n, n, n, 1f, a, b, 0f, c); // compiles and warms up
         backend.Download(c.Slice(0, 1), probe);
         var (runs, clock) = (0, Stopwatch.StartNew());
@@ -112,30 +115,48 @@ internal static class DeviceBench
         return 2.0 * n * n * n * runs / clock.Elapsed.TotalSeconds / 1e9;
     }
 
-    /// <summary>Forward, backward and reading the loss per step, on random batches already on the device.</summary>
+    /// <summary>
+    /// Full local training steps kept on the device: forward, backward, an Adam update (lr 1e-3) of the whole flat
+    /// parameter vector, and the loss read on the host at the step's end (queued behind forward into page-locked
+    /// memory, as a worker reads it with its first push), on random batches uploaded each step.
+    /// </summary>
     private static double TrainExamplesPerSecond(CompiledModel model, IBackend backend, int batch, double seconds)
     {
         using var executor = new GraphExecutor(model, backend, batch, training: true);
         backend.Upload(model.InitialParameters(seed: 1), executor.Parameters);
+        var adam = Optimizers.Create(new OptimizerSettings("adam", LearningRate: 1e-3f));
+        using var firstMoment = backend.Allocate(model.ParameterCount); // zero-filled, as Adam's state starts
+        using var secondMoment = backend.Allocate(model.ParameterCount);
+        var (m, v) = (new Tensor(firstMoment, 0, model.ParameterCount), new Tensor(secondMoment, 0, model.ParameterCount));
         var rng = new Random(2);
         var features = Enumerable.Range(0, batch * model.FeatureSize).Select(_ => (float)rng.NextDouble()).ToArray();
         var labels = Enumerable.Range(0, batch).Select(_ => (float)rng.Next(10)).ToArray();
-        var gradient = new float[model.ParameterCount];
-        var (steps, clock) = (-1, new Stopwatch());
+        var probe = new float[1];
+        using var loss = backend.AllocateHost(1);
+        var (steps, update, clock) = (-1, 0L, new Stopwatch());
         while (clock.Elapsed.TotalSeconds < seconds || steps < 3)
         {
             if (steps++ == 0)
             {
-                clock.Start(); // the first step compiles the kernels
+                // The first step compiles the kernels; wait for its update to finish before timing.
+                backend.Download(executor.Parameters.Slice(0, 1), probe);
+                clock.Start();
             }
 
             executor.SetBatch(features, labels, batch);
             executor.Forward();
-            executor.ReadLoss();
+            backend.DownloadAsync(executor.Loss, loss, 0);
             executor.Backward();
-            backend.Download(executor.Gradients, gradient);
+            backend.OptimizerStep(adam, executor.Parameters, executor.Gradients, m, v, ++update, 1f);
+            backend.Fence().Wait();
+            if (!float.IsFinite(loss.Array[0]))
+            {
+                throw new InvalidOperationException($"{model.Spec.Name}: the loss became {loss.Array[0]} at step {steps}");
+            }
         }
 
+        backend.Download(executor.Parameters.Slice(0, 1), probe);
+        clock.Stop();
         return (double)steps * batch / clock.Elapsed.TotalSeconds;
     }
 

@@ -39,8 +39,8 @@ static int Usage(int exitCode)
     w.WriteLine("        conv2d forward and backward on LeNet-5's two layers, direct and im2col paths,");
     w.WriteLine("        after checking both against a naive convolution.");
     w.WriteLine("  device [--device auto|cpu|cuda[:N]|opencl[:N]|ilgpu-cpu] [--sizes 1024,4096,8192] [--models a.json,b.json] [--batches 128,512] [--seconds S]");
-    w.WriteLine("        square SGEMM GFLOP/s and training steps per second (forward, backward, gradient download)");
-    w.WriteLine("        on one backend, after checking its GEMM against the CPU backend.");
+    w.WriteLine("        square SGEMM GFLOP/s and training examples/s of full steps kept on the device (forward,");
+    w.WriteLine("        backward, Adam update, loss read) on one backend, after checking its GEMM against the CPU backend.");
     w.WriteLine("  transport [--sizes 1,4] [--reps N] [--mb M] [--window W] [--tls]");
     w.WriteLine("        push/pull MB/s between two processes: raw loopback TCP, Akka.Remote, the bulk channel");
     w.WriteLine("        (and with --tls the bulk channel over TLS), all in one run.");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU benchmark of the ILGPU backend against PyTorch on the same GPU: square SGEMM GFLOP/s (FP32, TF32 off)
-# and training examples/s for examples/mnist-mlp.json and examples/mnist-lenet5.json at batch 128 and 512.
+# and training examples/s for examples/mnist-mlp.json and examples/mnist-lenet5.json at batch 128 and 512, a step
+# being forward, backward, an Adam update (lr 1e-3) of every parameter on the GPU and the loss read on the host.
 # Run from the repository root on a machine with an NVIDIA GPU and PyTorch:
 #   deploy/gpu/bench.sh [cuda|cuda:N] [seconds per cell]
 # With the .NET 10 SDK there, it publishes self-contained builds into publish/gpu-bench first. A GPU machine
@@ -38,7 +39,7 @@ fi
 echo
 awk -F'\t' '
   FNR == NR { if ($1 == "gemm") t["gemm " $2] = $3; if ($1 == "train") t["train " $2 " " $3] = $4; next }
-  $1 == "# device" { printf "dtrain on %s\n", $2; printf "%-34s %14s %14s %7s\n", "benchmark", "dtrain", "torch", "ratio" }
+  $1 == "# device" { printf "dtrain on %s; a training step is forward, backward, Adam update, loss read\n", $2; printf "%-34s %14s %14s %7s\n", "benchmark", "dtrain", "torch", "ratio" }
   $1 == "gemm" { k = "gemm " $2; row(sprintf("SGEMM %sx%sx%s GFLOP/s", $2, $2, $2), $3, t[k]) }
   $1 == "train" { k = "train " $2 " " $3; row(sprintf("%s batch %s examples/s", $2, $3), $4, t[k]) }
   function row(name, a, b) { printf "%-34s %14s %14s %7s\n", name, a, (b == "" ? "-" : b), (b == "" || b == 0 ? "-" : sprintf("%.2f", a / b)) }

@@ -34,6 +34,9 @@ public sealed class Adadelta : IOptimizer
     public int StateSlots => 2;
 
     /// <inheritdoc />
+    public UpdateRule Rule => new(UpdateKind.Adadelta, _learningRate, _weightDecay, Beta1: _rho, Epsilon: _epsilon);
+
+    /// <inheritdoc />
     public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);

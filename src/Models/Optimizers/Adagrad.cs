@@ -32,6 +32,9 @@ public sealed class Adagrad : IOptimizer
     public int StateSlots => 1;
 
     /// <inheritdoc />
+    public UpdateRule Rule => new(UpdateKind.Adagrad, _learningRate, _weightDecay, Epsilon: _epsilon);
+
+    /// <inheritdoc />
     public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);

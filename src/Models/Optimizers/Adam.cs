@@ -48,6 +48,9 @@ public class Adam : IOptimizer
     public int StateSlots => 2;
 
     /// <inheritdoc />
+    public UpdateRule Rule => new(_decoupledDecay ? UpdateKind.AdamW : UpdateKind.Adam, _learningRate, _weightDecay, _beta1, _beta2, _epsilon);
+
+    /// <inheritdoc />
     public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);
@@ -57,17 +60,7 @@ public class Adam : IOptimizer
         ref float m = ref MemoryMarshal.GetReference(s0);
         ref float v = ref MemoryMarshal.GetReference(s1);
 
-        // The bias corrections are per-step scalars: compute them once in double, as PyTorch does in Python
-        // floats, so b^t stays accurate for large t. Like PyTorch, the step size carries 1/(1 - b1^t) and the
-        // denominator divides sqrt(v) by sqrt(1 - b2^t).
-        double lr = (double)_learningRate * learningRateScale;
-        float stepSize = (float)(lr / (1.0 - Math.Pow(_beta1, step)));
-        float bias2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(_beta2, step));
-
-        // Decay enters one of two ways, the other being the identity: AdamW scales w by `keep` (this update's
-        // scheduled rate), Adam adds `l2 * w` to the gradient. Multiplying by 1 or adding 0 * w is exact.
-        float keep = _decoupledDecay ? (float)(1.0 - (lr * _weightDecay)) : 1f;
-        float l2 = _decoupledDecay ? 0f : _weightDecay;
+        var (stepSize, bias2Sqrt, keep, l2) = StepScalars(Rule, step, learningRateScale);
         float b1 = _beta1, b2 = _beta2, c1 = 1f - _beta1, c2 = 1f - _beta2, eps = _epsilon;
         int i = 0;
 
@@ -116,5 +109,27 @@ public class Adam : IOptimizer
             float denominator = MathF.Sqrt(vi) / bias2Sqrt + eps;
             wi -= stepSize * (mi / denominator);
         }
+    }
+
+    /// <summary>
+    /// The per-update scalars of the Adam and AdamW loop, shared with the device kernels so both round alike:
+    /// the step size <c>lr / (1 - b1^t)</c>, <c>sqrt(1 - b2^t)</c>, the factor <c>keep</c> on w and the L2
+    /// coefficient <c>l2</c> added to the gradient.
+    /// </summary>
+    internal static (float StepSize, float Bias2Sqrt, float Keep, float L2) StepScalars(UpdateRule rule, long step, float learningRateScale)
+    {
+        // The bias corrections are per-step scalars: compute them once in double, as PyTorch does in Python
+        // floats, so b^t stays accurate for large t. Like PyTorch, the step size carries 1/(1 - b1^t) and the
+        // denominator divides sqrt(v) by sqrt(1 - b2^t).
+        double lr = (double)rule.LearningRate * learningRateScale;
+        float stepSize = (float)(lr / (1.0 - Math.Pow(rule.Beta1, step)));
+        float bias2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(rule.Beta2, step));
+
+        // Decay enters one of two ways, the other being the identity: AdamW scales w by `keep` (this update's
+        // scheduled rate), Adam adds `l2 * w` to the gradient. Multiplying by 1 or adding 0 * w is exact.
+        bool decoupled = rule.Kind == UpdateKind.AdamW;
+        float keep = decoupled ? (float)(1.0 - (lr * rule.WeightDecay)) : 1f;
+        float l2 = decoupled ? 0f : rule.WeightDecay;
+        return (stepSize, bias2Sqrt, keep, l2);
     }
 }

@@ -14,6 +14,12 @@ public interface IOptimizer
     int StateSlots { get; }
 
     /// <summary>
+    /// The update <see cref="Apply"/> computes, as data: a device backend runs the same formula from it
+    /// (<see cref="Backends.IBackend.OptimizerStep"/>).
+    /// </summary>
+    UpdateRule Rule { get; }
+
+    /// <summary>
     /// One update of a chunk in place. <paramref name="step"/> is the 1-based count of updates this chunk
     /// has received (Adam's bias correction). <paramref name="learningRateScale"/> multiplies the learning
     /// rate for this update: the shard's <see cref="LearningRateSchedule"/> sets it, 1 without a schedule.

@@ -25,6 +25,9 @@ public sealed class Sgd : IOptimizer
     public int StateSlots => 0;
 
     /// <inheritdoc />
+    public UpdateRule Rule => new(UpdateKind.Sgd, _learningRate, _weightDecay);
+
+    /// <inheritdoc />
     public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> s0, Span<float> s1, long step, float learningRateScale = 1f)
     {
         ChunkArguments.Check(Name, StateSlots, parameters.Length, gradient.Length, s0.Length, s1.Length, step);
