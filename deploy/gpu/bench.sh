@@ -35,10 +35,10 @@ else
   echo "PyTorch with CUDA not found: the torch column stays empty" >&2
 fi
 
-# One table: each gemm/train row of ours beside the same row of PyTorch's.
+# One table: each gemm/train row of ours beside the same row of PyTorch's (its file may be empty: no torch).
 echo
 awk -F'\t' '
-  FNR == NR { if ($1 == "gemm") t["gemm " $2] = $3; if ($1 == "train") t["train " $2 " " $3] = $4; next }
+  FILENAME == ARGV[1] { if ($1 == "gemm") t["gemm " $2] = $3; if ($1 == "train") t["train " $2 " " $3] = $4; next }
   $1 == "# device" { printf "dtrain on %s; a training step is forward, backward, Adam update, loss read\n", $2; printf "%-34s %14s %14s %7s\n", "benchmark", "dtrain", "torch", "ratio" }
   $1 == "gemm" { k = "gemm " $2; row(sprintf("SGEMM %sx%sx%s GFLOP/s", $2, $2, $2), $3, t[k]) }
   $1 == "train" { k = "train " $2 " " $3; row(sprintf("%s batch %s examples/s", $2, $3), $4, t[k]) }
