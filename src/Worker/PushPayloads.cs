@@ -8,15 +8,21 @@ namespace Dtrain.Worker;
 
 /// <summary>
 /// Reuses a few host buffers per route instead of allocating (and page-locking) one per push: at most
-/// MaxPushesInFlight + 1 per route exist at once. Buffers come back on the releasing thread, hence the
-/// concurrent free lists.
+/// MaxPushesInFlight + 1 per route are in use at once. Buffers come back on the releasing thread, hence the
+/// concurrent free lists. A message can be copied before it is released (Akka's serialize-messages delivers a
+/// deserialized copy and drops the original), so past <see cref="PooledPerRoute"/> per route a payload is a
+/// one-off buffer the pool does not hold on to: memory stays bounded however many never come back.
 /// </summary>
 internal sealed class PushPayloads : IDisposable
 {
+    /// <summary>Buffers a route keeps for reuse: two pushes in flight, one being staged, one spare.</summary>
+    public const int PooledPerRoute = 4;
+
     private readonly IBackend _backend;
     private readonly int[] _floats;
     private readonly ConcurrentBag<HostBuffer>[] _free;
     private readonly List<HostBuffer> _allocated = [];
+    private readonly int[] _pooled;
     private volatile bool _disposed;
 
     public PushPayloads(IBackend backend, int[] routeFloats)
@@ -24,17 +30,30 @@ internal sealed class PushPayloads : IDisposable
         _backend = backend;
         _floats = routeFloats;
         _free = routeFloats.Select(_ => new ConcurrentBag<HostBuffer>()).ToArray();
+        _pooled = new int[routeFloats.Length];
     }
+
+    /// <summary>Buffers held for reuse over all routes (in use or free).</summary>
+    public int Pooled => _allocated.Count;
 
     /// <summary>A host buffer for route <paramref name="route"/> and the message payload over it.</summary>
     public (HostBuffer Host, FloatBuffer Payload) Rent(int route)
     {
-        if (!_free[route].TryTake(out var host))
+        if (_free[route].TryTake(out var pooled))
         {
-            host = _backend.AllocateHost(_floats[route]);
-            _allocated.Add(host);
+            return (pooled, FloatBuffer.Lend(pooled.Array, _floats[route], _ => GiveBack(route, pooled)));
         }
 
+        var host = _backend.AllocateHost(_floats[route]);
+        if (_pooled[route] >= PooledPerRoute)
+        {
+            // Every pooled buffer is out: some message was copied and its original never released. This one is
+            // used once and freed when released, or collected with its message if it never is.
+            return (host, FloatBuffer.Lend(host.Array, _floats[route], _ => host.Dispose()));
+        }
+
+        _pooled[route]++;
+        _allocated.Add(host);
         return (host, FloatBuffer.Lend(host.Array, _floats[route], _ => GiveBack(route, host)));
     }
 
