@@ -79,8 +79,11 @@ public sealed partial class IlgpuBackend
             _stagingUsed = 0;
             if (_staging is null || length > _staging.Length)
             {
+                // Room for two of the largest upload so far: a step's batch and labels, or a pull's chunks, fit
+                // between waits.
+                var capacity = Math.Max(1 << 16, Math.Max(2L * length, 2 * (_staging?.Length ?? 0)));
                 _staging?.Dispose();
-                _staging = _accelerator.AllocatePageLocked1D<float>(Math.Max(length, Math.Max(1 << 16, 2 * (int)(_staging?.Length ?? 0))), uninitialized: true);
+                _staging = _accelerator.AllocatePageLocked1D<float>((int)Math.Min(capacity, Array.MaxLength), uninitialized: true);
             }
         }
 
