@@ -1,4 +1,5 @@
 // dtrain check: validates a model file and prints every value's shape and the parameter table.
+using System.Text.Json;
 using Dtrain.Models.Graph;
 
 namespace Dtrain.Cli;
@@ -17,10 +18,19 @@ public static class CheckCommand
         foreach (var node in model.Nodes)
         {
             var ps = string.Join(", ", node.Parameters.Select(p => $"{model.Parameters[p].Name} {string.Join("x", model.Parameters[p].Spec.Shape)}"));
-            table.Add(node.Spec.Id, node.Spec.Op, model.Values[node.Output].Type.ToString(), ps);
+            table.Add(node.Spec.Id, OpWithActivation(node.Spec), model.Values[node.Output].Type.ToString(), ps);
         }
 
         table.Print(Console.Out);
         return 0;
     }
+
+    /// <summary>The op, with a fused activation after a plus (<c>dense+relu</c>), as the node computes it.</summary>
+    private static string OpWithActivation(NodeSpec node) =>
+        node.Attributes.ValueKind == JsonValueKind.Object
+        && node.Attributes.TryGetProperty("activation", out var f)
+        && f.ValueKind == JsonValueKind.String
+        && f.GetString() is { } name and not "none"
+            ? $"{node.Op}+{name}"
+            : node.Op;
 }
