@@ -37,14 +37,17 @@ public sealed class Embedding : Op
     {
         // ids: (B, ...) as floats  weight: (V, D)  y: (B, ..., D)
         var (count, vocab, dim) = Sizes(run);
-        var bad = run.Backend.EmbeddingLookup(run.Input(0), run.Parameter(0), run.Output, count, vocab, dim);
+        var (node, perExample) = (run.Node.Spec.Id, run.InputType(0).Size);
+        string Describe(int position, float id) =>
+            $"node '{node}' (embedding): id {id} (example {position / perExample}, position {position % perExample}) is not an integer in [0, {vocab})";
+
+        // A device backend may defer the check to its next host read (no wait in the middle of forward).
+        var bad = run.Backend.EmbeddingLookup(run.Input(0), run.Parameter(0), run.Output, count, vocab, dim, Describe);
         if (bad >= 0)
         {
             Span<float> id = stackalloc float[1];
             run.Backend.Download(run.Input(0).Slice(bad, 1), id);
-            var perExample = run.InputType(0).Size;
-            throw new DtrainException(
-                $"node '{run.Node.Spec.Id}' (embedding): id {id[0]} (example {bad / perExample}, position {bad % perExample}) is not an integer in [0, {vocab})");
+            throw new DtrainException(Describe(bad, id[0]));
         }
     }
 

@@ -175,4 +175,15 @@ public abstract partial class BackendAgreementTests
         AssertAgree(dst, y, dx, py, rows, dtable);
         BothEqual((be, t) => be.EmbeddingLookup(t(Values([1f, 2.5f, 10f])), t(table), t(Random(12)), 3, 10, 4));
     }
+
+    [SkippableFact]
+    public void Embedding_backward_skips_ids_outside_the_table()
+    {
+        // Ids -1, 2.5 and 10 are reported by the forward check (perhaps later, on a device): backward must not
+        // write past the table or anywhere for them.
+        RequireDevice();
+        var (ids, dy, dtable) = (Values([1f, -1f, 2.5f, 10f, 1f]), Random(5 * 4), Random(10 * 4));
+        Both((be, t) => be.EmbeddingBackward(t(ids), t(dy), t(dtable), 5, 10, 4, accumulate: true));
+        AssertAgree(dtable);
+    }
 }

@@ -6,7 +6,7 @@ namespace Dtrain.Models.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc/>
-    public int EmbeddingLookup(Tensor ids, Tensor table, Tensor y, int count, int vocab, int dim)
+    public int EmbeddingLookup(Tensor ids, Tensor table, Tensor y, int count, int vocab, int dim, Func<int, float, string>? describe = null)
     {
         // ids: (count)  table: (vocab, dim)  y: (count, dim)
         var idSpan = Span(ids)[..count];
@@ -40,7 +40,11 @@ public sealed partial class CpuBackend
 
         for (var i = 0; i < count; i++)
         {
-            Simd.AddInPlace(dt.Slice((int)idSpan[i] * dim, dim), dys.Slice(i * dim, dim));
+            var value = idSpan[i];
+            if (value >= 0f && value < vocab && value == MathF.Floor(value))
+            {
+                Simd.AddInPlace(dt.Slice((int)value * dim, dim), dys.Slice(i * dim, dim));
+            }
         }
     }
 }

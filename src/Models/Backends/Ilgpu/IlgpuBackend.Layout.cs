@@ -47,16 +47,24 @@ public sealed partial class IlgpuBackend
     }
 
     /// <inheritdoc/>
-    public int EmbeddingLookup(Tensor ids, Tensor table, Tensor y, int count, int vocab, int dim)
+    public int EmbeddingLookup(Tensor ids, Tensor table, Tensor y, int count, int vocab, int dim, Func<int, float, string>? describe = null)
     {
         // ids: (count)  table: (vocab, dim)  y: (count, dim)
-        Run(1, IlgpuKernels.FillInt, _counter.View.BaseView, int.MaxValue);
-        Run(count * dim, IlgpuKernels.EmbeddingGather, V(ids), V(table), V(y), _counter.View.BaseView, vocab, dim);
-        var bad = new int[1];
-        _counter.View.CopyToCPU(_accelerator.DefaultStream, bad);
-        _accelerator.DefaultStream.Synchronize();
-        ThrowRecordedFault();
-        return bad[0] == int.MaxValue ? -1 : bad[0];
+        if (describe is not null)
+        {
+            // Deferred: the check rides in the fault slots and is thrown, described by the caller, at the next host read.
+            _embeddingDescribe ??= describe;
+            Run(count * dim, IlgpuKernels.EmbeddingGather, V(ids), V(table), V(y), Faults().SubView(EmbeddingFault, 1), vocab, dim);
+            return -1;
+        }
+
+        var bad = _embeddingBad.View.BaseView;
+        Run(1, IlgpuKernels.FillLong, bad, NoFault);
+        Run(count * dim, IlgpuKernels.EmbeddingGather, V(ids), V(table), V(y), bad, vocab, dim);
+        var found = new long[1];
+        _embeddingBad.View.CopyToCPU(_accelerator.DefaultStream, found);
+        Synchronize();
+        return found[0] == NoFault ? -1 : (int)(found[0] >> 32);
     }
 
     /// <inheritdoc/>
@@ -68,7 +76,7 @@ public sealed partial class IlgpuBackend
             Run(vocab * dim, IlgpuKernels.Fill, V(dtable).SubView(0, vocab * dim), 0f);
         }
 
-        Run(count * dim, IlgpuKernels.EmbeddingScatter, V(ids), V(dy), V(dtable), dim);
+        Run(count * dim, IlgpuKernels.EmbeddingScatter, V(ids), V(dy), V(dtable), vocab, dim);
     }
 
     /// <summary>y's shape, then the x stride each y axis walks; a permutation of nothing is one axis of 1.</summary>

@@ -8,9 +8,9 @@ namespace Dtrain.Models.Backends.Ilgpu;
 
 /// <summary>
 /// Runs the kernels on an ILGPU <see cref="Accelerator"/>. Values stay in device memory between ops: a step
-/// crosses to the host only in <see cref="Upload"/>, <see cref="Download"/>, <see cref="CountCorrect"/> and
-/// <see cref="EmbeddingLookup"/>'s validity result. Checks that need the data (class labels, binary targets)
-/// are recorded on the device and reported as a <see cref="DtrainException"/> at the next of those crossings.
+/// crosses to the host only in <see cref="Upload"/>, <see cref="Download"/>, <see cref="DownloadAsync"/>'s fences and
+/// <see cref="CountCorrect"/>. Checks that need the data (class labels, binary targets, embedding ids) are
+/// recorded on the device and reported as a <see cref="DtrainException"/> at the next of those crossings.
 /// </summary>
 public sealed partial class IlgpuBackend : IBackend
 {
@@ -35,6 +35,7 @@ public sealed partial class IlgpuBackend : IBackend
         _scratch = new IlgpuBuffer(accelerator, 1024);
         _faults = accelerator.Allocate1D<long>(FaultSlots);
         _counter = accelerator.Allocate1D<int>(1);
+        _embeddingBad = accelerator.Allocate1D<long>(1);
         ClearFaults();
     }
 
@@ -71,6 +72,7 @@ public sealed partial class IlgpuBackend : IBackend
         _staging?.Dispose();
         _faults.Dispose();
         _counter.Dispose();
+        _embeddingBad.Dispose();
         foreach (var table in _permuteTables.Values)
         {
             table.Dispose();
