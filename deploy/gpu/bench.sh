@@ -2,6 +2,8 @@
 # GPU benchmark of the ILGPU backend against PyTorch on the same GPU: square SGEMM GFLOP/s (FP32, TF32 off)
 # and training examples/s for examples/mnist-mlp.json and examples/mnist-lenet5.json at batch 128 and 512, a step
 # being forward, backward, an Adam update (lr 1e-3) of every parameter on the GPU and the loss read on the host.
+# Then the parameter-server path on the same GPU: one real worker against in-process shards (dtrain-bench overlap),
+# pushing each shard's gradients as backward finishes them and after the whole backward.
 # Run from the repository root on a machine with an NVIDIA GPU and PyTorch:
 #   deploy/gpu/bench.sh [cuda|cuda:N] [seconds per cell]
 # With the .NET 10 SDK there, it publishes self-contained builds into publish/gpu-bench first. A GPU machine
@@ -44,3 +46,8 @@ awk -F'\t' '
   $1 == "train" { k = "train " $2 " " $3; row(sprintf("%s batch %s examples/s", $2, $3), $4, t[k]) }
   function row(name, a, b) { printf "%-34s %14s %14s %7s\n", name, a, (b == "" ? "-" : b), (b == "" || b == 0 ? "-" : sprintf("%.2f", a / b)) }
 ' "$theirs" "$ours"
+
+# The worker as `dtrain train` runs it on this device: gradients and parameters cross to the host through
+# page-locked buffers every step, shards (Adam) update on the host.
+echo
+"$bench" overlap --device "$device" --reps 5 --steps 40 --batch 128 --shards 2
