@@ -43,14 +43,6 @@ internal sealed partial class WorkerActor : ReceiveActor
     private int _stepsSincePush;
     private bool _fetchedOnce;
 
-    // The push in progress: host payloads per route, when each shard's gradients are final, and those staged.
-    private PushPayloads? _payloads;
-    private GradientReadiness? _readiness;
-    private readonly Queue<StagedPush> _staged = new();
-    private bool _overlapPushes;
-    private long _pushStarted;
-    private Activity? _pushSpan;
-
     // The step's loss: copied to the host behind forward, taken once a fence after it has passed.
     private HostBuffer? _lossHost;
     private float? _loss;
@@ -337,9 +329,6 @@ internal sealed partial class WorkerActor : ReceiveActor
         _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, reason));
         Become(Failed);
     }
-
-    /// <summary>A payload whose copy from the device is queued; it is sent once <paramref name="Landed"/> completes.</summary>
-    private readonly record struct StagedPush(int Route, FloatBuffer Payload, DeviceFence Landed);
 
     internal sealed class Continue
     {
