@@ -1,4 +1,5 @@
-// One training step of the worker: batch from the data set, forward, backward (pushing as it finishes each shard's part), the loss check, and pulled parameters scattered onto the device.
+// One training step of the worker: batch from the data set, forward, backward (pushing as it finishes each
+// shard's part) and the loss check; and pulled parameters scattered onto the device.
 using System.Diagnostics;
 using Akka.Actor;
 using Dtrain.Models;
