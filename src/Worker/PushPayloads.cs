@@ -20,7 +20,7 @@ internal sealed class PushPayloads : IDisposable
 
     private readonly IBackend _backend;
     private readonly int[] _floats;
-    private readonly ConcurrentBag<HostBuffer>[] _free;
+    private readonly ConcurrentBag<Pooled>[] _free;
     private readonly List<HostBuffer> _allocated = [];
     private readonly int[] _pooled;
     private volatile bool _disposed;
@@ -29,32 +29,33 @@ internal sealed class PushPayloads : IDisposable
     {
         _backend = backend;
         _floats = routeFloats;
-        _free = routeFloats.Select(_ => new ConcurrentBag<HostBuffer>()).ToArray();
+        _free = routeFloats.Select(_ => new ConcurrentBag<Pooled>()).ToArray();
         _pooled = new int[routeFloats.Length];
     }
 
     /// <summary>Buffers held for reuse over all routes (in use or free).</summary>
-    public int Pooled => _allocated.Count;
+    public int PooledCount => _allocated.Count;
 
     /// <summary>A host buffer for route <paramref name="route"/> and the message payload over it.</summary>
     public (HostBuffer Host, FloatBuffer Payload) Rent(int route)
     {
-        if (_free[route].TryTake(out var pooled))
+        if (!_free[route].TryTake(out var pooled))
         {
-            return (pooled, FloatBuffer.Lend(pooled.Array, _floats[route], _ => GiveBack(route, pooled)));
+            var host = _backend.AllocateHost(_floats[route]);
+            if (_pooled[route] >= PooledPerRoute)
+            {
+                // Every pooled buffer is out: some message was copied and its original never released. This one is
+                // used once and freed when released, or collected with its message if it never is.
+                return (host, FloatBuffer.Lend(host.Array, _floats[route], _ => host.Dispose()));
+            }
+
+            _pooled[route]++;
+            _allocated.Add(host);
+            pooled = new Pooled(this, route, host);
         }
 
-        var host = _backend.AllocateHost(_floats[route]);
-        if (_pooled[route] >= PooledPerRoute)
-        {
-            // Every pooled buffer is out: some message was copied and its original never released. This one is
-            // used once and freed when released, or collected with its message if it never is.
-            return (host, FloatBuffer.Lend(host.Array, _floats[route], _ => host.Dispose()));
-        }
-
-        _pooled[route]++;
-        _allocated.Add(host);
-        return (host, FloatBuffer.Lend(host.Array, _floats[route], _ => GiveBack(route, host)));
+        // The give-back delegate was made once with the buffer: a push allocates only its FloatBuffer.
+        return (pooled.Host, FloatBuffer.Lend(pooled.Host.Array, _floats[route], pooled.GiveBack));
     }
 
     /// <summary>
@@ -72,11 +73,23 @@ internal sealed class PushPayloads : IDisposable
         _allocated.Clear();
     }
 
-    private void GiveBack(int route, HostBuffer host)
+    /// <summary>A reusable buffer of one route and the delegate that hands it back to that route's free list.</summary>
+    private sealed class Pooled
     {
-        if (!_disposed)
+        public Pooled(PushPayloads owner, int route, HostBuffer host)
         {
-            _free[route].Add(host);
+            Host = host;
+            GiveBack = _ =>
+            {
+                if (!owner._disposed)
+                {
+                    owner._free[route].Add(this);
+                }
+            };
         }
+
+        public HostBuffer Host { get; }
+
+        public Action<float[]> GiveBack { get; }
     }
 }

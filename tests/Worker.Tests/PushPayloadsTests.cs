@@ -20,7 +20,7 @@ public sealed class PushPayloadsTests
         Assert.Same(first, second);
         Assert.NotSame(first, other);
         Assert.Equal(3, other.Length);
-        Assert.Equal(2, payloads.Pooled);
+        Assert.Equal(2, payloads.PooledCount);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class PushPayloadsTests
         // As under serialize-messages: each message is delivered as a copy and the original never released.
         var rented = Enumerable.Range(0, 50).Select(_ => payloads.Rent(0)).ToList();
 
-        Assert.Equal(PushPayloads.PooledPerRoute, payloads.Pooled);
+        Assert.Equal(PushPayloads.PooledPerRoute, payloads.PooledCount);
         Assert.Equal(50, rented.Select(r => r.Host).Distinct().Count());
         Assert.All(rented, r => Assert.Equal(1000, r.Payload.Length));
     }

@@ -6,7 +6,8 @@ namespace Dtrain.Models.Tests.Ops;
 
 public sealed class EmbeddingTests
 {
-    private const string Json = """
+    /// <summary>ids (batch, 2) through a 4 x 3 table, against float targets: the model every embedding test uses.</summary>
+    internal const string Json = """
         {"inputs": [{"name": "ids", "shape": [2], "dtype": "int32", "source": "features"},
                     {"name": "t", "shape": [2, 3], "dtype": "float32", "source": "labels"}],
          "nodes": [{"id": "emb", "op": "embedding", "inputs": ["ids"], "attrs": {"vocab": 4, "dim": 3}},

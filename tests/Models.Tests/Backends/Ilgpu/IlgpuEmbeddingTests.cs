@@ -9,13 +9,7 @@ namespace Dtrain.Models.Tests.Backends.Ilgpu;
 [Collection(IlgpuCollection.Name)]
 public sealed class IlgpuEmbeddingTests(IlgpuAccelerators accelerators)
 {
-    private const string Json = """
-        {"inputs": [{"name": "ids", "shape": [2], "dtype": "int32", "source": "features"},
-                    {"name": "t", "shape": [2, 3], "dtype": "float32", "source": "labels"}],
-         "nodes": [{"id": "emb", "op": "embedding", "inputs": ["ids"], "attrs": {"vocab": 4, "dim": 3}},
-                   {"id": "loss", "op": "mse", "inputs": ["emb", "t"]}],
-         "loss": "loss"}
-        """;
+    private const string Json = Ops.EmbeddingTests.Json;
 
     [Fact]
     public void A_bad_id_is_reported_at_the_next_host_read_naming_the_node_the_example_and_the_position()
