@@ -36,7 +36,7 @@ internal sealed partial class WorkerActor
             // The loss comes back with the first push (or the step's end), not by a wait between forward and
             // backward: on a GPU the device runs on while backward is launched. It is checked before any push leaves.
             _backend!.DownloadAsync(executor.Loss, _lossHost!, 0);
-            (_loss, _lossBatch) = (null, batch);
+            (_lossTaken, _lossBatch) = (false, batch);
             if (overlap)
             {
                 BeginPush();
@@ -92,7 +92,7 @@ internal sealed partial class WorkerActor
     /// </summary>
     private void CheckLoss()
     {
-        if (_loss is not null)
+        if (_lossTaken)
         {
             return;
         }
@@ -104,7 +104,7 @@ internal sealed partial class WorkerActor
             throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
         }
 
-        _loss = loss;
+        _lossTaken = true;
         _lossSum += (double)loss * _lossBatch;
     }
 

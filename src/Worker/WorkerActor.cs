@@ -45,7 +45,7 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     // The step's loss: copied to the host behind forward, taken once a fence after it has passed.
     private HostBuffer? _lossHost;
-    private float? _loss;
+    private bool _lossTaken;
     private int _lossBatch;
 
     // The partition being trained.
