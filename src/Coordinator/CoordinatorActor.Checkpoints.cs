@@ -28,6 +28,7 @@ internal sealed partial class CoordinatorActor
     private long _stepsSinceCheckpoint;
     private long _lastCheckpointAt = Stopwatch.GetTimestamp();
     private int _restoring = -1;
+    private long _loadRequest;
     private int _epochSkippedExamples;
     private long _resumedFrom = -1;
 
@@ -316,13 +317,35 @@ internal sealed partial class CoordinatorActor
     private void RestoreShards(int index)
     {
         _restoring = index;
-        _readyShards.Clear();
+        NewLoadRequest();
         var record = _resume!.Checkpoints[index];
         var optimizer = Optimizer();
         for (var s = 0; s < _shards.Count; s++)
         {
-            _shards[s].Tell(new RestoreShard(s, _placement[s], optimizer, SyncQuorum(), record.Id, ShardSnapshot.PersistenceId(_job.JobId, s)));
+            _shards[s].Tell(new RestoreShard(s, _placement[s], optimizer, SyncQuorum(), record.Id, ShardSnapshot.PersistenceId(_job.JobId, s), _loadRequest));
         }
+    }
+
+    /// <summary>
+    /// Starts a new attempt at loading the shards (initial values, or a checkpoint): only replies naming its request id
+    /// count, so a shard's late answer to the attempt before (a checkpoint given up for an older one) cannot make
+    /// the job start while that shard is still loading. Random: a new coordinator's ids never repeat an old one's.
+    /// </summary>
+    private void NewLoadRequest()
+    {
+        _loadRequest = Random.Shared.NextInt64(1, long.MaxValue);
+        _readyShards.Clear();
+    }
+
+    private bool IsStale(long requestId, int shardId)
+    {
+        if (requestId == _loadRequest)
+        {
+            return false;
+        }
+
+        _log.Info("shard {0}: ignored an answer to an earlier load request", shardId);
+        return true;
     }
 
     /// <summary>A shard cannot load the checkpoint: warn, naming it, and fall back to the one before it.</summary>

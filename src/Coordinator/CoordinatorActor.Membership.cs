@@ -38,8 +38,8 @@ internal sealed partial class CoordinatorActor
     /// <summary>Routes workers use: the shards' own refs, plus the bulk channel where the PS node runs one.</summary>
     private ShardRoute[] Routes() =>
         _placement.Select((chunks, s) => _clusterShards is { } cluster
-            ? new ShardRoute(s, cluster[s].Shard, chunks, cluster[s].BulkEndpoint, cluster[s].BulkTarget)
-            : new ShardRoute(s, _shards[s], chunks)).ToArray();
+            ? new ShardRoute(s, cluster[s].Shard, chunks, cluster[s].BulkEndpoint, cluster[s].BulkTarget, _loadRequest)
+            : new ShardRoute(s, _shards[s], chunks, Generation: _loadRequest)).ToArray();
 
     private JoinJob JoinFor(int w, ShardRoute[] routes)
     {

@@ -74,11 +74,12 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     {
         var initial = _job.Model.InitialParameters(_job.Settings.Seed);
         var optimizer = Optimizer();
+        NewLoadRequest();
         for (var s = 0; s < _shards.Count; s++)
         {
             var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
             ChunkPlacement.Gather(initial, _placement[s], values.Span);
-            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum()));
+            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum(), _loadRequest));
         }
 
         if (_resume is { } resume)
@@ -94,6 +95,11 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Receive<ShardReady>(ready =>
         {
+            if (IsStale(ready.RequestId, ready.ShardId))
+            {
+                return;
+            }
+
             _readyShards.Add(ready.ShardId);
             if (_readyShards.Count == _shards.Count)
             {
@@ -103,6 +109,11 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<InitShardRejected>(r =>
         {
+            if (IsStale(r.RequestId, r.ShardId))
+            {
+                return;
+            }
+
             if (_restoring >= 0)
             {
                 OnRestoreRejected(r);

@@ -14,7 +14,7 @@ namespace Dtrain.ParameterServer;
 internal sealed partial class ParameterShardActor
 {
     private readonly Dictionary<long, PendingSave> _saving = [];
-    private (RestoreShard Request, IActorRef ReplyTo)? _restoring;
+    private RestoreShard? _restoring;
     private IActorRef? _snapshotStore;
 
     // The buffer of the last checkpoint once it is written, reused by the next: a shard holds one snapshot's worth of
@@ -28,8 +28,7 @@ internal sealed partial class ParameterShardActor
         Receive<SaveSnapshotSuccess>(OnSaved);
         Receive<SaveSnapshotFailure>(f => SaveFailed(f.Metadata.SequenceNr, f.Cause.GetBaseException().Message));
         Receive<RestoreShard>(OnRestore);
-        Receive<LoadSnapshotResult>(OnLoaded);
-        Receive<LoadSnapshotFailed>(f => RestoreFailed($"reading it failed: {f.Cause.GetBaseException().Message}"));
+        Receive<SnapshotRead>(OnRead);
     }
 
     private void OnTakeCheckpoint(TakeCheckpoint take)
@@ -94,27 +93,49 @@ internal sealed partial class ParameterShardActor
 
     private void OnRestore(RestoreShard restore)
     {
+        if (IsRepeatedLoad(restore.RequestId))
+        {
+            return;
+        }
+
+        BeginLoad(restore.RequestId);
         if (SnapshotStore() is not { } store)
         {
-            Sender.Tell(new InitShardRejected(restore.ShardId, "this node has no checkpoint storage configured (akka.persistence.snapshot-store)"));
+            Loaded(new InitShardRejected(restore.ShardId, "this node has no checkpoint storage configured (akka.persistence.snapshot-store)", restore.RequestId));
             return;
         }
 
-        _restoring = (restore, Sender);
+        var attempt = _loadAttempt;
+        _restoring = restore;
+        Become(Loading);
         var c = restore.CheckpointId;
-        store.Tell(new LoadSnapshot(restore.PersistenceId, new SnapshotSelectionCriteria(c, DateTime.MaxValue, c, DateTime.MinValue), c), Self);
+        store.Ask<object>(new LoadSnapshot(restore.PersistenceId, new SnapshotSelectionCriteria(c, DateTime.MaxValue, c, DateTime.MinValue), c), LoadTimeout)
+            .ContinueWith(t => new SnapshotRead(attempt, t.IsCompletedSuccessfully ? t.Result : null, t.Exception?.GetBaseException().Message ?? "no answer"), TaskScheduler.Default)
+            .PipeTo(Self);
     }
 
-    private void OnLoaded(LoadSnapshotResult loaded)
+    private void OnRead(SnapshotRead read)
     {
-        if (_restoring is not var (restore, replyTo))
+        if (read.Attempt != _loadAttempt || _restoring is not { } restore)
         {
-            return;
+            return; // the read of a restore a newer load replaced: its values must not land
         }
 
+        _restoring = null;
+        switch (read.Result)
+        {
+            case LoadSnapshotFailed failed:
+                RestoreFailed(restore, $"reading it failed: {failed.Cause.GetBaseException().Message}");
+                return;
+            case not LoadSnapshotResult:
+                RestoreFailed(restore, $"reading it failed: {read.Error}");
+                return;
+        }
+
+        var loaded = (LoadSnapshotResult)read.Result;
         if (loaded.Snapshot is not { } offer || offer.Metadata.SequenceNr != restore.CheckpointId || offer.Snapshot is not byte[] bytes)
         {
-            RestoreFailed("it is missing from the database");
+            RestoreFailed(restore, "it is missing from the database");
             return;
         }
 
@@ -129,28 +150,20 @@ internal sealed partial class ParameterShardActor
             }
 
             (_values, _state0, _state1, _version) = (snapshot.Values, snapshot.State0, snapshot.State1, snapshot.Version);
-            _restoring = null;
-            Become(Serving);
             _log.Info("shard {0}: restored {1} (version {2})", _shardId, Describe(restore), _version);
-            replyTo.Tell(new ShardReady(_shardId, floats));
+            Loaded(new ShardReady(_shardId, floats, restore.RequestId));
         }
         catch (DtrainException e)
         {
-            RestoreFailed(e.Message, prefixed: true);
+            RestoreFailed(restore, e.Message, prefixed: true);
         }
     }
 
-    private void RestoreFailed(string reason, bool prefixed = false)
+    private void RestoreFailed(RestoreShard restore, string reason, bool prefixed = false)
     {
-        if (_restoring is not var (restore, replyTo))
-        {
-            return;
-        }
-
-        _restoring = null;
         var message = prefixed ? reason : $"{Describe(restore)} cannot be restored: {reason}";
         _log.Info("shard {0}: {1}", restore.ShardId, message); // the coordinator tells the user, naming it
-        replyTo.Tell(new InitShardRejected(restore.ShardId, message));
+        Loaded(new InitShardRejected(restore.ShardId, message, restore.RequestId));
     }
 
     private IActorRef? SnapshotStore()
@@ -167,6 +180,9 @@ internal sealed partial class ParameterShardActor
     }
 
     private static string Describe(RestoreShard r) => $"checkpoint {r.CheckpointId} of shard {r.ShardId} ({r.PersistenceId})";
+
+    /// <summary>The snapshot store's answer to the read of load <paramref name="Attempt"/> (null with the error when none came).</summary>
+    private sealed record SnapshotRead(long Attempt, object? Result, string Error) : INoSerializationVerificationNeeded;
 
     private readonly record struct PendingSave(IActorRef ReplyTo, long Copied, double CopySeconds, long Bytes, long Version, byte[] Buffer);
 }

@@ -62,6 +62,13 @@ internal sealed partial class ParameterShardActor : ReceiveActor
 
     private void Init(InitShard init)
     {
+        if (IsRepeatedLoad(init.RequestId))
+        {
+            init.Values.Release();
+            return;
+        }
+
+        BeginLoad(init.RequestId);
         try
         {
             var floats = ChunkPlacement.Floats(init.Chunks);
@@ -75,14 +82,13 @@ internal sealed partial class ParameterShardActor : ReceiveActor
             _state0 = optimizer.StateSlots > 0 ? new float[floats] : [];
             _state1 = optimizer.StateSlots > 1 ? new float[floats] : [];
             _version = 0;
-            Become(Serving);
-            Sender.Tell(new ShardReady(_shardId, floats));
+            Loaded(new ShardReady(_shardId, floats, init.RequestId));
         }
         catch (Exception e) when (e is ArgumentException or Dtrain.Models.DtrainException)
         {
             _log.Error("shard {0}: {1}", init.ShardId, e.Message);
             // Not Status.Failure: an exception does not survive serialization, so the coordinator would wait forever.
-            Sender.Tell(new InitShardRejected(init.ShardId, e.Message));
+            Loaded(new InitShardRejected(init.ShardId, e.Message, init.RequestId));
         }
         finally
         {
@@ -138,6 +144,12 @@ internal sealed partial class ParameterShardActor : ReceiveActor
             if (push.Gradient.Length != _values.Length)
             {
                 Reject(push, $"push from worker {push.WorkerId} seq {push.Seq} carries {push.Gradient.Length} floats, but shard {_shardId} owns {_values.Length} floats in {_chunks.Length} chunks; nothing applied");
+                return;
+            }
+
+            if (push.Generation != _generation)
+            {
+                Reject(push, $"push {push.Seq} of worker {push.WorkerId} was computed against shard {_shardId} as it was before its last initialization or restore; nothing applied");
                 return;
             }
 

@@ -64,25 +64,31 @@ public static class ParameterShardProtocol
         }
     }
 
-    /// <summary>Gives the shard its chunks, their initial values (concatenated in chunk order) and the optimizer.</summary>
+    /// <summary>
+    /// Gives the shard its chunks, their initial values (concatenated in chunk order) and the optimizer.
+    /// <see cref="RequestId"/> names this load: the replies echo it, a resent copy is answered again without loading
+    /// twice, and the workers' pushes carry it (<see cref="Push.Generation"/>) so a push computed against the values
+    /// of an earlier load is refused. 0 (tests) makes every request new.
+    /// </summary>
     [MessagePackObject]
     public sealed record InitShard(
         [property: Key(0)] int ShardId,
         [property: Key(1)] ChunkInfo[] Chunks,
         [property: Key(2)] FloatBuffer Values,
         [property: Key(3)] OptimizerSpec Optimizer,
-        [property: Key(4)] int SyncQuorum = 0) : ICommand;
+        [property: Key(4)] int SyncQuorum = 0,
+        [property: Key(5)] long RequestId = 0) : ICommand;
 
-    /// <summary>Reply to <see cref="InitShard"/>.</summary>
+    /// <summary>Reply to <see cref="InitShard"/> and <see cref="RestoreShard"/>, naming the request it answers.</summary>
     [MessagePackObject]
-    public sealed record ShardReady([property: Key(0)] int ShardId, [property: Key(1)] int Floats) : IWireMessage;
+    public sealed record ShardReady([property: Key(0)] int ShardId, [property: Key(1)] int Floats, [property: Key(2)] long RequestId = 0) : IWireMessage;
 
     /// <summary>
     /// Reply to an <see cref="InitShard"/> the shard could not accept (values that do not fill its chunks, a bad
     /// optimizer). A wire message rather than <c>Status.Failure</c> so the reason survives serialization.
     /// </summary>
     [MessagePackObject]
-    public sealed record InitShardRejected([property: Key(0)] int ShardId, [property: Key(1)] string Reason) : IWireMessage;
+    public sealed record InitShardRejected([property: Key(0)] int ShardId, [property: Key(1)] string Reason, [property: Key(2)] long RequestId = 0) : IWireMessage;
 
     /// <summary>
     /// Asks for the shard's parameters; <see cref="KnownVersion"/> lets the shard skip an unchanged copy.
@@ -111,6 +117,8 @@ public static class ParameterShardProtocol
     /// Gradients for every chunk of the shard, concatenated in chunk order. (WorkerId, Seq) identifies the
     /// push so a retry is applied once; BaseVersion is the shard version the gradient was computed from.
     /// TraceParent is the W3C traceparent of the worker's push span, so the apply joins the step's trace.
+    /// Generation is the request id of the load (<see cref="InitShard"/> or <see cref="RestoreShard"/>) whose values
+    /// the gradient was computed from: after a restore, a push from before it is refused rather than applied.
     /// </summary>
     [MessagePackObject]
     public sealed record Push(
@@ -118,7 +126,8 @@ public static class ParameterShardProtocol
         [property: Key(1)] long Seq,
         [property: Key(2)] long BaseVersion,
         [property: Key(3)] FloatBuffer Gradient,
-        [property: Key(4)] string? TraceParent = null) : ICommand;
+        [property: Key(4)] string? TraceParent = null,
+        [property: Key(5)] long Generation = 0) : ICommand;
 
     /// <summary>Reply to <see cref="Push"/>; <see cref="Applied"/> is false for a duplicate of an applied push.</summary>
     [MessagePackObject]
@@ -184,7 +193,9 @@ public static class ParameterShardProtocol
     /// <summary>
     /// Like <see cref="InitShard"/>, but the values, optimizer state and version come from checkpoint
     /// <see cref="CheckpointId"/> under <see cref="PersistenceId"/>. Answered with <see cref="ShardReady"/>, or with
-    /// <see cref="InitShardRejected"/> when the snapshot is missing, corrupt or made for another layout.
+    /// <see cref="InitShardRejected"/> when the snapshot is missing, corrupt or made for another layout. A shard loads
+    /// only the newest request (a later one replaces one still loading) and serves nothing while it loads;
+    /// <see cref="RequestId"/> works as in <see cref="InitShard"/>.
     /// </summary>
     [MessagePackObject]
     public sealed record RestoreShard(
@@ -193,5 +204,6 @@ public static class ParameterShardProtocol
         [property: Key(2)] OptimizerSpec Optimizer,
         [property: Key(3)] int SyncQuorum,
         [property: Key(4)] long CheckpointId,
-        [property: Key(5)] string PersistenceId) : ICommand;
+        [property: Key(5)] string PersistenceId,
+        [property: Key(6)] long RequestId = 0) : ICommand;
 }

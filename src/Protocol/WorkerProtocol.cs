@@ -14,6 +14,7 @@ public static class WorkerProtocol
     /// Where one shard lives and which chunks of the flat parameter vector it owns. In a cluster whose PS nodes
     /// run a bulk data channel, <see cref="BulkEndpoint"/> ("host:port") and <see cref="BulkTarget"/> (the
     /// shard's name there) say where the worker sends its pulls and pushes instead of <see cref="Shard"/>.
+    /// <see cref="Generation"/> is the request id of the shard's load for this job, which every push carries.
     /// </summary>
     [MessagePackObject]
     public sealed record ShardRoute(
@@ -21,7 +22,8 @@ public static class WorkerProtocol
         [property: Key(1)] IActorRef Shard,
         [property: Key(2)] ChunkInfo[] Chunks,
         [property: Key(3)] string? BulkEndpoint = null,
-        [property: Key(4)] string? BulkTarget = null);
+        [property: Key(4)] string? BulkTarget = null,
+        [property: Key(5)] long Generation = 0);
 
     /// <summary>
     /// Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.

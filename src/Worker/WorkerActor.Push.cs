@@ -76,7 +76,7 @@ internal sealed partial class WorkerActor
             _staged.Dequeue();
             var route = job.Shards[staged.Route];
             _pushesInFlight[staged.Route]++;
-            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[staged.Route], staged.Payload, DtrainTelemetry.TraceParent(_pushSpan)));
+            route.Shard.Tell(new Push(job.WorkerId, _seq, _shardVersions[staged.Route], staged.Payload, DtrainTelemetry.TraceParent(_pushSpan), route.Generation));
             _telemetry.PushSent(_routeFloats[staged.Route]);
         }
     }

@@ -37,6 +37,10 @@ internal sealed partial class WorkerActor : ReceiveActor
     private int[] _pushesInFlight = [];
     private int[] _routeFloats = [];
     private long _seq;
+
+    // The last push sequence number sent before the current job was joined: answers to those pushes belong to a job
+    // (or a shard state) that is gone, and must neither free a slot of the new job's pushes nor fail it.
+    private long _joinedAfterSeq;
     private long _requestId;
     private int _pullsPending;
     private long _stepsSinceFetch;
@@ -108,6 +112,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             _shardVersions = job.Shards.Select(_ => -1L).ToArray();
             _latestVersions = job.Shards.Select(_ => -1L).ToArray();
             _pushesInFlight = new int[job.Shards.Length];
+            _joinedAfterSeq = _seq;
             (_pullsPending, _partition) = (0, null); // a job resumed after a failure joins again mid-partition
             _routeFloats = job.Shards.Select(r => ChunkPlacement.Floats(r.Chunks)).ToArray();
             AbandonPush();
@@ -270,6 +275,11 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     private void OnPushAck(PushAck ack)
     {
+        if (ack.Seq <= _joinedAfterSeq)
+        {
+            return;
+        }
+
         var s = RouteOf(ack.ShardId);
         if (s >= 0 && _pushesInFlight[s] > 0)
         {
@@ -324,6 +334,12 @@ internal sealed partial class WorkerActor : ReceiveActor
 
     private void OnPushRejected(PushRejected rejected)
     {
+        if (rejected.Seq <= _joinedAfterSeq)
+        {
+            _log.Info("shard {0} refused push {1}, sent before this worker joined job {2}: {3}", rejected.ShardId, rejected.Seq, _job?.JobId, rejected.Reason);
+            return;
+        }
+
         var reason = $"shard {rejected.ShardId} rejected push {rejected.Seq} of worker {rejected.WorkerId}: {rejected.Reason}";
         _log.Error(reason);
         _job!.Coordinator.Tell(new WorkerFailed(_job.WorkerId, reason));

@@ -25,19 +25,19 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
     /// <summary>A representative instance of every wire message; each field differs from its default.</summary>
     private static readonly Dictionary<Type, Func<IActorRef, IActorRef, IWireMessage>> Factories = new()
     {
-        [typeof(InitShard)] = (_, _) => new InitShard(2, Chunks, FloatBuffer.CopyOf([1f, -2.5f, 3e-7f, float.MaxValue, -0f]), Adam),
-        [typeof(ShardReady)] = (_, _) => new ShardReady(2, 5),
-        [typeof(InitShardRejected)] = (_, _) => new InitShardRejected(2, "carries 2 floats but its chunks hold 5"),
+        [typeof(InitShard)] = (_, _) => new InitShard(2, Chunks, FloatBuffer.CopyOf([1f, -2.5f, 3e-7f, float.MaxValue, -0f]), Adam, 3, 0x5eed_0001),
+        [typeof(ShardReady)] = (_, _) => new ShardReady(2, 5, 0x5eed_0001),
+        [typeof(InitShardRejected)] = (_, _) => new InitShardRejected(2, "carries 2 floats but its chunks hold 5", 0x5eed_0001),
         [typeof(Pull)] = (_, _) => new Pull(99, 7, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
         [typeof(Params)] = (_, _) => new Params(2, 99, 8, FloatBuffer.CopyOf([0.5f, float.Epsilon, -1f])),
         [typeof(SyncMembership)] = (_, _) => new SyncMembership(4, true),
-        [typeof(Push)] = (_, _) => new Push(3, 12, 6, FloatBuffer.CopyOf([0.25f, float.NegativeInfinity, 7f]), "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"),
+        [typeof(Push)] = (_, _) => new Push(3, 12, 6, FloatBuffer.CopyOf([0.25f, float.NegativeInfinity, 7f]), "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01", 0x5eed_0001),
         [typeof(PushAck)] = (_, _) => new PushAck(2, 3, 12, 9, true),
         [typeof(PushRejected)] = (_, _) => new PushRejected(2, 3, 12, "carries 3 floats, shard owns 5"),
         [typeof(GetStats)] = (_, _) => new GetStats(41),
         [typeof(ShardStats)] = (_, _) => Stats,
         [typeof(JoinJob)] = (shard, coordinator) => new JoinJob(
-            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0")], coordinator),
+            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0", 0x5eed_0001)], coordinator),
         [typeof(AssignPartition)] = (_, _) => new AssignPartition(2, 5, [9, 3, 7]),
         [typeof(RequestWork)] = (_, _) => new RequestWork(4),
         [typeof(PartitionDone)] = (_, _) => new PartitionDone(4, 2, 5, 3200, 25, 57.5, 3.25),
@@ -62,7 +62,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(TakeCheckpoint)] = (_, _) => new TakeCheckpoint(7, "dtrain/mnist-mlp-1/shard-2"),
         [typeof(ShardCheckpointed)] = (_, _) => new ShardCheckpointed(2, 7, 1234, 6_429_872, 0.0031, 0.25),
         [typeof(ShardCheckpointFailed)] = (_, _) => new ShardCheckpointFailed(2, 7, "Failed to connect to 127.0.0.1:5432"),
-        [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2"),
+        [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2", 0x5eed_0001),
         [typeof(JobNotice)] = (_, _) => new JobNotice("checkpoint 7 cannot be used", true),
         [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"]),
         [typeof(Persistence.JobEvents.PartitionTrained)] = (_, _) => new Persistence.JobEvents.PartitionTrained(2, 5, 1, 25),
