@@ -220,10 +220,12 @@ internal sealed partial class CoordinatorActor
 
     private void DeleteSnapshots(long id)
     {
+        // One snapshot per shard, by its id: the SQL snapshot store reads DeleteSnapshots' criteria as "up to id", which
+        // for a failed checkpoint would also delete every complete one before it.
         var store = Akka.Persistence.Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
         for (var s = 0; s < _shards.Count; s++)
         {
-            store.Tell(new DeleteSnapshots(ShardSnapshot.PersistenceId(_job.JobId, s), new SnapshotSelectionCriteria(id, DateTime.MaxValue, id, DateTime.MinValue)), ActorRefs.NoSender);
+            store.Tell(new DeleteSnapshot(new SnapshotMetadata(ShardSnapshot.PersistenceId(_job.JobId, s), id, DateTime.MinValue)), ActorRefs.NoSender);
         }
     }
 

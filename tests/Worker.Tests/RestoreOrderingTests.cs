@@ -60,6 +60,33 @@ public sealed class RestoreOrderingTests : TestKit
         Assert.Equal(await AccuracyOfWhatTheShardsHold(resumed, [shard0, shard1]), done.TestAccuracy);
     }
 
+    [Fact]
+    public async Task A_failed_checkpoint_deletes_only_its_own_snapshots_and_every_complete_one_stays_loadable()
+    {
+        // Arrange: shard 0 fails checkpoint 3 (after shard 1 may have written its part of it).
+        var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 1, PsShards = 2, PartitionSize = 64, ChunkSize = 16, Optimizer = new("adam", 0.02f), CheckpointEverySteps = 8, CheckpointKeep = 10 };
+        var job = TinyJob.Spec(settings) with { JobId = $"tiny-failed-{Guid.NewGuid():N}" };
+        var failing = Sys.ActorOf(Props.Create(() => new FailingCheckpointRelay(Sys.ActorOf(ParameterShard.Props()), 3)));
+
+        // Act
+        Run(job, [failing, Sys.ActorOf(ParameterShard.Props())], null);
+        var checkpoints = (await JobJournal.ReadAsync(Sys, job.JobId, Long))!.Checkpoints;
+
+        // Assert: checkpoint 3 is not in the journal, and every one that is can be read for every shard.
+        Assert.DoesNotContain(checkpoints, c => c.Id == 3);
+        Assert.Contains(checkpoints, c => c.Id < 3);
+        var store = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        foreach (var c in checkpoints)
+        {
+            for (var s = 0; s < 2; s++)
+            {
+                var pid = ShardSnapshot.PersistenceId(job.JobId, s);
+                var read = await store.Ask<LoadSnapshotResult>(new LoadSnapshot(pid, new SnapshotSelectionCriteria(c.Id, DateTime.MaxValue, c.Id, DateTime.MinValue), c.Id), Long);
+                Assert.True(read.Snapshot?.Metadata.SequenceNr == c.Id, $"checkpoint {c.Id} of shard {s} is gone");
+            }
+        }
+    }
+
     private static Storage Database()
     {
         var storage = Storage.Sqlite(Path.Combine(Directory.CreateTempSubdirectory("dtrain-restore-").FullName, "dtrain.db"));
@@ -91,6 +118,16 @@ public sealed class RestoreOrderingTests : TestKit
         }
 
         return evaluator.Accuracy();
+    }
+
+    /// <summary>Stands between the coordinator and a shard, and answers its checkpoint <paramref name="failing"/> with a failure.</summary>
+    private sealed class FailingCheckpointRelay : ReceiveActor
+    {
+        public FailingCheckpointRelay(IActorRef shard, long failing)
+        {
+            Receive<TakeCheckpoint>(t => t.CheckpointId == failing, t => Sender.Tell(new ShardCheckpointFailed(0, t.CheckpointId, "the disk is full (test)")));
+            ReceiveAny(m => shard.Forward(m));
+        }
     }
 
     /// <summary>
