@@ -285,6 +285,18 @@ public static class TrainCommand
                 ["train_seconds"] = e.TrainSeconds,
                 ["partitions_trained"] = e.PartitionsTrained,
                 ["partitions"] = e.Partitions,
+                ["steps"] = e.Steps,
+            }).ToArray(),
+
+            // Counted since each shard's last load (initialization or restore): after a restore, every step trained
+            // since it pushed once to every shard, so these equal the steps after the resumed checkpoint's.
+            ["shards"] = r.Shards.Select(s => new Dictionary<string, object>
+            {
+                ["shard"] = s.ShardId,
+                ["version"] = s.Version,
+                ["pushes_applied"] = s.PushesApplied,
+                ["duplicates_ignored"] = s.DuplicatesIgnored,
+                ["pushes_rejected"] = s.PushesRejected,
             }).ToArray(),
         };
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));

@@ -208,6 +208,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         _client.Tell(report);
         if (_job is { } ended)
         {
+            // At warning level so a node's default log shows how the job it ran ended (the client may be gone).
+            _log.Warning("job {0} ended: {1}", ended.JobId, state);
             _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobEnded(ended.JobId, state)));
         }
 

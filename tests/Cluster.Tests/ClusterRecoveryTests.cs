@@ -81,16 +81,12 @@ public sealed class ClusterRecoveryTests(ITestOutputHelper output) : IDisposable
         var threads = Math.Max(1, Environment.ProcessorCount / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
         again.StartNode("worker", "--threads", threads);
         again.StartNode("worker", "--threads", threads);
-        var deadline = DateTime.UtcNow + JobTimeout;
-        string status;
-        do
-        {
-            Thread.Sleep(2000);
-            status = again.Run(TimeSpan.FromMinutes(1), "status", "--cluster", again.Seed).Output;
-        }
-        while (!System.Text.RegularExpressions.Regex.IsMatch(status, $@"{jobId}\s+(completed|failed)") && DateTime.UtcNow < deadline);
+        var ended = coordinator.WaitFor($"job {jobId} ended: ", JobTimeout);
+        var status = again.Run(TimeSpan.FromMinutes(1), "status", "--cluster", again.Seed).Output;
 
         // Assert
+        Assert.True(ended, $"the job did not end:\n{coordinator.Output}\n{again.Logs()}");
+        Assert.Contains($"job {jobId} ended: completed", coordinator.Output);
         Assert.Matches($@"{jobId}\s+completed\s+2/2", status);
         Assert.Matches(@"\n0\s+\S+\s+cpu (avx512|avx2|portable) x\d+\s", status); // each worker's device, as the node chose it
         Assert.Contains($"job {jobId} was running when the previous coordinator stopped", coordinator.Output + again.Logs());
@@ -117,7 +113,11 @@ public sealed class ClusterRecoveryTests(ITestOutputHelper output) : IDisposable
         return _cluster.Start("submit", ["submit", LocalCluster.Example("mnist-mlp.json"), .. cluster, "--workers", "2", "--ps-shards", "2", "--epochs", "2", "--timeout", "60", "--summary", _summary, .. extra]);
     }
 
-    /// <summary>Two epochs, every partition of each trained, and a model that learned (mnist-mlp reaches about 97.5 % unfaulted).</summary>
+    /// <summary>
+    /// Two epochs, every partition of each trained, every step after the restore applied once on every shard (each
+    /// step pushes once to each shard), and a model that learned: mnist-mlp reaches about 97.5 % unfaulted and 96.7 %
+    /// after one epoch, so 90 % is a floor that says training happened, not a margin a loaded machine can miss.
+    /// </summary>
     private void AssertCompleted(string output)
     {
         using var summary = JsonDocument.Parse(File.ReadAllText(_summary));
@@ -129,7 +129,15 @@ public sealed class ClusterRecoveryTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(epoch.GetProperty("partitions").GetInt32(), epoch.GetProperty("partitions_trained").GetInt32());
         }
 
-        Assert.True(root.GetProperty("test_accuracy").GetDouble() >= 0.97, $"test accuracy {root.GetProperty("test_accuracy").GetDouble():P2}:\n{output}");
+        var resumedAt = long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"resumed from checkpoint \d+ \([^)]*\): epoch \d+, \d+ of \d+ partitions done, step ([\d,]+)").Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        var stepsAfter = root.GetProperty("history").EnumerateArray().Last().GetProperty("steps").GetInt64() - resumedAt;
+        foreach (var shard in root.GetProperty("shards").EnumerateArray())
+        {
+            Assert.True(shard.GetProperty("pushes_applied").GetInt64() == stepsAfter, $"shard {shard.GetProperty("shard").GetInt32()} applied {shard.GetProperty("pushes_applied").GetInt64()} pushes after the restore, but {stepsAfter} steps were trained after it:\n{output}");
+            Assert.Equal(0, shard.GetProperty("duplicates_ignored").GetInt64());
+        }
+
+        Assert.True(root.GetProperty("test_accuracy").GetDouble() >= 0.90, $"test accuracy {root.GetProperty("test_accuracy").GetDouble():P2}:\n{output}");
         _output.WriteLine($"test accuracy {root.GetProperty("test_accuracy").GetDouble():P2}, resumed from checkpoint {root.GetProperty("resumed_from").GetInt64()}, {root.GetProperty("lost_steps").GetInt64()} steps trained again, {root.GetProperty("wall_seconds").GetDouble():F1} s");
     }
 }

@@ -128,16 +128,17 @@ public sealed record NodeOptions
             akka.actor.provider = cluster
             akka.cluster {
               roles = [{{string.Join(", ", Roles.Select(Quote))}}]
-              # A killed process must leave within seconds: unreachable after the failure detector's pause,
-              # then downed by the split-brain resolver (the majority side stays up).
+              # A killed process must leave within half a minute: unreachable after the failure detector's pause,
+              # then downed by the split-brain resolver (the majority side stays up). The pause is long enough that
+              # a node starved of CPU by other work (a loaded CI machine, a long GC) is not taken for dead.
               downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
               split-brain-resolver {
                 active-strategy = keep-majority
-                stable-after = 3s
+                stable-after = 7s
               }
               failure-detector {
                 heartbeat-interval = 1s
-                acceptable-heartbeat-pause = 4s
+                acceptable-heartbeat-pause = 15s
               }
               log-info = off
               run-coordinated-shutdown-when-down = on
