@@ -55,6 +55,13 @@ public static class NodeCommand
 
         var roles = options.Roles;
 
+        // Addresses first: a host or port that cannot be had is reported before data is loaded or anything started.
+        ListenCheck.Bindable(options.Host, options.Port, "the node", "--host/--port");
+        if (roles.Contains("ps") && bulkPort != 0)
+        {
+            ListenCheck.Bindable(options.Host, bulkPort, "the bulk channel", "--bulk-port");
+        }
+
         // service.name dtrain-ROLES (e.g. dtrain-ps); nothing is exported unless --metrics-port or OTEL_* ask for it.
         using var exporters = TelemetryExport.Start(string.Join("-", roles), telemetry);
         (Dataset Train, Dataset Test)? data = roles.Contains("worker") || roles.Contains("coordinator")
@@ -67,7 +74,7 @@ public static class NodeCommand
             : null;
         storage?.Prepare();
         var config = options.NodeConfig(logLevel);
-        var system = options.CreateSystem(storage is null ? config : storage.ToConfig().WithFallback(config));
+        var system = ListenCheck.Start(options, storage is null ? config : storage.ToConfig().WithFallback(config), "the node");
         if (storage is not null)
         {
             Console.WriteLine($"dtrain node: journal and checkpoints in {storage.Describe()}");
