@@ -53,6 +53,11 @@ public static class NodeCommand
             throw new UsageException("--workers-per-node, --shards-per-node and --threads must be at least 1");
         }
 
+        if (workersPerNode > JobScale.MaxWorkersPerProcess || shardsPerNode > JobScale.MaxShards || threads > 1024)
+        {
+            throw new UsageException($"--workers-per-node (at most {JobScale.MaxWorkersPerProcess}), --shards-per-node (at most {JobScale.MaxShards}) and --threads (at most 1024) are bounded; got {workersPerNode}, {shardsPerNode} and {threads}");
+        }
+
         var roles = options.Roles;
 
         // Addresses first: a host or port that cannot be had is reported before data is loaded or anything started.
@@ -147,6 +152,8 @@ public static class NodeCommand
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, cl);
         cl.RejectUnknown();
         settings.Validate("submitted flags");
+        JobScale.CheckName(model.Spec.Name, submit.ModelFile);
+        JobScale.Check(model, settings, "submitted flags", oneProcess: false);
         if (settings.Dataset != "mnist")
         {
             throw new DtrainException($"{submit.ModelFile}: training.dataset '{settings.Dataset}' is not known; known: mnist");

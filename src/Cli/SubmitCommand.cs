@@ -41,6 +41,8 @@ public static class SubmitCommand
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, trainCl);
         trainCl.RejectUnknown();
         settings.Validate("command line");
+        JobScale.CheckName(model.Spec.Name, file);
+        JobScale.Check(model, settings, "command line", oneProcess: false);
 
         await using var client = ClusterClient.Open(options, cluster);
         var proxy = await client.Connect(timeout);

@@ -33,6 +33,9 @@ public static class TrainCommand
         DeviceOption.Read(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
+        JobScale.CheckName(model.Spec.Name, file);
+        JobScale.Check(model, settings, "command line", oneProcess: true);
+        local.CheckPaths();
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
         var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
         return await Execute(job, local, resume: null);

@@ -86,6 +86,75 @@ public sealed class HostileConfigCliTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
+    [Theory]
+    [InlineData("../../escaped", "the model's name is '../../escaped'")]
+    [InlineData("/tmp/absolute", "the model's name is '/tmp/absolute'")]
+    [InlineData("\u001b[31mred", "the model's name is '\\u001b[31mred'")]
+    [InlineData(null, "the model's name is a 300-character name")]
+    public void A_model_name_that_is_not_a_plain_name_is_refused_before_any_file_is_written(string? name, string expected)
+    {
+        var model = ModelNamed(name ?? new string('n', 300));
+        var runs = Path.Combine(_dir, "a", "b", "runs");
+
+        var result = Dtrain("train", model, "--epochs", "1", "--data-dir", DtrainProcess.MnistDir(), "--checkpoint-dir", runs);
+
+        AssertOneLine(result, expected);
+        Assert.False(Directory.Exists(runs), "no job folder is made");
+        Assert.False(Directory.Exists(Path.Combine(_dir, "a", "escaped")), "nothing is written above the runs folder");
+    }
+
+    [Fact]
+    public void A_checkpoint_dir_that_is_a_file_is_refused_before_training()
+    {
+        var file = Path.Combine(_dir, "not-a-folder");
+        File.WriteAllText(file, "x");
+
+        var result = Dtrain("train", DtrainProcess.Example("mnist-mlp.json"), "--epochs", "1", "--data-dir", DtrainProcess.MnistDir(), "--checkpoint-dir", file);
+
+        AssertOneLine(result, $"--checkpoint-dir '{file}': {file} is a file, not a folder");
+    }
+
+    [Fact]
+    public void A_summary_path_that_is_a_folder_is_refused_before_training()
+    {
+        var result = Dtrain("train", DtrainProcess.Example("mnist-mlp.json"), "--epochs", "1", "--data-dir", DtrainProcess.MnistDir(), "--checkpoint-dir", Path.Combine(_dir, "runs"), "--summary", _dir);
+
+        AssertOneLine(result, $"--summary '{_dir}' is a folder");
+        Assert.DoesNotContain("train_loss", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--ps-shards", "100000", "training.ps_shards (--ps-shards) is 100,000; dtrain runs at most 1,024 shards")]
+    [InlineData("--ps-shards", "1000", "has only ")]
+    [InlineData("--batch", "10000000", "training.batch (--batch) is 10,000,000; at most 65,536")]
+    [InlineData("--workers", "100000", "training.workers (--workers) is 100,000; one process runs at most 256 workers")]
+    public void An_absurd_scale_is_refused_before_training(string flag, string value, string expected)
+    {
+        var result = Dtrain("train", DtrainProcess.Example("mnist-mlp.json"), "--epochs", "1", "--data-dir", DtrainProcess.MnistDir(), "--checkpoint-dir", Path.Combine(_dir, "runs"), flag, value);
+
+        AssertOneLine(result, expected);
+    }
+
+    [Fact]
+    public void Absurd_workers_or_shards_per_node_are_refused()
+    {
+        var result = Dtrain("node", "--roles", "ps", "--shards-per-node", "100000", "--state-dir", _dir);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--shards-per-node (at most 1024)", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stdout + result.Stderr);
+    }
+
+    /// <summary>A copy of mnist-mlp.json named <paramref name="name"/>.</summary>
+    private string ModelNamed(string name)
+    {
+        var model = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(DtrainProcess.Example("mnist-mlp.json")))!;
+        model["name"] = name;
+        var path = Path.Combine(_dir, "model.json");
+        File.WriteAllText(path, model.ToJsonString());
+        return path;
+    }
+
     /// <summary>Exit 1, nothing on stderr but one line holding <paramref name="expected"/>, no stack trace anywhere.</summary>
     internal static void AssertOneLine(ProcessResult result, string expected)
     {
