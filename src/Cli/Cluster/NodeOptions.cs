@@ -164,7 +164,7 @@ public sealed record NodeOptions
             config = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true").WithFallback(config);
         }
 
-        config = config.WithFallback(Protocol.Serialization.WireConfig.Serialization).WithFallback(Protocol.Serialization.WireConfig.Dispatchers);
+        config = config.WithFallback(Protocol.Serialization.WireConfig.Remote).WithFallback(Protocol.Serialization.WireConfig.Serialization).WithFallback(Protocol.Serialization.WireConfig.Dispatchers);
         return File is null ? config : config.WithFallback(File);
     }
 
