@@ -105,6 +105,7 @@ public static class SubmitCommand
                         Console.WriteLine($"summary written to {summaryPath}");
                     }
 
+                    TrainCommand.CheckFinalCheckpoint(result);
                     return 0;
                 case JobFailed failed:
                     progress.Clear();
