@@ -72,7 +72,13 @@ public static class LocalJob
         var system = ActorSystem.Create("dtrain-journal", storage.ToConfig().WithFallback(WireConfig.SingleProcess(false)));
         try
         {
-            return await JobJournal.ReadAsync(system, jobId, TimeSpan.FromSeconds(60));
+            var record = await JobJournal.ReadAsync(system, jobId, TimeSpan.FromSeconds(60));
+            foreach (var warning in record?.Warnings ?? [])
+            {
+                Console.Error.WriteLine($"dtrain: warning: {warning}");
+            }
+
+            return record;
         }
         finally
         {

@@ -53,7 +53,19 @@ public static class NodeCommand
             throw new UsageException("--workers-per-node, --shards-per-node and --threads must be at least 1");
         }
 
+        if (workersPerNode > JobScale.MaxWorkersPerProcess || shardsPerNode > JobScale.MaxShards || threads > 1024)
+        {
+            throw new UsageException($"--workers-per-node (at most {JobScale.MaxWorkersPerProcess}), --shards-per-node (at most {JobScale.MaxShards}) and --threads (at most 1024) are bounded; got {workersPerNode}, {shardsPerNode} and {threads}");
+        }
+
         var roles = options.Roles;
+
+        // Addresses first: a host or port that cannot be had is reported before data is loaded or anything started.
+        ListenCheck.Bindable(options.Host, options.Port, "the node", "--host/--port");
+        if (roles.Contains("ps") && bulkPort != 0)
+        {
+            ListenCheck.Bindable(options.Host, bulkPort, "the bulk channel", "--bulk-port");
+        }
 
         // service.name dtrain-ROLES (e.g. dtrain-ps); nothing is exported unless --metrics-port or OTEL_* ask for it.
         using var exporters = TelemetryExport.Start(string.Join("-", roles), telemetry);
@@ -67,7 +79,7 @@ public static class NodeCommand
             : null;
         storage?.Prepare();
         var config = options.NodeConfig(logLevel);
-        var system = options.CreateSystem(storage is null ? config : storage.ToConfig().WithFallback(config));
+        var system = ListenCheck.Start(options, storage is null ? config : storage.ToConfig().WithFallback(config), "the node");
         if (storage is not null)
         {
             Console.WriteLine($"dtrain node: journal and checkpoints in {storage.Describe()}");
@@ -140,6 +152,8 @@ public static class NodeCommand
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, cl);
         cl.RejectUnknown();
         settings.Validate("submitted flags");
+        JobScale.CheckName(model.Spec.Name, submit.ModelFile);
+        JobScale.Check(model, settings, "submitted flags", oneProcess: false);
         if (settings.Dataset != "mnist")
         {
             throw new DtrainException($"{submit.ModelFile}: training.dataset '{settings.Dataset}' is not known; known: mnist");

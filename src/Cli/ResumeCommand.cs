@@ -40,6 +40,8 @@ public static class ResumeCommand
         DeviceOption.Read(merged);
         merged.RejectUnknown();
         settings.Validate("journaled and command-line flags");
+        JobScale.Check(model, settings, "journaled and command-line flags", oneProcess: true);
+        local.CheckPaths();
         var job = new JobSpec(jobId, submitted.ModelFile, submitted.ModelJson, model, settings, TrainCommand.SettingArgs([.. submitted.TrainArgs, .. args]));
         var newest = record.Checkpoints.Count > 0 ? record.Checkpoints[^1] : null;
         Console.WriteLine(newest is null

@@ -41,10 +41,14 @@ public static class SubmitCommand
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, trainCl);
         trainCl.RejectUnknown();
         settings.Validate("command line");
+        JobScale.CheckName(model.Spec.Name, file);
+        JobScale.Check(model, settings, "command line", oneProcess: false);
 
+        var modelJson = File.ReadAllText(file);
+        CheckFitsOneMessage(file, modelJson, trainArgs);
         await using var client = ClusterClient.Open(options, cluster);
         var proxy = await client.Connect(timeout);
-        var submit = new SubmitJob(file, File.ReadAllText(file), [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
+        var submit = new SubmitJob(file, modelJson, [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
         var accepted = await client.Request(proxy, submit, timeout, "the coordinator to accept the job");
         if (accepted is JobFailed rejected)
         {
@@ -101,6 +105,7 @@ public static class SubmitCommand
                         Console.WriteLine($"summary written to {summaryPath}");
                     }
 
+                    TrainCommand.CheckFinalCheckpoint(result);
                     return 0;
                 case JobFailed failed:
                     progress.Clear();
@@ -111,6 +116,21 @@ public static class SubmitCommand
                     coordinatorGone = DateTime.UtcNow;
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// The submission travels as one Akka.Remote message: one larger than the transport's frame would be dropped on
+    /// the way with only a log line, so it is refused here, naming the file and both sizes.
+    /// </summary>
+    private static void CheckFitsOneMessage(string file, string modelJson, IReadOnlyList<string> trainArgs)
+    {
+        const int Envelope = 4096; // actor paths, the submission id, MessagePack headers
+        var bytes = (long)System.Text.Encoding.UTF8.GetByteCount(modelJson) + System.Text.Encoding.UTF8.GetByteCount(file)
+            + trainArgs.Sum(a => (long)System.Text.Encoding.UTF8.GetByteCount(a) + 5) + Envelope;
+        if (bytes > Protocol.Serialization.WireConfig.MaxFrameBytes)
+        {
+            throw new DtrainException($"{file}: the submission would be {bytes:N0} bytes; the cluster transport carries at most {Protocol.Serialization.WireConfig.MaxFrameBytes:N0} bytes per message");
         }
     }
 

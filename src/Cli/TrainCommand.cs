@@ -33,6 +33,9 @@ public static class TrainCommand
         DeviceOption.Read(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
+        JobScale.CheckName(model.Spec.Name, file);
+        JobScale.Check(model, settings, "command line", oneProcess: true);
+        local.CheckPaths();
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
         var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
         return await Execute(job, local, resume: null);
@@ -92,7 +95,20 @@ public static class TrainCommand
         }
 
         await observers.FinishAsync(result, Console.Out);
+        CheckFinalCheckpoint(result);
         return 0;
+    }
+
+    /// <summary>
+    /// A run whose final checkpoint failed (a full disk, a database gone) has lost its result once the process ends:
+    /// it fails, in one line, rather than exit 0 with nothing saved.
+    /// </summary>
+    internal static void CheckFinalCheckpoint(JobCompleted result)
+    {
+        if (result.FinalCheckpointMissing)
+        {
+            throw new DtrainException($"training ran to its end but the final checkpoint was not saved, so the trained parameters are not on disk (the last complete checkpoint is {(result.LastCheckpoint >= 0 ? result.LastCheckpoint.ToString(CultureInfo.InvariantCulture) : "none")}); see the checkpoint warnings above");
+        }
     }
 
     /// <summary>A checkpoint or recovery notice: warnings to standard error, so a script sees them apart from the table.</summary>

@@ -125,7 +125,7 @@ internal sealed partial class ClusterCoordinatorActor
         _readingJournal = true;
         var system = Context.System;
         JobJournal.ReadAsync(system, job.JobId, TimeSpan.FromSeconds(60)).ContinueWith(
-            t => new JobRecordRead(job.JobId, t.IsCompletedSuccessfully ? t.Result : null, t.Exception?.GetBaseException().Message),
+            t => new JobRecordRead(job.JobId, t.IsCompletedSuccessfully ? t.Result : null, t.Exception?.GetBaseException().Message, t.Exception?.GetBaseException() is CorruptJournalException),
             TaskScheduler.Default).PipeTo(Self);
     }
 
@@ -137,6 +137,12 @@ internal sealed partial class ClusterCoordinatorActor
             return;
         }
 
+        if (read is { Error: { } corrupt, Corrupt: true })
+        {
+            EndJob(new JobFailed(corrupt), "failed");
+            return;
+        }
+
         if (read.Error is not null)
         {
             // The database may be back in a moment: the next check tries again, within the wait limit.
@@ -144,9 +150,15 @@ internal sealed partial class ClusterCoordinatorActor
             return;
         }
 
+        foreach (var warning in read.Record?.Warnings ?? [])
+        {
+            _log.Warning(warning);
+            _client.Tell(new JobNotice(warning, Warning: true));
+        }
+
         _resumePlan = new ResumePlan(read.Record?.Checkpoints ?? [], read.Record?.StepsSinceCheckpoint ?? 0, reason);
         StartJobActor(job);
     }
 
-    private sealed record JobRecordRead(string JobId, JobJournal.JobRecord? Record, string? Error);
+    private sealed record JobRecordRead(string JobId, JobJournal.JobRecord? Record, string? Error, bool Corrupt);
 }

@@ -1,7 +1,9 @@
 // The cluster coordinator's own journal (persistence id dtrain/cluster): which job runs, so a new singleton on
 // another node knows to resume it.
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
+using Dtrain.Protocol.Persistence;
 using static Dtrain.Protocol.Persistence.JobEvents;
 
 namespace Dtrain.Coordinator;
@@ -18,6 +20,10 @@ internal sealed class ClusterJournal : ReceivePersistentActor
         _owner = owner;
         Recover<ClusterJobStarted>(Apply);
         Recover<ClusterJobEnded>(Apply);
+        Recover<UnsealedEvent>(u => Apply(u.Event));
+
+        // A damaged record of a cluster job can only be skipped: the job's own journal still says what it was.
+        Recover<DamagedEvent>(d => Context.GetLogger().Warning("event {0} ({1}) of the cluster journal is corrupt ({2}): it is ignored", LastSequenceNr, d.EventType, d.Reason));
         Command<JobJournal.Record>(r => Persist(r.Event, e => Apply(e)));
         Command<GetState>(_ => Sender.Tell(new State(_jobCount, _running)));
     }

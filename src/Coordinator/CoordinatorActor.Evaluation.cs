@@ -134,7 +134,9 @@ internal sealed partial class CoordinatorActor
         }
 
         {
-            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}"), new JobCompleted(
+            // Training ran to its end either way; what the user must hear is that its final parameters are not on disk.
+            var finalMissing = _job.Settings.Checkpoint && _finalCheckpointDue;
+            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}{(finalMissing ? "; the final checkpoint was not saved" : "")}"), new JobCompleted(
                 _history[^1].TestAccuracy,
                 _history.Max(h => h.TestAccuracy),
                 _history.Count,
@@ -149,7 +151,8 @@ internal sealed partial class CoordinatorActor
                 _completed.Count,
                 _completed.Count > 0 ? _completed[^1].Id : -1,
                 _resumedFrom,
-                _resume?.LostSteps ?? 0));
+                _resume?.LostSteps ?? 0,
+                finalMissing));
         }
     }
 

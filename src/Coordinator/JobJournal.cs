@@ -29,6 +29,7 @@ public static class JobJournal
             var answer = await reader.Ask<object>(GetRecord.Instance, timeout);
             return answer switch
             {
+                JobRecord { Refusal: { } refusal } => throw new CorruptJournalException(refusal),
                 JobRecord record => record.Submitted is null ? null : record,
                 JournalFailed failed => throw new Models.DtrainException($"cannot read the journal of job {jobId}: {failed.Reason}"),
                 _ => null,
@@ -62,9 +63,11 @@ public static class JobJournal
 
     /// <summary>
     /// What the journal holds: the submission, the complete checkpoints still kept (oldest first), the steps trained
-    /// since the newest of them, and how the job ended (null while it runs).
+    /// since the newest of them, and how the job ended (null while it runs). <see cref="Warnings"/> name events that
+    /// were damaged but had a safe fallback (or could not be verified); <see cref="Refusal"/> says why the job cannot go
+    /// on from this journal at all (its submission is damaged), null when it can.
     /// </summary>
-    public sealed record JobRecord(JobSubmitted? Submitted, IReadOnlyList<CheckpointRecord> Checkpoints, long StepsSinceCheckpoint, JobEnded? Ended) : INoSerializationVerificationNeeded;
+    public sealed record JobRecord(JobSubmitted? Submitted, IReadOnlyList<CheckpointRecord> Checkpoints, long StepsSinceCheckpoint, JobEnded? Ended, IReadOnlyList<string> Warnings, string? Refusal) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>The persistent actor behind <see cref="JobJournal"/>.</summary>
@@ -75,14 +78,30 @@ internal sealed class JobJournalActor : ReceivePersistentActor
     private readonly IActorRef? _owner;
     private readonly List<CheckpointRecord> _checkpoints = [];
     private JobSubmitted? _submitted;
+    private readonly List<string> _warnings = [];
     private JobEnded? _ended;
     private long _stepsSinceCheckpoint;
+    private long _unsealed;
+    private string? _refusal;
 
     public JobJournalActor(string jobId, IActorRef? owner)
     {
         _jobId = jobId;
         _owner = owner;
         Recover<IJobEvent>(Apply);
+        Recover<UnsealedEvent>(u =>
+        {
+            _unsealed++;
+            Apply(u.Event);
+        });
+        Recover<DamagedEvent>(OnDamaged);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_unsealed > 0)
+            {
+                _warnings.Add($"job {_jobId}: {_unsealed} journal event(s) were written before events were sealed and are read unverified");
+            }
+        });
         Command<JobJournal.Record>(r => Persist(r.Event, e =>
         {
             Apply(e);
@@ -91,7 +110,7 @@ internal sealed class JobJournalActor : ReceivePersistentActor
                 Sender.Tell(new JobJournal.Recorded(e));
             }
         }));
-        Command<JobJournal.GetRecord>(_ => Sender.Tell(new JobJournal.JobRecord(_submitted, _checkpoints.ToArray(), _stepsSinceCheckpoint, _ended)));
+        Command<JobJournal.GetRecord>(_ => Sender.Tell(new JobJournal.JobRecord(_submitted, _checkpoints.ToArray(), _stepsSinceCheckpoint, _ended, _warnings.ToArray(), _refusal)));
     }
 
     public override string PersistenceId => JobJournal.PersistenceId(_jobId);
@@ -108,6 +127,29 @@ internal sealed class JobJournalActor : ReceivePersistentActor
     {
         _log.Info("job {0}: {1}", _jobId, reason);
         (_owner ?? Sender).Tell(new JobJournal.JournalFailed(reason));
+    }
+
+    /// <summary>
+    /// A stored event whose seal or payload is wrong. Without the submission there is no job to resume; a lost
+    /// checkpoint record only means going on from the one before it; the others change counts, not what is trained.
+    /// </summary>
+    private void OnDamaged(DamagedEvent damaged)
+    {
+        var what = $"event {LastSequenceNr} ({damaged.EventType}) of job {_jobId}'s journal is corrupt ({damaged.Reason})";
+        switch (damaged.EventType)
+        {
+            case nameof(JobSubmitted):
+                _refusal ??= $"{what}: the job's model and flags cannot be trusted, so it is not resumed";
+                break;
+            case nameof(CheckpointCompleted):
+                _warnings.Add(_checkpoints.Count > 0
+                    ? $"{what}: that checkpoint is passed over (the complete one before it is {_checkpoints[^1].Id})"
+                    : $"{what}: that checkpoint is passed over; no complete checkpoint comes before it");
+                break;
+            default:
+                _warnings.Add($"{what}: it is ignored");
+                break;
+        }
     }
 
     private void Apply(IJobEvent e)
@@ -136,3 +178,6 @@ internal sealed class JobJournalActor : ReceivePersistentActor
         }
     }
 }
+
+/// <summary>A journal the job cannot go on from: an event nothing else replaces (its submission) is damaged.</summary>
+public sealed class CorruptJournalException(string message) : Models.DtrainException(message);

@@ -80,7 +80,8 @@ public static class CoordinatorProtocol
         [property: Key(11)] int Checkpoints = 0,
         [property: Key(12)] long LastCheckpoint = -1,
         [property: Key(13)] long ResumedFrom = -1,
-        [property: Key(14)] long LostSteps = 0) : IWireMessage;
+        [property: Key(14)] long LostSteps = 0,
+        [property: Key(15)] bool FinalCheckpointMissing = false) : IWireMessage;
 
     /// <summary>
     /// Report: something the user should read while the job runs: a checkpoint written, one that failed and will be

@@ -17,7 +17,7 @@ public sealed class ClusterClient : IAsyncDisposable
     private ClusterClient(NodeOptions options, string clusterAddress)
     {
         Endpoint = clusterAddress;
-        _system = options.CreateSystem(options.ClientConfig());
+        _system = ListenCheck.Start(options, options.ClientConfig(), "the client");
         Coordinator = _system.ActorSelection($"{options.AddressOf(clusterAddress)}/user/{ClusterCoordinator.ProxyName}");
         Action<IActorRef> seen = sender => LastSender = sender;
         Listener = _system.ActorOf(Props.Create(() => new Mailbox(_inbox.Writer, seen)), "client");

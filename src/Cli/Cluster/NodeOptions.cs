@@ -47,26 +47,14 @@ public sealed record NodeOptions
     public static NodeOptions Read(CommandLine cl)
     {
         var configPath = cl.String("--config") ?? Env("DTRAIN_CONFIG");
-        Config? file = null;
-        if (configPath is not null)
+        var file = configPath is null ? null : ConfigFile.Load(configPath);
+        var read = new HashSet<string>(StringComparer.Ordinal);
+
+        string? Get(string flag, string env, string key)
         {
-            if (!System.IO.File.Exists(configPath))
-            {
-                throw new DtrainException($"--config: file '{configPath}' does not exist");
-            }
-
-            try
-            {
-                file = ConfigurationFactory.ParseString(System.IO.File.ReadAllText(configPath));
-            }
-            catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException)
-            {
-                throw new DtrainException($"{configPath}: not valid HOCON/JSON: {e.Message.Split('\n')[0]}");
-            }
+            read.Add(key);
+            return cl.String(flag) ?? Env(env) ?? ConfigFile.GetText(file, key, configPath!, list: key is "roles" or "seeds");
         }
-
-        string? Get(string flag, string env, string key) =>
-            cl.String(flag) ?? Env(env) ?? (file is not null && file.HasPath($"dtrain.{key}") ? file.GetString($"dtrain.{key}") : null);
 
         var port = Get("--port", "DTRAIN_PORT", "port");
         var roles = Get("--roles", "DTRAIN_ROLES", "roles");
@@ -83,6 +71,7 @@ public sealed record NodeOptions
             TlsPassword = Get("--tls-password", "DTRAIN_TLS_PASSWORD", "tls-password"),
             File = file,
         };
+        ConfigFile.RejectUnknown(file, read, configPath!);
         options.Validate();
         return options;
     }
@@ -176,7 +165,7 @@ public sealed record NodeOptions
             config = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true").WithFallback(config);
         }
 
-        config = config.WithFallback(Protocol.Serialization.WireConfig.Serialization).WithFallback(Protocol.Serialization.WireConfig.Dispatchers);
+        config = config.WithFallback(Protocol.Serialization.WireConfig.Remote).WithFallback(Protocol.Serialization.WireConfig.Serialization).WithFallback(Protocol.Serialization.WireConfig.Dispatchers);
         return File is null ? config : config.WithFallback(File);
     }
 

@@ -86,6 +86,7 @@ public sealed record Storage(string Provider, string ConnectionString)
     {
         if (!IsSqlite)
         {
+            CheckReachable();
             return;
         }
 
@@ -102,6 +103,33 @@ public sealed record Storage(string Provider, string ConnectionString)
             throw new Models.DtrainException($"cannot open {Describe()}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Opens one connection to the PostgreSQL server, waiting at most <see cref="ConnectLimit"/>: an unreachable server
+    /// or refused login is one line naming the server (never its password), not a minute of retries by the plugin.
+    /// </summary>
+    private void CheckReachable()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Timeout = (int)ConnectLimit.TotalSeconds, Pooling = false };
+        try
+        {
+            using var connection = new NpgsqlConnection(builder.ConnectionString);
+            connection.Open();
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException)
+        {
+            var message = e.GetBaseException().Message.Split('\n')[0];
+            if (builder.Password is { Length: > 0 } password)
+            {
+                message = message.Replace(password, "***", StringComparison.Ordinal);
+            }
+
+            throw new Models.DtrainException($"cannot reach {Describe()} within {ConnectLimit.TotalSeconds:F0} s: {message}");
+        }
+    }
+
+    /// <summary>Longest the up-front connection check waits for the server.</summary>
+    public static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// True when <paramref name="system"/> was configured with a <see cref="Storage"/> (<see cref="ToConfig"/>). Without

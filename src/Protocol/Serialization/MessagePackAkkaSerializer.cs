@@ -2,6 +2,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Serialization;
+using Dtrain.Protocol.Persistence;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
@@ -43,15 +44,44 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
             throw new ArgumentException($"{obj.GetType()} is not a wire message (IWireMessage)", nameof(obj));
         }
 
-        return MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
+        var bytes = MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
+
+        // Journal events outlive the process that wrote them: they carry a CRC like the snapshots do.
+        return obj is JobEvents.IJobEvent ? JournalSeal.Seal(bytes) : bytes;
     }
 
     /// <inheritdoc/>
     public override object FromBinary(byte[] bytes, string manifest)
     {
         var type = TypesByManifest.GetOrAdd(manifest, Resolve);
-        return MessagePackSerializer.Deserialize(type, bytes, _options)
-            ?? throw new System.Runtime.Serialization.SerializationException($"message {manifest} deserialized to null");
+        return typeof(JobEvents.IJobEvent).IsAssignableFrom(type)
+            ? OpenJobEvent(type, bytes)
+            : MessagePackSerializer.Deserialize(type, bytes, _options)
+                ?? throw new System.Runtime.Serialization.SerializationException($"message {manifest} deserialized to null");
+    }
+
+    /// <summary>
+    /// A journal event, its seal checked: a damaged one comes back as <see cref="DamagedEvent"/> rather than an
+    /// exception, so the journal can name it and fall back where that is safe instead of failing all of recovery.
+    /// </summary>
+    private object OpenJobEvent(Type type, byte[] bytes)
+    {
+        var (kind, payload, why) = JournalSeal.Open(bytes);
+        if (kind == JournalSeal.Kind.Damaged)
+        {
+            return new DamagedEvent(type.Name, why!);
+        }
+
+        try
+        {
+            var e = MessagePackSerializer.Deserialize(type, payload, _options) as JobEvents.IJobEvent;
+            return e is null ? new DamagedEvent(type.Name, "it deserialized to nothing")
+                : kind == JournalSeal.Kind.Unsealed ? new UnsealedEvent(e) : e;
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            return new DamagedEvent(type.Name, $"its payload does not read: {ex.GetBaseException().Message}");
+        }
     }
 
     private static Type Resolve(string manifest)

@@ -21,6 +21,24 @@ public static class WireConfig
         }
         """);
 
+    /// <summary>
+    /// Largest message Akka.Remote carries between processes. Tensors go over the bulk channel; what remains large
+    /// is a submission (the model file's text travels in it), so this bounds the model file a cluster accepts.
+    /// </summary>
+    public const int MaxFrameBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Remoting frames of up to <see cref="MaxFrameBytes"/> (Akka's default is 128,000 bytes, below a 258 kB model file:
+    /// such a submission was dropped with only an Akka log line, and the client waited for an answer that never came).
+    /// </summary>
+    public static Config Remote { get; } = ConfigurationFactory.ParseString($$"""
+        akka.remote.dot-netty.tcp {
+          maximum-frame-size = {{MaxFrameBytes}}b
+          send-buffer-size = {{MaxFrameBytes}}b
+          receive-buffer-size = {{MaxFrameBytes}}b
+        }
+        """);
+
     /// <summary>A dedicated thread per worker actor: a training step is seconds of CPU, not a quick message.</summary>
     public static Config Dispatchers { get; } = ConfigurationFactory.ParseString("""
         dtrain.worker-dispatcher {
