@@ -16,14 +16,15 @@ try
         "transport-peer" => TransportPeer.Run(rest),
         "checkpoint" => CheckpointBench.Run(rest),
         "overlap" => OverlapBench.Run(rest),
+        "faults" => Dtrain.Bench.Faults.FaultBench.Run(rest),
         _ => Usage(2),
     };
 }
 catch (ArgumentException e)
 {
-    // Bad options: say what was wrong, then how to call.
-    Console.Error.WriteLine($"dtrain-bench: {e.Message}");
-    return Usage(2);
+    // Bad options: one line that says what was wrong and where the usage is.
+    Console.Error.WriteLine($"dtrain-bench: {e.Message} (dtrain-bench --help shows the options)");
+    return 2;
 }
 
 static int Usage(int exitCode)
@@ -50,5 +51,11 @@ static int Usage(int exitCode)
     w.WriteLine("  overlap [--models a.json,b.json] [--shards K] [--batch B] [--steps N] [--reps R] [--device D] [--threads T]");
     w.WriteLine("        examples/s of one worker against K in-process shards (adam), pushing each shard's part as");
     w.WriteLine("        soon as backward finishes it and after the whole backward, alternated in one run.");
+    w.WriteLine("  faults [--runs N] [--seed S] [--roles worker,ps,coordinator] [--markdown] [--job FILE] [--epochs E]");
+    w.WriteLine("         [--checkpoint-steps C] [--timeout SECONDS]");
+    w.WriteLine("        trains the job (default examples/mnist-mlp-job.json) on a local cluster of processes unfaulted, then N");
+    w.WriteLine("        times killing (SIGKILL, then a restart) or pausing (SIGSTOP 10 s, SIGCONT) one role at a seeded moment;");
+    w.WriteLine("        prints completion, accuracy against the unfaulted run, steps retrained, time lost and work lost while");
+    w.WriteLine("        the job reported success. Exit 0 only when every run completed within 0.5 points and lost nothing.");
     return exitCode;
 }

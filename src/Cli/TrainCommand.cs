@@ -292,9 +292,21 @@ public static class TrainCommand
             ["last_checkpoint"] = r.LastCheckpoint,
             ["resumed_from"] = r.ResumedFrom,
             ["lost_steps"] = r.LostSteps,
+            // Steps the job counts as trained, and each shard's version (the updates its parameters carry): a version
+            // below the steps means trained work was never applied (what dtrain-bench faults checks).
+            ["steps"] = r.History.Length == 0 ? 0 : r.History[^1].Steps,
+            ["shards"] = r.Shards.Select(s => new Dictionary<string, object>
+            {
+                ["shard"] = s.ShardId,
+                ["version"] = s.Version,
+                ["pushes_applied"] = s.PushesApplied,
+                ["duplicates_ignored"] = s.DuplicatesIgnored,
+                ["pushes_rejected"] = s.PushesRejected,
+            }).ToArray(),
             ["history"] = r.History.Select(e => new Dictionary<string, object>
             {
                 ["epoch"] = e.Epoch,
+                ["steps"] = e.Steps,
                 ["train_loss"] = e.TrainLoss,
                 ["test_accuracy"] = e.TestAccuracy,
                 ["examples_per_second"] = e.ExamplesPerSecond,
