@@ -52,11 +52,6 @@ internal sealed class PushAdmission
             return $"worker {workerId} is not a worker of this job (admitted: {Describe()}); nothing applied";
         }
 
-        if (seq < 1)
-        {
-            return $"push seq {seq} from worker {workerId} is not a push number (they start at 1); nothing applied";
-        }
-
         if (lastApplied is { } last && seq > last + MaxSeqAhead)
         {
             return $"push seq {seq} from worker {workerId} is {seq - last} ahead of its last applied push {last} (at most {MaxSeqAhead}); refused, not adopted";
