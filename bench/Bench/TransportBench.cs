@@ -55,11 +55,14 @@ internal static class TransportBench
             File.WriteAllBytes(pfx, certificate!.Export(X509ContentType.Pfx));
         }
 
-        using var peer = Peer.Start(pfx);
+        // Both processes prove one secret on the bulk channel, as a cluster's nodes do (handed over as the nodes get it: the environment).
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        using var peer = Peer.Start(pfx, secret);
         using var system = ActorSystem.Create("bench", TransportPeer.RemoteConfig("client"));
         try
         {
-            Measure(system, peer, certificate, sizesMb, reps, mbPerRep, window);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(secret);
+            Measure(system, peer, new BulkCredentials(bytes), certificate is null ? null : new BulkCredentials(bytes, certificate), sizesMb, reps, mbPerRep, window);
         }
         finally
         {
@@ -73,11 +76,11 @@ internal static class TransportBench
         return 0;
     }
 
-    private static void Measure(ActorSystem system, Peer peer, X509Certificate2? certificate, int[] sizesMb, int reps, int mbPerRep, int window)
+    private static void Measure(ActorSystem system, Peer peer, BulkCredentials credentials, BulkCredentials? tlsCredentials, int[] sizesMb, int reps, int mbPerRep, int window)
     {
         var remoteShard = system.ActorSelection($"{peer.AkkaAddress}/user/ps-0").ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        var bulkShard = BulkClient.Connect(system, peer.BulkEndpoint, "ps-0", "bulk-ps-0");
-        var tlsShard = peer.TlsEndpoint is { } tls ? BulkClient.Connect(system, tls, "ps-0", "bulk-tls-ps-0", certificate) : null;
+        var bulkShard = BulkClient.Connect(system, peer.BulkEndpoint, "ps-0", credentials, "bulk-ps-0");
+        var tlsShard = peer.TlsEndpoint is { } tls ? BulkClient.Connect(system, tls, "ps-0", tlsCredentials!, "bulk-tls-ps-0") : null;
         using var raw = new RawClient(peer.RawPort);
 
         Console.WriteLine($"transport: push + pull rounds between two processes on 127.0.0.1, {window} rounds in flight, " +
@@ -249,10 +252,11 @@ internal static class TransportBench
 
         public string? TlsEndpoint { get; }
 
-        public static Peer Start(string? pfx)
+        public static Peer Start(string? pfx, string secret)
         {
             var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this executable to start the peer process");
             var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            info.Environment["DTRAIN_SECRET"] = secret;
             if (Path.GetFileNameWithoutExtension(self) == "dotnet")
             {
                 info.ArgumentList.Add(typeof(TransportBench).Assembly.Location);

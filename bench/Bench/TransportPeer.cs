@@ -33,9 +33,10 @@ internal static class TransportPeer
     {
         using var system = ActorSystem.Create("peer", RemoteConfig("peer"));
         var shard = system.ActorOf(Props.Create(() => new BenchShard()), "ps-0");
-        var bulk = BulkServer.Start(system, "127.0.0.1", 0, name => name == "ps-0" ? shard : null);
+        var secret = System.Text.Encoding.UTF8.GetBytes(Environment.GetEnvironmentVariable("DTRAIN_SECRET") ?? throw new InvalidOperationException("transport-peer: DTRAIN_SECRET is not set"));
+        var bulk = BulkServer.Start(system, "127.0.0.1", 0, name => name == "ps-0" ? shard : null, new BulkCredentials(secret));
         using var certificate = args is ["--tls-pfx", var pfx] ? X509CertificateLoader.LoadPkcs12FromFile(pfx, null) : null;
-        var tls = certificate is null ? null : BulkServer.Start(system, "127.0.0.1", 0, name => name == "ps-0" ? shard : null, certificate);
+        var tls = certificate is null ? null : BulkServer.Start(system, "127.0.0.1", 0, name => name == "ps-0" ? shard : null, new BulkCredentials(secret, certificate));
         using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         raw.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         raw.Listen(8);

@@ -30,6 +30,12 @@ mkdir -p "$logs"
 # unfinished job instead of taking a new one.
 export DTRAIN_STATE_DIR=${DTRAIN_STATE_DIR:-$logs/state}
 pids=()
+# The cluster secret every node proves on the bulk data channel: a fresh one per run, readable by this user only.
+# Set DTRAIN_SECRET_FILE to use your own.
+if [ -z "${DTRAIN_SECRET_FILE:-}" ]; then
+  export DTRAIN_SECRET_FILE=$logs/cluster.secret
+  (umask 077 && head -c 32 /dev/urandom | base64 >"$DTRAIN_SECRET_FILE")
+fi
 
 stop_all() {
   local status=$?

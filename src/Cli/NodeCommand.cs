@@ -67,6 +67,9 @@ public static class NodeCommand
             ListenCheck.Bindable(options.Host, bulkPort, "the bulk channel", "--bulk-port");
         }
 
+        // Every role speaks on the bulk channel (ps serves it, workers and the coordinator connect): no secret, no node.
+        var credentials = options.LoadCredentials();
+
         // service.name dtrain-ROLES (e.g. dtrain-ps); nothing is exported unless --metrics-port or OTEL_* ask for it.
         using var exporters = TelemetryExport.Start(string.Join("-", roles), telemetry);
         (Dataset Train, Dataset Test)? data = roles.Contains("worker") || roles.Contains("coordinator")
@@ -90,7 +93,7 @@ public static class NodeCommand
         if (roles.Contains("coordinator"))
         {
             var (train, test) = data!.Value;
-            var singleton = ClusterCoordinator.Props(ParseJob, options.LoadCertificate(), train, test);
+            var singleton = ClusterCoordinator.Props(ParseJob, credentials, train, test);
             system.ActorOf(ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole("coordinator")), ClusterCoordinator.ManagerName);
         }
 
@@ -101,7 +104,7 @@ public static class NodeCommand
         {
             // Whole shards move as Params/Push/InitShard: over the bulk channel, never through Akka.Remote's frames.
             var shards = Enumerable.Range(0, shardsPerNode).ToDictionary(s => $"ps-{s}", s => system.ActorOf(ParameterShard.Props(), $"ps-{s}"));
-            var bulk = BulkServer.Start(system, options.Host, bulkPort, name => shards.GetValueOrDefault(name), options.LoadCertificate());
+            var bulk = BulkServer.Start(system, options.Host, bulkPort, name => shards.GetValueOrDefault(name), credentials);
             system.RegisterOnTermination(() => bulk.DisposeAsync().AsTask().Wait());
             var endpoint = $"{options.PublicHost ?? options.Host}:{bulk.Endpoint[(bulk.Endpoint.LastIndexOf(':') + 1)..]}";
             foreach (var (name, shard) in shards)
@@ -118,7 +121,7 @@ public static class NodeCommand
             Console.WriteLine($"dtrain node: {workersPerNode} worker(s) on {DeviceOption.Describe(threads)}");
             for (var w = 0; w < workersPerNode; w++)
             {
-                var worker = system.ActorOf(Worker.Worker.Props(train, DeviceOption.Factory(threads), options.LoadCertificate()), $"worker-{w}");
+                var worker = system.ActorOf(Worker.Worker.Props(train, DeviceOption.Factory(threads), credentials), $"worker-{w}");
                 system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self, DeviceOption.Describe(threads))), $"register-worker-{w}");
             }
         }

@@ -1,8 +1,8 @@
 // Entry point of cluster mode's coordinator: a cluster singleton that keeps the registry of shards and
 // workers, accepts submitted jobs and runs each one as a child job actor (the same one LocalJob runs).
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Dtrain.Models.Data;
+using Dtrain.Protocol.Transport;
 using static Dtrain.Protocol.ClusterProtocol;
 
 namespace Dtrain.Coordinator;
@@ -22,10 +22,10 @@ public static class ClusterCoordinator
     /// <summary>
     /// Props for the singleton. <paramref name="parseJob"/> turns a submission into a job (a
     /// <see cref="Models.DtrainException"/> rejects it with its message). The coordinator talks to shards over
-    /// their bulk data channel where they have one (TLS with <paramref name="bulkCertificate"/> when given).
+    /// their bulk data channel where they have one, proving <paramref name="bulkCredentials"/>.
     /// </summary>
-    public static Props Props(Func<SubmitJob, JobSpec> parseJob, X509Certificate2? bulkCertificate, Dataset trainingSet, Dataset testSet) =>
-        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, bulkCertificate, trainingSet, testSet));
+    public static Props Props(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, Dataset trainingSet, Dataset testSet) =>
+        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, bulkCredentials, trainingSet, testSet));
 
     /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>
     public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);

@@ -1,5 +1,4 @@
 // The cluster singleton: Registry of shards and workers; Waiting for enough of them; Running one job actor.
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models;
@@ -17,7 +16,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Func<SubmitJob, JobSpec> _parseJob;
-    private readonly X509Certificate2? _bulkCertificate;
+    private readonly BulkCredentials _bulkCredentials;
     private readonly List<IActorRef> _bulkProxies = [];
     private readonly Dataset _trainingSet;
     private readonly Dataset _testSet;
@@ -35,10 +34,10 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private JobStatus? _status;
     private ClusterCoordinator.JobSnapshot? _snapshot;
 
-    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, X509Certificate2? bulkCertificate, Dataset trainingSet, Dataset testSet)
+    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, Dataset trainingSet, Dataset testSet)
     {
         _parseJob = parseJob;
-        _bulkCertificate = bulkCertificate;
+        _bulkCredentials = bulkCredentials;
         _trainingSet = trainingSet;
         _testSet = testSet;
         Receive<RegisterShard>(OnRegisterShard);
@@ -192,7 +191,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
             return shard.Shard;
         }
 
-        var proxy = BulkClient.Connect(Context, endpoint, target, null, _bulkCertificate);
+        var proxy = BulkClient.Connect(Context, endpoint, target, _bulkCredentials);
         _bulkProxies.Add(proxy);
         return proxy;
     }

@@ -69,7 +69,17 @@ internal sealed partial class CoordinatorActor
 
         _liveWorkers.Add(w);
         _log.Info("worker {0} on {1} joins the running job", w, add.Node);
+        AdmitToShards([w]);
         add.Worker.Tell(JoinFor(w, Routes()));
+    }
+
+    /// <summary>Shards refuse pushes from worker ids not admitted: admit before the workers hear of the job.</summary>
+    private void AdmitToShards(int[] workerIds)
+    {
+        foreach (var shard in _shards)
+        {
+            shard.Tell(new Protocol.ParameterShardProtocol.AdmitWorkers(workerIds));
+        }
     }
 
     private void Tally(CoordinatorProtocol.PartitionDone done)

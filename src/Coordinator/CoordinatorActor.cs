@@ -131,6 +131,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private void StartWorkers()
     {
         var routes = Routes();
+        AdmitToShards(Enumerable.Range(0, _workers.Count).ToArray());
         for (var w = 0; w < _workers.Count; w++)
         {
             _liveWorkers.Add(w);

@@ -13,6 +13,7 @@ internal sealed partial class ParameterShardActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, long> _lastSeq = [];
+    private readonly PushAdmission _admission = new();
     private readonly ShardTelemetry _telemetry = new();
     // -1 until InitShard names the shard, so replies before it (as Params) do not claim to come from shard 0.
     private int _shardId = -1;
@@ -58,6 +59,7 @@ internal sealed partial class ParameterShardActor : ReceiveActor
         Receive<Push>(OnPush);
         Receive<GetStats>(_ => Sender.Tell(Stats()));
         Receive<SyncMembership>(OnMembership);
+        Receive<AdmitWorkers>(a => _admission.Admit(a.WorkerIds));
     }
 
     private void Init(InitShard init)
@@ -118,6 +120,7 @@ internal sealed partial class ParameterShardActor : ReceiveActor
         _schedule = schedule;
         _baseRate = settings.EffectiveLearningRate;
         _lastSeq.Clear();
+        _admission.Reset();
         StartRounds(syncQuorum, ChunkPlacement.Floats(chunks));
         (_applied, _duplicates, _rejected, _pulls, _stalenessSum, _stalenessMax, _applyTicks) = (0, 0, 0, 0, 0, 0, 0);
         return optimizer;
@@ -153,7 +156,14 @@ internal sealed partial class ParameterShardActor : ReceiveActor
                 return;
             }
 
-            if (_lastSeq.TryGetValue(push.WorkerId, out var last) && push.Seq <= last)
+            var known = _lastSeq.TryGetValue(push.WorkerId, out var last);
+            if (_admission.Refusal(push.WorkerId, push.Seq, known ? last : null, push.Gradient.Span) is { } refusal)
+            {
+                Reject(push, $"shard {_shardId}: {refusal}");
+                return;
+            }
+
+            if (known && push.Seq <= last)
             {
                 // A retry of a push already applied (or an older one): acknowledge it, apply nothing.
                 _duplicates++;

@@ -146,6 +146,13 @@ public static class ParameterShardProtocol
         [property: Key(2)] long Seq,
         [property: Key(3)] string Reason) : IWireMessage;
 
+    /// <summary>
+    /// The coordinator names the workers of the job before they start (and each one that joins later): from then on
+    /// the shard refuses pushes from any other worker id, until it is initialized or restored again.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record AdmitWorkers([property: Key(0)] int[] WorkerIds) : ICommand;
+
     /// <summary>Asks for counters.</summary>
     [MessagePackObject]
     public sealed record GetStats([property: Key(0)] long RequestId) : ICommand;

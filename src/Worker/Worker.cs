@@ -22,7 +22,10 @@ public static class Worker
     public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory) =>
         Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory)).WithDispatcher(Dispatcher);
 
-    /// <summary>As <see cref="Props(Dataset, Func{IBackend})"/>, with TLS on the bulk data channel to the shards.</summary>
-    public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory, System.Security.Cryptography.X509Certificates.X509Certificate2? bulkCertificate) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory, bulkCertificate)).WithDispatcher(Dispatcher);
+    /// <summary>
+    /// As <see cref="Props(Dataset, Func{IBackend})"/>, for a cluster node: the worker reaches shards over their bulk
+    /// data channel, proving <paramref name="bulkCredentials"/> (and with their certificate, over pinned TLS).
+    /// </summary>
+    public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory, Protocol.Transport.BulkCredentials bulkCredentials) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory, bulkCredentials)).WithDispatcher(Dispatcher);
 }

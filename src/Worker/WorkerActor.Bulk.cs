@@ -1,6 +1,5 @@
 // Cluster mode: routes that name a bulk data channel get a local proxy per shard, so pulls, parameters and
 // pushes (whole shards) travel over the channel instead of through Akka.Remote's small frames.
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Dtrain.Models.Backends;
 using Dtrain.Models.Data;
@@ -12,11 +11,11 @@ namespace Dtrain.Worker;
 internal sealed partial class WorkerActor
 {
     private readonly List<IActorRef> _bulkProxies = [];
-    private readonly X509Certificate2? _bulkCertificate;
+    private readonly BulkCredentials? _bulkCredentials;
 
-    /// <summary>A worker whose bulk connections use TLS with <paramref name="bulkCertificate"/>.</summary>
-    public WorkerActor(Dataset trainingSet, Func<IBackend> backendFactory, X509Certificate2? bulkCertificate)
-        : this(trainingSet, backendFactory) => _bulkCertificate = bulkCertificate;
+    /// <summary>A worker whose bulk connections prove <paramref name="bulkCredentials"/>.</summary>
+    public WorkerActor(Dataset trainingSet, Func<IBackend> backendFactory, BulkCredentials bulkCredentials)
+        : this(trainingSet, backendFactory) => _bulkCredentials = bulkCredentials;
 
     /// <summary>True when <paramref name="sender"/> is a route of the current job (or the shard itself, without a bulk channel).</summary>
     private bool IsCurrentRoute(IActorRef sender) =>
@@ -38,7 +37,9 @@ internal sealed partial class WorkerActor
                 return r;
             }
 
-            var proxy = BulkClient.Connect(Context, endpoint, target, null, _bulkCertificate);
+            // A worker made without credentials (single process) is never handed a bulk route: fail loudly if it is.
+            var credentials = _bulkCredentials ?? throw new InvalidOperationException($"route to shard {r.ShardId} names bulk channel {endpoint}, but this worker holds no cluster credentials");
+            var proxy = BulkClient.Connect(Context, endpoint, target, credentials);
             _bulkProxies.Add(proxy);
             return r with { Shard = proxy };
         }).ToArray();

@@ -1,5 +1,6 @@
 // The Kubernetes manifests in deploy/k8s hang together: kinds present, selectors match pod labels, Service
-// ports name container ports, the seed address is the coordinator's headless-Service DNS name, workers ask for a GPU.
+// ports name container ports, the seed address is the coordinator's headless-Service DNS name, workers ask for a GPU,
+// every node holds the cluster secret.
 using YamlDotNet.RepresentationModel;
 
 namespace Dtrain.Cluster.Tests;
@@ -84,6 +85,25 @@ public sealed class KubernetesManifestTests
         Assert.Equal("1", Str(container, "resources", "limits", "nvidia.com/gpu"));
         Assert.Equal("1", Str(container, "resources", "requests", "nvidia.com/gpu"));
         Assert.Equal(["node", "--roles", "worker"], Seq(container, "args").Children.Select(a => ((YamlScalarNode)a).Value!));
+    }
+
+    [Fact]
+    public void Every_workload_takes_the_cluster_secret_from_the_one_secret_manifest()
+    {
+        // Arrange
+        var secret = Named("Secret", "dtrain-cluster-secret");
+        var key = Assert.Single(Map(secret, "stringData").Children).Key.ToString();
+
+        // Assert: without DTRAIN_SECRET a node refuses to start; each role gets it from the same Secret and key.
+        foreach (var workload in Of("StatefulSet").Concat(Of("Deployment")))
+        {
+            Assert.All(Containers(workload), c =>
+            {
+                var env = Seq(c, "env").Children.Cast<YamlMappingNode>().SingleOrDefault(e => Str(e, "name") == "DTRAIN_SECRET");
+                Assert.True(env is not null, $"{Name(workload)} does not set DTRAIN_SECRET");
+                Assert.Equal(("dtrain-cluster-secret", key), (Str(env!, "valueFrom", "secretKeyRef", "name"), Str(env!, "valueFrom", "secretKeyRef", "key")));
+            });
+        }
     }
 
     private static List<YamlMappingNode> Load()

@@ -107,6 +107,12 @@ public sealed class LocalCluster : IDisposable
 
     private readonly bool _ownsState;
 
+    /// <summary>
+    /// The cluster secret every process of this cluster gets in DTRAIN_SECRET (a node without one does not start);
+    /// a test may change it for the processes it starts after.
+    /// </summary>
+    public string? Secret { get; set; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>A cluster with a new state folder of its own.</summary>
     public LocalCluster()
     {
@@ -175,6 +181,16 @@ public sealed class LocalCluster : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Dll);
+        start.Environment.Remove("DTRAIN_SECRET_FILE");
+        if (Secret is { } secret)
+        {
+            start.Environment["DTRAIN_SECRET"] = secret;
+        }
+        else
+        {
+            start.Environment.Remove("DTRAIN_SECRET");
+        }
+
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

@@ -11,11 +11,13 @@ using static Dtrain.Protocol.ParameterShardProtocol;
 
 namespace Dtrain.Protocol.Tests;
 
+[Collection(BulkChannel.Collection)]
 public sealed class TransportTests : TestKit, IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
     private readonly ActorSystem _client = ActorSystem.Create("bulk-client", WireConfig.SingleProcess(serializeMessages: true));
     private readonly IActorRef _shard;
+    private readonly BulkCredentials _credentials = BulkCredentials.Generate();
     private BulkServer _server = null!;
 
     public TransportTests() : base(WireConfig.SingleProcess(serializeMessages: true), "bulk-server")
@@ -39,7 +41,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
     public void Push_and_pull_round_trip_and_each_reply_reaches_its_own_sender()
     {
         // Arrange
-        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0");
+        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0", _credentials);
         var worker1 = CreateTestProbe(_client);
         var worker2 = CreateTestProbe(_client);
 
@@ -62,7 +64,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
     public void A_16_MB_payload_arrives_intact_both_ways()
     {
         // Arrange
-        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0");
+        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0", _credentials);
         var worker = CreateTestProbe(_client);
         var gradient = new float[4 << 20];
         var random = new Random(5);
@@ -85,7 +87,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
     public void An_unknown_target_fails_the_sender_with_an_error_naming_it()
     {
         // Arrange
-        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-9");
+        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-9", _credentials);
         var worker = CreateTestProbe(_client);
 
         // Act
@@ -104,7 +106,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
         using var local = ActorSystem.Create("bulk-big", WireConfig.SingleProcess(serializeMessages: false));
         try
         {
-            var proxy = BulkClient.Connect(local, _server.Endpoint, "ps-0");
+            var proxy = BulkClient.Connect(local, _server.Endpoint, "ps-0", _credentials);
             var worker = CreateTestProbe(local);
             var tooBig = FloatBuffer.Rent((256 << 20) / sizeof(float)); // with its header the frame passes 256 MiB
 
@@ -125,7 +127,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
 
     [Theory]
     [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n--------", "bad magic")]
-    [InlineData("DTB1\xff\xff\xff\x7f", "length")]
+    [InlineData("DTB2\xff\xff\xff\x7f", "length")]
     public void Garbage_on_the_socket_closes_that_connection_and_the_server_keeps_serving(string garbage, string logged)
     {
         // Arrange
@@ -143,7 +145,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
 
         // Assert: the server closed this connection (end of stream), and a proper client still gets through.
         AssertClosed(stream);
-        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0");
+        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0", _credentials);
         var worker = CreateTestProbe(_client);
         proxy.Tell(new Push(3, 1, 0, FloatBuffer.CopyOf([2f])), worker.Ref);
         Assert.Equal(2, worker.ExpectMsg<PushAck>(Wait).Version);
@@ -153,7 +155,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
     public async Task Messages_told_while_the_server_is_down_arrive_in_order_once_it_is_back()
     {
         // Arrange
-        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0");
+        var proxy = BulkClient.Connect(_client, _server.Endpoint, "ps-0", _credentials);
         var worker = CreateTestProbe(_client);
         proxy.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf([1f])), worker.Ref);
         worker.ExpectMsg<PushAck>(Wait);
@@ -181,8 +183,9 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
         // Arrange
         using var certificate = SelfSigned("dtrain-cluster");
         using var stranger = SelfSigned("someone-else");
-        await using var tls = BulkServer.Start(Sys, "127.0.0.1", 0, name => name == "ps-0" ? _shard : null, certificate);
-        var trusted = BulkClient.Connect(_client, tls.Endpoint, "ps-0", null, certificate);
+        var secret = RandomNumberGenerator.GetBytes(32);
+        await using var tls = BulkServer.Start(Sys, "127.0.0.1", 0, name => name == "ps-0" ? _shard : null, new BulkCredentials(secret, certificate));
+        var trusted = BulkClient.Connect(_client, tls.Endpoint, "ps-0", new BulkCredentials(secret, certificate));
         var worker = CreateTestProbe(_client);
         var outsider = CreateTestProbe(_client);
 
@@ -190,7 +193,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
         trusted.Tell(new Push(1, 1, 0, FloatBuffer.CopyOf([4f, 1f])), worker.Ref);
         EventFilter.Warning(contains: "TLS handshake failed").ExpectOne(Wait, () =>
         {
-            var untrusted = BulkClient.Connect(_client, tls.Endpoint, "ps-0", null, stranger);
+            var untrusted = BulkClient.Connect(_client, tls.Endpoint, "ps-0", new BulkCredentials(secret, stranger));
             untrusted.Tell(new Push(9, 1, 0, FloatBuffer.CopyOf([1f])), outsider.Ref);
         });
 
@@ -203,7 +206,15 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
     {
         try
         {
-            Assert.Equal(0, stream.Read(new byte[16]));
+            // The server's Challenge may come first; then the end of the stream.
+            var buffer = new byte[256];
+            var total = 0;
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                total += read;
+                Assert.True(total <= 256, "the server kept sending to a peer that broke the format");
+            }
         }
         catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
         {
@@ -211,7 +222,7 @@ public sealed class TransportTests : TestKit, IAsyncLifetime
         }
     }
 
-    private BulkServer StartServer(int port) => BulkServer.Start(Sys, "127.0.0.1", port, name => name == "ps-0" ? _shard : null);
+    private BulkServer StartServer(int port) => BulkServer.Start(Sys, "127.0.0.1", port, name => name == "ps-0" ? _shard : null, _credentials);
 
     private static X509Certificate2 SelfSigned(string name)
     {

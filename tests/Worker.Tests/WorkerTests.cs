@@ -80,9 +80,10 @@ public sealed class WorkerTests : TestKit
     {
         // A real bulk server that knows no shard called "ps-7": the worker's first pull cannot be delivered.
         var (shard, chunks) = StartShard();
-        await using var server = Dtrain.Protocol.Transport.BulkServer.Start(Sys, "127.0.0.1", 0, _ => null);
+        var credentials = Dtrain.Protocol.Transport.BulkCredentials.Generate();
+        await using var server = Dtrain.Protocol.Transport.BulkServer.Start(Sys, "127.0.0.1", 0, _ => null, credentials);
         var coordinator = CreateTestProbe();
-        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 1), () => new CpuBackend(1)));
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 1), () => new CpuBackend(1), credentials));
         var route = new ShardRoute(0, shard, chunks, server.Endpoint, "ps-7");
 
         worker.Tell(Join(coordinator, shard, chunks, pushEvery: 1) with { Shards = [route] }, coordinator.Ref);

@@ -1,12 +1,14 @@
 // Where a cluster process reads its settings: a flag, else an environment variable, else the config file's
 // dtrain section, else the default. The Akka configuration is built from the result.
 using System.Security.Cryptography;
+using System.Text;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Remote.Transport.DotNetty;
 using Dtrain.Models;
+using Dtrain.Protocol.Transport;
 
 namespace Dtrain.Cli.Cluster;
 
@@ -40,6 +42,9 @@ public sealed record NodeOptions
     /// <summary>Password of <see cref="TlsCertificate"/>.</summary>
     public string? TlsPassword { get; init; }
 
+    /// <summary>File holding the cluster secret (at least 16 bytes, surrounding whitespace ignored) that bulk channel peers prove.</summary>
+    public string? SecretFile { get; init; }
+
     /// <summary>Settings read from the user's config file (HOCON or JSON), layered under everything dtrain sets.</summary>
     public Config? File { get; init; }
 
@@ -69,6 +74,7 @@ public sealed record NodeOptions
             Roles = roles is null ? KnownRoles : Split(roles),
             TlsCertificate = Get("--tls-cert", "DTRAIN_TLS_CERT", "tls-cert"),
             TlsPassword = Get("--tls-password", "DTRAIN_TLS_PASSWORD", "tls-password"),
+            SecretFile = Get("--secret-file", "DTRAIN_SECRET_FILE", "secret-file"),
             File = file,
         };
         ConfigFile.RejectUnknown(file, read, configPath!);
@@ -92,6 +98,47 @@ public sealed record NodeOptions
         {
             throw new DtrainException($"--tls-cert: cannot read '{TlsCertificate}' (PKCS#12 with --tls-password): {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The credentials of the bulk data channel: the cluster secret from <c>--secret-file</c> (or
+    /// <c>DTRAIN_SECRET_FILE</c>, or the secret itself in <c>DTRAIN_SECRET</c>), and the TLS certificate when one is
+    /// configured. Every node of a cluster must hold the same secret; without one a node does not start, since
+    /// any local process could otherwise pull a shard's weights or push into it.
+    /// </summary>
+    public BulkCredentials LoadCredentials()
+    {
+        byte[] secret;
+        string source;
+        if (SecretFile is { } path)
+        {
+            source = $"--secret-file '{path}'";
+            try
+            {
+                secret = Encoding.UTF8.GetBytes(System.IO.File.ReadAllText(path).Trim());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DtrainException($"{source}: cannot read the cluster secret: {e.Message}");
+            }
+        }
+        else if (Env("DTRAIN_SECRET") is { } text)
+        {
+            source = "$DTRAIN_SECRET";
+            secret = Encoding.UTF8.GetBytes(text.Trim());
+        }
+        else
+        {
+            throw new DtrainException(
+                "no cluster secret: every node must hold the same one to open the bulk data channel; pass --secret-file FILE (or set DTRAIN_SECRET_FILE or DTRAIN_SECRET), e.g. after: head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE");
+        }
+
+        if (secret.Length < BulkCredentials.MinSecretBytes)
+        {
+            throw new DtrainException($"{source}: the cluster secret has {secret.Length} bytes; at least {BulkCredentials.MinSecretBytes} are needed (e.g. head -c 32 /dev/urandom | base64)");
+        }
+
+        return new BulkCredentials(secret, LoadCertificate());
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 // The connecting end of the bulk channel: a local proxy actor per (server, target).
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 
 namespace Dtrain.Protocol.Transport;
@@ -19,28 +18,29 @@ namespace Dtrain.Protocol.Transport;
 /// </remarks>
 public static class BulkClient
 {
-    /// <summary>A proxy for <paramref name="target"/> on the bulk server at <paramref name="endpoint"/> ("host:port"), without TLS.</summary>
-    public static IActorRef Connect(IActorRefFactory factory, string endpoint, string target, string? name = null) =>
-        Connect(factory, endpoint, target, name, certificate: null);
-
-    /// <summary>As <see cref="Connect(IActorRefFactory, string, string, string?)"/>; with a <paramref name="certificate"/> the connection is TLS.</summary>
-    public static IActorRef Connect(IActorRefFactory factory, string endpoint, string target, string? name, X509Certificate2? certificate)
+    /// <summary>
+    /// A proxy for <paramref name="target"/> on the bulk server at <paramref name="endpoint"/> ("host:port"). The
+    /// connection proves <paramref name="credentials"/>' secret and checks the server's proof in turn; with their
+    /// certificate it is TLS, pinned to that certificate.
+    /// </summary>
+    public static IActorRef Connect(IActorRefFactory factory, string endpoint, string target, BulkCredentials credentials, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentException.ThrowIfNullOrEmpty(target);
+        ArgumentNullException.ThrowIfNull(credentials);
         BulkSocket.ParseEndpoint(endpoint);
-        var props = Props.Create(() => new BulkClientProxy(endpoint, target, certificate));
+        var props = Props.Create(() => new BulkClientProxy(endpoint, target, credentials));
         return name is null ? factory.ActorOf(props) : factory.ActorOf(props, name);
     }
 }
 
 /// <summary>The proxy actor: hands wire messages to its channel, which owns the connection and its threads.</summary>
-internal sealed class BulkClientProxy(string endpoint, string target, X509Certificate2? certificate) : UntypedActor
+internal sealed class BulkClientProxy(string endpoint, string target, BulkCredentials credentials) : UntypedActor
 {
     private BulkClientChannel? _channel;
 
     protected override void PreStart() =>
-        _channel = new BulkClientChannel((ExtendedActorSystem)Context.System, endpoint, target, Self, certificate);
+        _channel = new BulkClientChannel((ExtendedActorSystem)Context.System, endpoint, target, Self, credentials);
 
     protected override void OnReceive(object message)
     {

@@ -1,7 +1,6 @@
 // The client side of one bulk connection: a writer thread that connects, handshakes and sends in order, a reader
 // thread per connection that routes replies and acknowledgements; unacknowledged messages are resent on reconnect.
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
 
@@ -19,7 +18,7 @@ internal sealed class BulkClientChannel : IDisposable
     private readonly int _port;
     private readonly string _target;
     private readonly IActorRef _proxy;
-    private readonly X509Certificate2? _certificate;
+    private readonly BulkCredentials _credentials;
     private readonly ILoggingAdapter _log;
     private readonly Thread _writer;
     private readonly object _gate = new();
@@ -34,14 +33,14 @@ internal sealed class BulkClientChannel : IDisposable
     private long _nextRoute;
     private bool _disposed;
 
-    public BulkClientChannel(ExtendedActorSystem system, string endpoint, string target, IActorRef proxy, X509Certificate2? certificate)
+    public BulkClientChannel(ExtendedActorSystem system, string endpoint, string target, IActorRef proxy, BulkCredentials credentials)
     {
         _system = system;
         _endpoint = endpoint;
         (_host, _port) = BulkSocket.ParseEndpoint(endpoint);
         _target = target;
         _proxy = proxy;
-        _certificate = certificate;
+        _credentials = credentials;
         _log = Logging.GetLogger(system, $"bulk-client {target}@{endpoint}");
         _writer = new Thread(Run) { IsBackground = true, Name = $"bulk-client {target}@{endpoint}" };
         _writer.Start();
@@ -151,16 +150,41 @@ internal sealed class BulkClientChannel : IDisposable
             }
 
             socket.ReceiveTimeout = (int)BulkSocket.HandshakeTimeout.TotalMilliseconds;
-            var stream = BulkSocket.AuthenticateAsClient(new NetworkStream(socket, ownsSocket: true), _host, _certificate);
+            var stream = BulkSocket.AuthenticateAsClient(new NetworkStream(socket, ownsSocket: true), _host, _credentials);
             var writer = new FrameWriter(stream, _system);
-            writer.WriteControl(FrameKind.Hello, 0, 0, _target);
+
+            // Until the server has proven the secret too, nothing it announces is allowed to size a buffer.
+            var reader = new FrameReader(stream, _system) { MaxFrameBytes = BulkServerLimits.Default.PreAuthFrameBytes, MaxBodyBytes = BulkServerLimits.Default.PreAuthFrameBytes };
+            var challenge = reader.Read();
+            if (challenge.Header.Kind != FrameKind.Challenge || challenge.Body.Length != BulkHandshake.NonceBytes)
+            {
+                throw new MalformedFrameException($"server opened with a {challenge.Header} where a Challenge was expected (a dtrain bulk server of another version?)");
+            }
+
+            var serverNonce = challenge.Body.ToArray();
+            var clientNonce = BulkHandshake.NewNonce();
+            var proof = BulkHandshake.ClientProof(_credentials.Secret, serverNonce, clientNonce, _target);
+            writer.WriteControl(FrameKind.Hello, 0, 0, _target, [.. clientNonce, .. proof]);
             writer.Flush();
-            var reader = new FrameReader(stream, _system);
             var answer = reader.Read();
             socket.ReceiveTimeout = 0;
             switch (answer.Header.Kind)
             {
                 case FrameKind.Welcome:
+                    var expected = BulkHandshake.ServerProof(_credentials.Secret, serverNonce, clientNonce, _target);
+                    if (!BulkHandshake.Matches(expected, answer.Body.Span))
+                    {
+                        // Whoever answers there is not a node of this cluster: nothing waiting may go to it.
+                        var impostor = $"the bulk server at {_endpoint} does not prove the cluster secret: not a node of this cluster";
+                        lock (_gate)
+                        {
+                            _refused = impostor;
+                            FailAll(impostor);
+                        }
+
+                        throw new BulkChannelException(impostor);
+                    }
+
                     break;
                 case FrameKind.Refused:
                     lock (_gate)
@@ -174,6 +198,7 @@ internal sealed class BulkClientChannel : IDisposable
                     throw new MalformedFrameException($"server answered the handshake with a {answer.Header}");
             }
 
+            reader.MaxFrameBytes = FrameHeader.MaxFrameBytes;
             var connection = new Connection(this, socket, stream, writer, reader);
             lock (_gate)
             {

@@ -7,10 +7,13 @@ namespace Dtrain.Protocol.Transport;
 /// <summary>What a frame carries.</summary>
 internal enum FrameKind : byte
 {
-    /// <summary>Client to server, first frame: the manifest field names the target.</summary>
+    /// <summary>
+    /// Client to server, first frame, answering <see cref="Challenge"/>: the manifest field names the target, the
+    /// body is the client's nonce then its proof of the cluster secret (see <see cref="BulkHandshake"/>).
+    /// </summary>
     Hello = 1,
 
-    /// <summary>Server to client: the target exists, messages may flow.</summary>
+    /// <summary>Server to client: the proof holds and the target exists, messages may flow; the body is the server's proof.</summary>
     Welcome = 2,
 
     /// <summary>Server to client: the handshake failed; the manifest field holds the reason.</summary>
@@ -24,12 +27,15 @@ internal enum FrameKind : byte
 
     /// <summary>Server to client: every Message up to Seq has been handed to the target.</summary>
     Ack = 6,
+
+    /// <summary>Server to client, first frame: the body is a fresh random nonce the client must prove the secret over.</summary>
+    Challenge = 7,
 }
 
 /// <summary>
 /// Frame layout (little-endian):
 /// <code>
-///  0 u32 magic "DTB1"      4 u32 length of the rest (from offset 8; at most MaxFrameBytes)
+///  0 u32 magic "DTB2"      4 u32 length of the rest (from offset 8; at most MaxFrameBytes)
 ///  8 u8  kind              9 u8  payload count     10 u16 manifest bytes   12 u32 body bytes
 /// 16 i64 seq              24 i64 route
 /// 32 manifest (UTF-8 type name, or target / reason text), body (MessagePack), then per payload: u32 bytes, raw floats
@@ -37,8 +43,8 @@ internal enum FrameKind : byte
 /// </summary>
 internal readonly record struct FrameHeader(FrameKind Kind, int Payloads, int ManifestBytes, int BodyBytes, long Seq, long Route, int Length)
 {
-    /// <summary>"DTB1" read as a little-endian u32.</summary>
-    public const uint Magic = 0x31425444;
+    /// <summary>"DTB2" read as a little-endian u32 (version 2: the authenticated handshake; "DTB1" peers are refused).</summary>
+    public const uint Magic = 0x32425444;
 
     /// <summary>Bytes of the fixed header.</summary>
     public const int Bytes = 32;
@@ -70,7 +76,7 @@ internal readonly record struct FrameHeader(FrameKind Kind, int Payloads, int Ma
         var magic = BinaryPrimitives.ReadUInt32LittleEndian(source);
         if (magic != Magic)
         {
-            throw new MalformedFrameException($"bad magic 0x{magic:x8} (expected 0x{Magic:x8}, \"DTB1\")");
+            throw new MalformedFrameException($"bad magic 0x{magic:x8} (expected 0x{Magic:x8}, \"DTB2\")");
         }
 
         var length = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
@@ -80,7 +86,7 @@ internal readonly record struct FrameHeader(FrameKind Kind, int Payloads, int Ma
         }
 
         var kind = (FrameKind)source[8];
-        if (kind is < FrameKind.Hello or > FrameKind.Ack)
+        if (kind is < FrameKind.Hello or > FrameKind.Challenge)
         {
             throw new MalformedFrameException($"unknown frame kind {source[8]}");
         }

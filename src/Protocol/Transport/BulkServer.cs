@@ -10,26 +10,29 @@ namespace Dtrain.Protocol.Transport;
 /// <summary>
 /// A framed TCP channel for <see cref="IWireMessage"/> traffic beside Akka.Remote: big tensors move as raw bytes
 /// at close to loopback TCP speed instead of being chunked through the remoting frame limit. A client connects
-/// with <see cref="BulkClient.Connect(IActorRefFactory, string, string, string?)"/> and names a target; the server
-/// resolves it once, then tells every message to that actor with a sender that routes replies back over the same
-/// connection. Disposing the server closes the listener and every connection.
+/// with <see cref="BulkClient.Connect"/>, proves it holds the cluster secret (<see cref="BulkHandshake"/>) and names
+/// a target; the server resolves it once, then tells every message to that actor with a sender that routes replies
+/// back over the same connection. A peer without the secret (or, with TLS, without the pinned certificate) never
+/// reaches a target, and what it can cost the server is bounded by <see cref="BulkServerLimits"/>. Disposing the
+/// server closes the listener and every connection.
 /// </summary>
 public sealed class BulkServer : IAsyncDisposable
 {
     private readonly ExtendedActorSystem _system;
     private readonly Func<string, IActorRef?> _resolveTarget;
-    private readonly X509Certificate2? _certificate;
     private readonly Socket _listener;
     private readonly Thread _acceptor;
     private readonly HashSet<BulkServerSession> _sessions = [];
-    private long _nextSession;
+    private readonly HashSet<BulkServerSession> _handshaking = [];
+    private long _turnedAway;
     private bool _disposed;
 
-    private BulkServer(ActorSystem system, Socket listener, Func<string, IActorRef?> resolveTarget, X509Certificate2? certificate)
+    private BulkServer(ActorSystem system, Socket listener, Func<string, IActorRef?> resolveTarget, BulkCredentials credentials, BulkServerLimits limits)
     {
         _system = (ExtendedActorSystem)system;
         _resolveTarget = resolveTarget;
-        _certificate = certificate;
+        Credentials = credentials;
+        Limits = limits;
         _listener = listener;
         Endpoint = BulkSocket.Format((IPEndPoint)listener.LocalEndPoint!);
         Log = Logging.GetLogger(system, $"bulk-server {Endpoint}");
@@ -39,24 +42,36 @@ public sealed class BulkServer : IAsyncDisposable
     /// <summary>"host:port" actually bound (the real port when 0 was asked for).</summary>
     public string Endpoint { get; }
 
+    /// <summary>Connections open now, authenticated or still in their handshake.</summary>
+    public int Sessions
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
     internal ILoggingAdapter Log { get; }
 
     internal ExtendedActorSystem System => _system;
 
-    internal X509Certificate2? Certificate => _certificate;
+    internal BulkCredentials Credentials { get; }
 
-    /// <summary>Listens on <paramref name="host"/>:<paramref name="port"/> (0 = ephemeral) without TLS.</summary>
-    public static BulkServer Start(ActorSystem system, string host, int port, Func<string, IActorRef?> resolveTarget) =>
-        Start(system, host, port, resolveTarget, certificate: null);
+    internal BulkServerLimits Limits { get; }
 
     /// <summary>
-    /// Listens on <paramref name="host"/>:<paramref name="port"/>; with a <paramref name="certificate"/> every
-    /// connection is TLS and clients must present the same certificate (or one that validates).
+    /// Listens on <paramref name="host"/>:<paramref name="port"/> (0 = ephemeral). Every client must prove it holds
+    /// <paramref name="credentials"/>' secret; with their certificate every connection is TLS and the client must
+    /// present that very certificate.
     /// </summary>
-    public static BulkServer Start(ActorSystem system, string host, int port, Func<string, IActorRef?> resolveTarget, X509Certificate2? certificate)
+    public static BulkServer Start(ActorSystem system, string host, int port, Func<string, IActorRef?> resolveTarget, BulkCredentials credentials, BulkServerLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(resolveTarget);
+        ArgumentNullException.ThrowIfNull(credentials);
         var address = BulkSocket.Resolve(host);
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -70,20 +85,20 @@ public sealed class BulkServer : IAsyncDisposable
             throw new BulkChannelException($"bulk server cannot listen on {host}:{port}: {e.Message}");
         }
 
-        var server = new BulkServer(system, listener, resolveTarget, certificate);
+        var server = new BulkServer(system, listener, resolveTarget, credentials, limits ?? BulkServerLimits.Default);
         server._acceptor.Start();
         return server;
     }
 
     /// <summary>Stops accepting and closes every connection; their reply routes stop carrying messages.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         BulkServerSession[] sessions;
         lock (_sessions)
         {
             if (_disposed)
             {
-                return ValueTask.CompletedTask;
+                return;
             }
 
             _disposed = true;
@@ -97,12 +112,7 @@ public sealed class BulkServer : IAsyncDisposable
         }
 
         _acceptor.Join(TimeSpan.FromSeconds(5));
-        foreach (var session in sessions)
-        {
-            session.Join(TimeSpan.FromSeconds(5));
-        }
-
-        return ValueTask.CompletedTask;
+        await Task.WhenAny(Task.WhenAll(sessions.Select(s => s.Ended)), Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
     internal IActorRef? ResolveTarget(string name)
@@ -118,11 +128,21 @@ public sealed class BulkServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The session proved the secret: it no longer counts against <see cref="BulkServerLimits.MaxHandshakes"/>.</summary>
+    internal void Authenticated(BulkServerSession session)
+    {
+        lock (_sessions)
+        {
+            _handshaking.Remove(session);
+        }
+    }
+
     internal void Remove(BulkServerSession session)
     {
         lock (_sessions)
         {
             _sessions.Remove(session);
+            _handshaking.Remove(session);
         }
     }
 
@@ -146,7 +166,8 @@ public sealed class BulkServer : IAsyncDisposable
             }
 
             BulkSocket.Configure(socket);
-            var session = new BulkServerSession(this, socket, Interlocked.Increment(ref _nextSession));
+            var session = new BulkServerSession(this, socket);
+            string? full = null;
             lock (_sessions)
             {
                 if (_disposed)
@@ -155,7 +176,32 @@ public sealed class BulkServer : IAsyncDisposable
                     return;
                 }
 
-                _sessions.Add(session);
+                if (_sessions.Count >= Limits.MaxSessions)
+                {
+                    full = $"{_sessions.Count} connections are open (at most {Limits.MaxSessions})";
+                }
+                else if (_handshaking.Count >= Limits.MaxHandshakes)
+                {
+                    full = $"{_handshaking.Count} connections are still in their handshake (at most {Limits.MaxHandshakes})";
+                }
+                else
+                {
+                    _sessions.Add(session);
+                    _handshaking.Add(session);
+                }
+            }
+
+            if (full is not null)
+            {
+                // Closed at once, before any byte is read: a flood costs an accept and a close, nothing held.
+                var remote = socket.RemoteEndPoint;
+                socket.Dispose();
+                if (_turnedAway++ % 100 == 0)
+                {
+                    Log.Warning("bulk server {0}: closed a connection from {1} at once: {2} ({3} turned away so far)", Endpoint, remote, full, _turnedAway);
+                }
+
+                continue;
             }
 
             session.Start();

@@ -1,6 +1,8 @@
-// One accepted bulk connection: a reader thread that hands messages to the target, a writer thread that sends
-// replies and acknowledgements back.
+// One accepted bulk connection: the handshake that proves the peer holds the cluster secret, then a read loop
+// that hands messages to the target and a write loop that sends replies and acknowledgements back. Both loops
+// are asynchronous: an idle connection holds no thread.
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
 
@@ -11,41 +13,32 @@ internal sealed class BulkServerSession
     /// <summary>Reply routes kept per connection; a client that asks with a fresh temporary actor per request would otherwise grow them forever.</summary>
     private const int MaxRoutes = 4096;
 
+    /// <summary>Longest a frame already started may pause mid-payload before the connection counts as dead.</summary>
+    private static readonly TimeSpan MidFrameTimeout = TimeSpan.FromSeconds(30);
+
     private readonly BulkServer _server;
     private readonly Socket _socket;
     private readonly string _peer;
-    private readonly Thread _reader;
-    private readonly Thread _writer;
-    private readonly Queue<Outgoing> _replies = new();
+    private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new() { SingleReader = true });
     private readonly Dictionary<long, ReplyRoute> _routes = [];
     private readonly Queue<long> _routeOrder = new();
-    private readonly ManualResetEventSlim _streamReady = new(false);
-    private Stream? _stream;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _delivered;
-    private long _acked;
-    private bool _closeWhenDrained;
-    private bool _closed;
+    private int _ackQueued;
+    private int _closed;
 
-    public BulkServerSession(BulkServer server, Socket socket, long id)
+    public BulkServerSession(BulkServer server, Socket socket)
     {
         _server = server;
         _socket = socket;
         _peer = socket.RemoteEndPoint?.ToString() ?? "unknown peer";
-        _reader = new Thread(Read) { IsBackground = true, Name = $"bulk-read #{id} {_peer}" };
-        _writer = new Thread(Write) { IsBackground = true, Name = $"bulk-write #{id} {_peer}" };
     }
 
-    public void Start()
-    {
-        _reader.Start();
-        _writer.Start();
-    }
+    /// <summary>Completes once the connection is closed and both loops have ended.</summary>
+    public Task Ended => _ended.Task;
 
-    public void Join(TimeSpan timeout)
-    {
-        _reader.Join(timeout);
-        _writer.Join(timeout);
-    }
+    /// <summary>Runs the connection on the thread pool: handshake, then the read and write loops.</summary>
+    public void Start() => _ = Task.Run(RunAsync);
 
     /// <summary>Queues a reply for the client-side sender behind <paramref name="route"/> (called from any thread).</summary>
     public void Reply(long route, object message)
@@ -56,34 +49,21 @@ internal sealed class BulkServerSession
             return;
         }
 
-        lock (_replies)
+        if (Volatile.Read(ref _closed) != 0 || !_outgoing.Writer.TryWrite(new(FrameKind.Reply, route, wire)))
         {
-            if (!_closed)
-            {
-                _replies.Enqueue(new(FrameKind.Reply, route, wire, null));
-                Monitor.Pulse(_replies);
-                return;
-            }
+            WirePayloads.Release(wire);
         }
-
-        WirePayloads.Release(wire);
     }
 
-    /// <summary>Closes the socket; both threads end, reply routes unregister.</summary>
+    /// <summary>Closes the socket (idempotent); both loops end, reply routes unregister.</summary>
     public void Close()
     {
-        lock (_replies)
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            Monitor.PulseAll(_replies);
+            return;
         }
 
-        _streamReady.Set();
+        _outgoing.Writer.TryComplete();
         _socket.Dispose();
         _server.Remove(this);
         lock (_routes)
@@ -97,36 +77,65 @@ internal sealed class BulkServerSession
         }
     }
 
-    private void Read()
+    private async Task RunAsync()
     {
         FrameReader? reader = null;
+        FrameWriter? writer = null;
+        Task? writing = null;
         try
         {
-            var network = new NetworkStream(_socket, ownsSocket: false);
-            _socket.ReceiveTimeout = (int)BulkSocket.HandshakeTimeout.TotalMilliseconds;
-            _stream = BulkSocket.AuthenticateAsServer(network, _server.Certificate);
-            _streamReady.Set();
-            reader = new FrameReader(_stream, _server.System);
-            var hello = reader.Read();
-            if (hello.Header.Kind != FrameKind.Hello)
+            Stream stream;
+            IActorRef target;
+            var limits = _server.Limits;
+            using (var deadline = new CancellationTokenSource(limits.HandshakeTimeout))
+            using (deadline.Token.Register(() => Refuse("did not complete its handshake in time")))
             {
-                throw new MalformedFrameException($"frame #1 is a {hello.Header} where a Hello was expected");
+                var network = new NetworkStream(_socket, ownsSocket: false);
+                stream = await BulkSocket.AuthenticateAsServerAsync(network, _server.Credentials, deadline.Token);
+                reader = new FrameReader(stream, _server.System) { MaxFrameBytes = limits.PreAuthFrameBytes, MaxBodyBytes = limits.PreAuthFrameBytes };
+                writer = new FrameWriter(stream, _server.System);
+                var challenge = BulkHandshake.NewNonce();
+                writer.WriteControl(FrameKind.Challenge, 0, 0, body: challenge);
+                writer.Flush();
+                var hello = await reader.ReadAsync(deadline.Token);
+                if (hello.Header.Kind != FrameKind.Hello || hello.Header.Payloads != 0 || hello.Body.Length != BulkHandshake.NonceBytes + BulkHandshake.ProofBytes)
+                {
+                    throw new MalformedFrameException($"frame #1 is a {hello.Header} where a Hello with a nonce and a proof was expected");
+                }
+
+                var clientNonce = hello.Body.Span[..BulkHandshake.NonceBytes];
+                var expected = BulkHandshake.ClientProof(_server.Credentials.Secret, challenge, clientNonce, hello.Manifest);
+                if (!BulkHandshake.Matches(expected, hello.Body.Span[BulkHandshake.NonceBytes..]))
+                {
+                    _server.Log.Warning("bulk server {0}: turned away {1}: its proof does not match the cluster secret", _server.Endpoint, _peer);
+                    Answer(writer, FrameKind.Refused, "refused: the proof does not match the cluster secret (check --secret-file / DTRAIN_SECRET on both nodes)");
+                    return;
+                }
+
+                var proof = BulkHandshake.ServerProof(_server.Credentials.Secret, challenge, clientNonce, hello.Manifest);
+                if (_server.ResolveTarget(hello.Manifest) is not { } resolved)
+                {
+                    var reason = $"bulk server {_server.Endpoint} has no target '{hello.Manifest}'";
+                    _server.Log.Warning("{0} (asked by {1})", reason, _peer);
+                    Answer(writer, FrameKind.Refused, reason);
+                    return;
+                }
+
+                target = resolved;
+                _server.Authenticated(this);
+                writer.WriteControl(FrameKind.Welcome, 0, 0, body: proof);
+                writer.Flush();
             }
 
-            _socket.ReceiveTimeout = 0;
-            var target = _server.ResolveTarget(hello.Manifest);
-            if (target is null)
-            {
-                var reason = $"bulk server {_server.Endpoint} has no target '{hello.Manifest}'";
-                _server.Log.Warning("{0} (asked by {1})", reason, _peer);
-                Control(FrameKind.Refused, reason);
-                return;
-            }
-
-            Control(FrameKind.Welcome, "");
+            // Authenticated: full-size frames from now on; a stalled frame (not a quiet connection) counts as dead.
+            reader.MaxFrameBytes = FrameHeader.MaxFrameBytes;
+            reader.MaxBodyBytes = limits.MaxBodyBytes;
+            _socket.ReceiveTimeout = (int)MidFrameTimeout.TotalMilliseconds;
+            var replies = writer;
+            writing = Task.Run(() => WriteAsync(replies));
             while (true)
             {
-                var frame = reader.Read();
+                var frame = await reader.ReadAsync();
                 if (frame.Header.Kind != FrameKind.Message)
                 {
                     throw new MalformedFrameException($"frame #{reader.Frames} is a {frame.Header} where only Message frames may follow the handshake");
@@ -135,120 +144,94 @@ internal sealed class BulkServerSession
                 var message = reader.Decode(frame);
                 target.Tell(message, RouteFor(frame.Header.Route));
                 Volatile.Write(ref _delivered, frame.Header.Seq);
-                lock (_replies)
+                if (Interlocked.Exchange(ref _ackQueued, 1) == 0)
                 {
-                    Monitor.Pulse(_replies);
+                    _outgoing.Writer.TryWrite(new(FrameKind.Ack, 0, null));
                 }
             }
         }
         catch (MalformedFrameException e)
         {
-            _server.Log.Error("bulk server {0}: closing the connection from {1}: malformed {2}", _server.Endpoint, _peer, e.Message);
-            Close();
+            if (Volatile.Read(ref _closed) == 0)
+            {
+                _server.Log.Error("bulk server {0}: closing the connection from {1}: malformed {2}", _server.Endpoint, _peer, e.Message);
+            }
         }
         catch (System.Security.Authentication.AuthenticationException e)
         {
             _server.Log.Warning("bulk server {0}: turned away {1}: TLS handshake failed ({2})", _server.Endpoint, _peer, e.Message);
-            Close();
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or EndOfStreamException or OperationCanceledException)
         {
-            if (!Volatile.Read(ref _closed))
+            if (Volatile.Read(ref _closed) == 0)
             {
                 var why = e is EndOfStreamException ? "the peer closed it" : e.Message;
                 _server.Log.Info("bulk server {0}: connection from {1} ended: {2}", _server.Endpoint, _peer, why);
             }
-
-            Close();
         }
         catch (Exception e)
         {
             _server.Log.Error(e, "bulk server {0}: closing the connection from {1}", _server.Endpoint, _peer);
-            Close();
         }
         finally
         {
+            Close();
+            if (writing is null)
+            {
+                writer?.Dispose();
+            }
+            else
+            {
+                await writing;
+            }
+
             reader?.Dispose();
+            _ended.TrySetResult();
         }
     }
 
-    /// <summary>Sends a handshake answer; a refusal closes the connection once it is written.</summary>
-    private void Control(FrameKind kind, string text)
+    /// <summary>Logs why a peer is dropped during its handshake and closes it.</summary>
+    private void Refuse(string why)
     {
-        lock (_replies)
+        if (Volatile.Read(ref _closed) == 0)
         {
-            _replies.Enqueue(new(kind, 0, null, text));
-            _closeWhenDrained = kind == FrameKind.Refused;
-            Monitor.Pulse(_replies);
+            _server.Log.Warning("bulk server {0}: turned away {1}: it {2}", _server.Endpoint, _peer, why);
         }
+
+        Close();
     }
 
-    private void Write()
+    /// <summary>Sends a handshake refusal (small: it fits the socket's buffer), then the caller closes.</summary>
+    private static void Answer(FrameWriter writer, FrameKind kind, string text)
     {
-        _streamReady.Wait();
-        var stream = _stream;
-        if (stream is null)
-        {
-            return;
-        }
+        writer.WriteControl(kind, 0, 0, text);
+        writer.Flush();
+    }
 
-        using var writer = new FrameWriter(stream, _server.System);
+    /// <summary>Sends queued replies and coalesced acknowledgements until the connection closes.</summary>
+    private async Task WriteAsync(FrameWriter writer)
+    {
         var payloads = new List<FloatBuffer>();
+        var queue = _outgoing.Reader;
         try
         {
-            while (true)
+            while (await queue.WaitToReadAsync())
             {
-                Outgoing item;
-                long ack = -1;
-                lock (_replies)
+                while (queue.TryRead(out var item))
                 {
-                    while (!_closed && _replies.Count == 0 && Volatile.Read(ref _delivered) == _acked)
+                    if (item.Kind == FrameKind.Ack)
                     {
-                        if (_closeWhenDrained)
-                        {
-                            writer.Flush();
-                            Close();
-                            return;
-                        }
-
-                        Monitor.Wait(_replies);
+                        // Cleared before reading the count: a delivery after this read queues another ack.
+                        Volatile.Write(ref _ackQueued, 0);
+                        writer.WriteControl(FrameKind.Ack, Volatile.Read(ref _delivered), 0);
                     }
-
-                    if (_closed)
+                    else if (item.Message is { } message)
                     {
-                        break;
-                    }
-
-                    var delivered = Volatile.Read(ref _delivered);
-                    if (delivered != _acked)
-                    {
-                        ack = _acked = delivered;
-                    }
-
-                    _replies.TryDequeue(out item);
-                }
-
-                if (ack >= 0)
-                {
-                    writer.WriteControl(FrameKind.Ack, ack, 0);
-                }
-
-                if (item.Message is { } message)
-                {
-                    Send(writer, item.Route, message, payloads);
-                }
-                else if (item.Text is { } text)
-                {
-                    writer.WriteControl(item.Kind, 0, 0, text);
-                }
-
-                lock (_replies)
-                {
-                    if (_replies.Count == 0)
-                    {
-                        writer.Flush();
+                        Send(writer, item.Route, message, payloads);
                     }
                 }
+
+                writer.Flush();
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -257,16 +240,15 @@ internal sealed class BulkServerSession
         }
         finally
         {
-            lock (_replies)
+            while (queue.TryRead(out var left))
             {
-                while (_replies.TryDequeue(out var left))
+                if (left.Message is { } message)
                 {
-                    if (left.Message is { } message)
-                    {
-                        WirePayloads.Release(message);
-                    }
+                    WirePayloads.Release(message);
                 }
             }
+
+            writer.Dispose();
         }
     }
 
@@ -305,7 +287,7 @@ internal sealed class BulkServerSession
 
             var provider = _server.System.Provider;
             var created = new ReplyRoute(this, route, provider, provider.TempPath());
-            if (!_closed)
+            if (Volatile.Read(ref _closed) == 0)
             {
                 provider.RegisterTempActor(created, created.Path);
                 _routes[route] = created;
@@ -316,6 +298,6 @@ internal sealed class BulkServerSession
         }
     }
 
-    /// <summary>A reply (with <see cref="Message"/>) or a handshake answer (with <see cref="Text"/>) waiting for the writer.</summary>
-    private readonly record struct Outgoing(FrameKind Kind, long Route, IWireMessage? Message, string? Text);
+    /// <summary>A reply (with <see cref="Message"/>) or an acknowledgement waiting for the write loop.</summary>
+    private readonly record struct Outgoing(FrameKind Kind, long Route, IWireMessage? Message);
 }

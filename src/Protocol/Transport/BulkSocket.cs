@@ -48,38 +48,38 @@ internal static class BulkSocket
         endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : $"{endpoint.Address}:{endpoint.Port}";
 
     /// <summary>
-    /// The server side of TLS when a certificate is configured: both ends present a certificate, and a peer is
-    /// trusted when it presents the same certificate (the cluster's shared one) or one that validates cleanly.
+    /// The server side of TLS when the credentials carry a certificate: both ends present it, and a peer is trusted
+    /// only when it presents the very same certificate (pinned by SHA-256 thumbprint). Chaining to a CA the system
+    /// trusts is not enough: any other certificate is refused.
     /// </summary>
-    public static Stream AuthenticateAsServer(NetworkStream network, X509Certificate2? certificate)
+    public static async ValueTask<Stream> AuthenticateAsServerAsync(NetworkStream network, BulkCredentials credentials, CancellationToken cancel)
     {
-        if (certificate is null)
+        if (credentials.Certificate is not { } certificate)
         {
             return network;
         }
 
-        var tls = new SslStream(network, leaveInnerStreamOpen: false, (_, peer, _, errors) => Trusted(certificate, peer, errors));
-        using var timeout = new CancellationTokenSource(HandshakeTimeout);
-        tls.AuthenticateAsServerAsync(
+        var tls = new SslStream(network, leaveInnerStreamOpen: false, (_, peer, _, _) => Pinned(credentials, peer));
+        await tls.AuthenticateAsServerAsync(
             new SslServerAuthenticationOptions
             {
                 ServerCertificate = certificate,
                 ClientCertificateRequired = true,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             },
-            timeout.Token).GetAwaiter().GetResult();
+            cancel);
         return tls;
     }
 
-    /// <summary>The client side of <see cref="AuthenticateAsServer"/>.</summary>
-    public static Stream AuthenticateAsClient(NetworkStream network, string host, X509Certificate2? certificate)
+    /// <summary>The client side of <see cref="AuthenticateAsServerAsync"/>: the server, too, must present the pinned certificate.</summary>
+    public static Stream AuthenticateAsClient(NetworkStream network, string host, BulkCredentials credentials)
     {
-        if (certificate is null)
+        if (credentials.Certificate is not { } certificate)
         {
             return network;
         }
 
-        var tls = new SslStream(network, leaveInnerStreamOpen: false, (_, peer, _, errors) => Trusted(certificate, peer, errors));
+        var tls = new SslStream(network, leaveInnerStreamOpen: false, (_, peer, _, _) => Pinned(credentials, peer));
         using var timeout = new CancellationTokenSource(HandshakeTimeout);
         tls.AuthenticateAsClientAsync(
             new SslClientAuthenticationOptions
@@ -92,6 +92,15 @@ internal static class BulkSocket
         return tls;
     }
 
-    private static bool Trusted(X509Certificate2 own, X509Certificate? peer, SslPolicyErrors errors) =>
-        peer is not null && (errors == SslPolicyErrors.None || peer.GetCertHashString() == own.GetCertHashString());
+    /// <summary>True only for the cluster's own certificate: policy errors (a self-signed chain, a host name) do not matter, the thumbprint does.</summary>
+    internal static bool Pinned(BulkCredentials credentials, X509Certificate? peer)
+    {
+        if (peer is null || credentials.Thumbprint is not { } pinned)
+        {
+            return false;
+        }
+
+        var presented = peer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        return string.Equals(presented, pinned, StringComparison.OrdinalIgnoreCase);
+    }
 }

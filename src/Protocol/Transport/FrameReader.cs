@@ -28,6 +28,32 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
     public long Frames { get; private set; }
 
     /// <summary>
+    /// Largest frame accepted, header included; checked before anything is sized from the header, so a peer that
+    /// has not authenticated yet cannot make this reader allocate more than this bound.
+    /// </summary>
+    public int MaxFrameBytes { get; set; } = FrameHeader.MaxFrameBytes;
+
+    /// <summary>Largest MessagePack body (with the manifest) accepted; float payloads are bounded by <see cref="MaxFrameBytes"/>.</summary>
+    public int MaxBodyBytes { get; set; } = FrameHeader.MaxFrameBytes;
+
+    /// <summary>
+    /// The next frame, waiting for its first bytes without holding a thread. A frame that fits the read-ahead
+    /// buffer is read whole asynchronously; only the payloads of a bigger frame (from an authenticated peer, whose
+    /// bytes are already on their way) are read synchronously.
+    /// </summary>
+    public async ValueTask<Frame> ReadAsync(CancellationToken cancel = default)
+    {
+        await FillAsync(FrameHeader.Bytes, cancel);
+        var length = (long)BinaryPrimitives.ReadInt32LittleEndian(_ahead.AsSpan(_aheadStart + 4)) + 8;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(_ahead.AsSpan(_aheadStart)) == FrameHeader.Magic && length >= FrameHeader.Bytes && length <= Math.Min(MaxFrameBytes, ReadAheadBytes))
+        {
+            await FillAsync((int)length, cancel);
+        }
+
+        return Read();
+    }
+
+    /// <summary>
     /// The next frame. <see cref="EndOfStreamException"/> when the peer closed, <see cref="MalformedFrameException"/>
     /// (with the frame's number and kind) when the bytes break the format.
     /// </summary>
@@ -45,7 +71,17 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
             throw new MalformedFrameException($"frame #{Frames}: {e.Message}");
         }
 
+        if (header.Length + 8L > MaxFrameBytes)
+        {
+            throw new MalformedFrameException($"frame #{Frames}: {header} is over the {MaxFrameBytes}-byte limit of this connection");
+        }
+
         var head = header.ManifestBytes + header.BodyBytes;
+        if (head > MaxBodyBytes)
+        {
+            throw new MalformedFrameException($"frame #{Frames}: {header} has a {head}-byte body, over the {MaxBodyBytes}-byte limit");
+        }
+
         if (_body.Length < head)
         {
             ArrayPool<byte>.Shared.Return(_body);
@@ -129,6 +165,32 @@ internal sealed class FrameReader(Stream stream, ExtendedActorSystem system) : I
             {
                 throw new EndOfStreamException();
             }
+        }
+    }
+
+    /// <summary>Reads asynchronously until at least <paramref name="bytes"/> (at most the read-ahead size) are buffered.</summary>
+    private async ValueTask FillAsync(int bytes, CancellationToken cancel)
+    {
+        if (_aheadEnd - _aheadStart >= bytes)
+        {
+            return;
+        }
+
+        if (_aheadStart + bytes > _ahead.Length)
+        {
+            _ahead.AsSpan(_aheadStart, _aheadEnd - _aheadStart).CopyTo(_ahead);
+            (_aheadStart, _aheadEnd) = (0, _aheadEnd - _aheadStart);
+        }
+
+        while (_aheadEnd - _aheadStart < bytes)
+        {
+            var read = await stream.ReadAsync(_ahead.AsMemory(_aheadEnd), cancel);
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            _aheadEnd += read;
         }
     }
 

@@ -17,8 +17,11 @@ internal sealed class FrameWriter(Stream stream, ExtendedActorSystem system) : I
     private readonly FrameBuffer _pending = new();
     private readonly List<FloatBuffer> _payloads = [];
 
-    /// <summary>Queues a frame without a message (handshake, ack); <paramref name="text"/> goes in the manifest field.</summary>
-    public void WriteControl(FrameKind kind, long seq, long route, string text = "")
+    /// <summary>
+    /// Queues a frame without a message (handshake, ack); <paramref name="text"/> goes in the manifest field and
+    /// <paramref name="body"/> (handshake nonces and proofs) in the body.
+    /// </summary>
+    public void WriteControl(FrameKind kind, long seq, long route, string text = "", ReadOnlySpan<byte> body = default)
     {
         var start = _pending.Count;
         _pending.GetSpan(FrameHeader.Bytes);
@@ -26,7 +29,9 @@ internal sealed class FrameWriter(Stream stream, ExtendedActorSystem system) : I
         var manifest = Encoding.UTF8.GetBytes(text.Length > 8000 ? text[..8000] : text);
         manifest.CopyTo(_pending.GetSpan(manifest.Length));
         _pending.Advance(manifest.Length);
-        new FrameHeader(kind, 0, manifest.Length, 0, seq, route, FrameHeader.CountedBytes + manifest.Length)
+        body.CopyTo(_pending.GetSpan(body.Length));
+        _pending.Advance(body.Length);
+        new FrameHeader(kind, 0, manifest.Length, body.Length, seq, route, FrameHeader.CountedBytes + manifest.Length + body.Length)
             .Write(_pending.WrittenSpan[start..]);
         FlushIfFull();
     }
