@@ -118,6 +118,22 @@ public sealed class BulkAuthenticationTests : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public void Once_authenticated_a_reply_far_bigger_than_the_handshake_cap_reaches_the_client()
+    {
+        // Arrange
+        var member = BulkClient.Connect(_client, _server.Endpoint, "ps-0", new BulkCredentials(_secret));
+        var sender = CreateTestProbe(_client);
+        member.Tell(new Pull(3, -1), sender.Ref);
+        _shard.ExpectMsg<Pull>(Wait);
+
+        // Act: 5,000 characters of reason, where the handshake allowed 1 KiB frames.
+        _shard.Reply(new InitShardRejected(0, new string('r', 5000)));
+
+        // Assert
+        Assert.Equal(5000, sender.ExpectMsg<InitShardRejected>(Wait).Reason.Length);
+    }
+
+    [Fact]
     public void Hello_frames_announcing_256_MiB_make_the_server_allocate_next_to_nothing()
     {
         // Arrange

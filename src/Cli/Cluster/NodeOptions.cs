@@ -144,7 +144,8 @@ public sealed record NodeOptions
     /// <summary>
     /// Starts the ActorSystem named after the cluster. With <c>--tls-cert</c> the transport is mutual TLS and each
     /// side accepts only a peer presenting this very certificate (pinned by thumbprint): a node without it, or
-    /// with another one, cannot connect, let alone join.
+    /// with another one (however well it chains to a trusted CA), cannot connect, let alone join. The pin is the
+    /// SHA-256 thumbprint, as on the bulk data channel.
     /// </summary>
     public ActorSystem CreateSystem(Config config)
     {
@@ -154,7 +155,8 @@ public sealed record NodeOptions
             return ActorSystem.Create(ClusterName, setup);
         }
 
-        var ssl = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, CertificateValidation.PinnedCertificate(certificate.Thumbprint));
+        var pin = CertificatePin.Of(certificate);
+        var ssl = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, (peer, _, _, _, _) => CertificatePin.Matches(pin, peer));
         return ActorSystem.Create(ClusterName, setup.And(ssl));
     }
 

@@ -199,6 +199,7 @@ internal sealed class BulkClientChannel : IDisposable
             }
 
             reader.MaxFrameBytes = FrameHeader.MaxFrameBytes;
+            reader.MaxBodyBytes = BulkServerLimits.Default.MaxBodyBytes;
             var connection = new Connection(this, socket, stream, writer, reader);
             lock (_gate)
             {

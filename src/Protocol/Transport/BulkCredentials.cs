@@ -26,7 +26,7 @@ public sealed class BulkCredentials
 
         _secret = secret.ToArray();
         Certificate = certificate;
-        Thumbprint = certificate?.GetCertHashString(HashAlgorithmName.SHA256);
+        Thumbprint = certificate is null ? null : CertificatePin.Of(certificate);
     }
 
     /// <summary>The TLS certificate both ends present, or null for plain TCP (still authenticated by the secret).</summary>
@@ -36,6 +36,9 @@ public sealed class BulkCredentials
     public string? Thumbprint { get; }
 
     internal ReadOnlySpan<byte> Secret => _secret;
+
+    /// <summary>True only for the cluster's own certificate (see <see cref="CertificatePin"/>).</summary>
+    public bool IsClusterCertificate(X509Certificate? peer) => Thumbprint is { } pin && CertificatePin.Matches(pin, peer);
 
     /// <summary>Fresh random credentials: for a single process, or a test, where no one else needs the secret.</summary>
     public static BulkCredentials Generate(X509Certificate2? certificate = null) =>

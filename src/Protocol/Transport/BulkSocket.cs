@@ -92,15 +92,5 @@ internal static class BulkSocket
         return tls;
     }
 
-    /// <summary>True only for the cluster's own certificate: policy errors (a self-signed chain, a host name) do not matter, the thumbprint does.</summary>
-    internal static bool Pinned(BulkCredentials credentials, X509Certificate? peer)
-    {
-        if (peer is null || credentials.Thumbprint is not { } pinned)
-        {
-            return false;
-        }
-
-        var presented = peer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        return string.Equals(presented, pinned, StringComparison.OrdinalIgnoreCase);
-    }
+    private static bool Pinned(BulkCredentials credentials, X509Certificate? peer) => credentials.IsClusterCertificate(peer);
 }
