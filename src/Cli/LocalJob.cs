@@ -41,14 +41,18 @@ public static class LocalJob
             var showProgress = onProgress ?? (_ => { });
             var showNotice = onNotice ?? (_ => { });
             var listener = system.ActorOf(Props.Create(() => new JobListener(done, onEpoch, showProgress, showNotice)), "listener");
-            var shards = Enumerable.Range(0, settings.PsShards)
-                .Select(s => system.ActorOf(ParameterShard.Props(), $"ps-{s}")).ToList();
+            var roles = system.ActorOf(LocalRoles.Props(listener), "job");
+            var shards = new List<IActorRef>();
+            for (var s = 0; s < settings.PsShards; s++)
+            {
+                shards.Add(await roles.Ask<IActorRef>(new LocalRoles.Spawn(ParameterShard.Props(), $"ps-{s}"), TimeSpan.FromSeconds(30)));
+            }
 
             // The cores are shared: each worker's GEMM gets an equal slice so replicas do not oversubscribe them.
             var threads = Math.Max(1, Environment.ProcessorCount / settings.Workers);
             var workers = Enumerable.Range(0, settings.Workers)
                 .Select(w => system.ActorOf(Worker.Worker.Props(trainingSet, DeviceOption.Factory(threads)), $"worker-{w}")).ToList();
-            system.ActorOf(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet, resume), "coordinator");
+            await roles.Ask<IActorRef>(new LocalRoles.Spawn(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet, resume), "coordinator"), TimeSpan.FromSeconds(30));
             return await done.Task switch
             {
                 JobCompleted completed => completed,

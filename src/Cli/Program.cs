@@ -88,7 +88,25 @@ namespace Dtrain.Cli
                 Console.Error.WriteLine($"dtrain: error: {e.Message}");
                 return 1;
             }
+            catch (Exception e)
+            {
+                // A bug, not a user error: one line still, the stack only when asked for (EX_SOFTWARE).
+                var cause = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
+                Console.Error.WriteLine($"dtrain: internal error: {cause.GetType().Name}: {OneLine(cause.Message)} (set DTRAIN_DEBUG=1 for the stack trace)");
+                if (Environment.GetEnvironmentVariable("DTRAIN_DEBUG") == "1")
+                {
+                    Console.Error.WriteLine(cause);
+                }
+
+                return InternalError;
+            }
         }
+
+        /// <summary>Exit code of an unexpected exception: EX_SOFTWARE from sysexits.h.</summary>
+        public const int InternalError = 70;
+
+        private static string OneLine(string message) =>
+            string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
         private static int PrintUsage(int code)
         {
