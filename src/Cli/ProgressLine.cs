@@ -5,9 +5,19 @@ using static Dtrain.Protocol.CoordinatorProtocol;
 
 namespace Dtrain.Cli;
 
-/// <summary>Shows the latest <see cref="TrainingProgress"/> on one terminal line; silent when output is redirected.</summary>
-public sealed class ProgressLine(TextWriter output, bool enabled)
+/// <summary>
+/// Shows the latest <see cref="TrainingProgress"/> on one terminal line; silent when output is redirected, unless
+/// DTRAIN_PROGRESS=lines asks for one plain line per progress report (what a program following the job reads, such
+/// as dtrain-bench faults to know the step at which it injected a fault).
+/// </summary>
+public sealed class ProgressLine(TextWriter output, bool enabled, bool lines = false)
 {
+    /// <summary>The progress display for the console: in place on a terminal, plain lines on request, else nothing.</summary>
+    public static ProgressLine ForConsole() =>
+        Console.IsOutputRedirected
+            ? new ProgressLine(Console.Out, false, Environment.GetEnvironmentVariable("DTRAIN_PROGRESS") == "lines")
+            : new ProgressLine(Console.Out, true);
+
     private readonly Lock _gate = new();
     private int _width;
 
@@ -18,6 +28,12 @@ public sealed class ProgressLine(TextWriter output, bool enabled)
     /// <summary>Redraws the line: the epoch's progress and ETA, then each worker's step, loss and examples/s.</summary>
     public void Show(TrainingProgress p)
     {
+        if (lines)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress: epoch {p.Epoch} partition {p.PartitionsDone}/{p.Partitions} step {p.Steps} loss {p.TrainLoss:F4}"));
+            return;
+        }
+
         if (!enabled)
         {
             return;

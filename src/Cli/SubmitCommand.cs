@@ -60,7 +60,7 @@ public static class SubmitCommand
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) submitted to {cluster} as {job.JobId}: {job.Description}");
         Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
-        var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
+        var progress = ProgressLine.ForConsole();
         DateTime? coordinatorGone = null;
         while (true)
         {

@@ -65,7 +65,7 @@ public static class TrainCommand
             : $"job {job.JobId}: checkpoints in {storage.Describe()}; resume with: dtrain resume {local.ResumeTarget(job.JobId)}");
         Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
 
-        var progress = new ProgressLine(Console.Out, !Console.IsOutputRedirected);
+        var progress = ProgressLine.ForConsole();
         JobCompleted result;
         try
         {

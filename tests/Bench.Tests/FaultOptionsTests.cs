@@ -71,23 +71,4 @@ public sealed class FaultOptionsTests
         var line = Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.StartsWith("dtrain-bench: faults: --roles: unknown role 'gpu'", line);
     }
-
-    [Fact]
-    public void The_client_output_tells_the_epoch_under_way_and_the_last_checkpoint_step()
-    {
-        // Arrange: what dtrain submit prints (its epoch lines and checkpoint notices).
-        const string output = """
-            dtrain: mnist-mlp (535,818 parameters) submitted to 127.0.0.1:1 as mnist-mlp-1: async
-            epoch  train_loss  test_acc  examples/s  epoch_s  elapsed_s  rss_mb
-            checkpoint 1 saved (100 steps since the last; resumes at epoch 1, step 100): 2 shard(s), 6.4 MB in 0.31 s, serving paused 1.2 ms
-                1      0.2301    96.21 %      18,200     3.3        4.0     210
-            checkpoint 5 saved (100 steps since the last; resumes at epoch 2, step 1,012): 2 shard(s), 6.4 MB in 0.31 s, serving paused 1.2 ms
-            """;
-
-        // Act
-        var (epoch, step) = FaultyJob.Position(output);
-
-        // Assert
-        Assert.Equal((2, 1012L), (epoch, step));
-    }
 }

@@ -23,22 +23,15 @@ public sealed class FaultPlanTests
     [InlineData(2, 120.0)]
     [InlineData(3, 600.0)]
     [InlineData(4, 5.0)]
-    public void Every_fault_lands_after_the_job_starts_and_a_pause_ends_before_the_unfaulted_job_would(int seed, double jobSeconds)
+    public void Every_fault_starts_after_training_began_and_before_the_unfaulted_job_ends(int seed, double jobSeconds)
     {
         // Act
         var faults = FaultPlan.Draw(seed, 50, FaultPlan.Roles, jobSeconds, workers: 3, psNodes: 2);
 
-        // Assert
+        // Assert: rounding to a tenth of a second may move a moment by 0.05 s.
         Assert.Equal(50, faults.Count);
-        foreach (var f in faults)
-        {
-            Assert.InRange(f.AtSeconds, 0, jobSeconds);
-            var end = f.AtSeconds + (f.Kind == FaultKind.Pause ? FaultPlan.PauseSeconds : 0);
-            if (jobSeconds * FaultPlan.Latest >= FaultPlan.PauseSeconds)
-            {
-                Assert.True(end <= (jobSeconds * FaultPlan.Latest) + 0.05, $"{f} ends at {end} s, past {FaultPlan.Latest:P0} of {jobSeconds} s");
-            }
-        }
+        Assert.All(faults, f => Assert.InRange(f.AtSeconds, (jobSeconds * FaultPlan.Earliest) - 0.05, (jobSeconds * FaultPlan.Latest) + 0.05));
+        Assert.Contains(faults, f => f.Kind == FaultKind.Pause && f.AtSeconds > jobSeconds / 2); // pauses hit late phases too
     }
 
     [Fact]

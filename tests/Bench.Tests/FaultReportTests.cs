@@ -118,4 +118,20 @@ public sealed class FaultReportTests
         Assert.Contains("| NO: exit 1: job failed |", lines[4]);
         Assert.StartsWith("completed 1/2", lines[^1]);
     }
+
+    [Fact]
+    public void Retrained_steps_the_job_under_reports_show_beside_its_own_count()
+    {
+        // Arrange
+        var under = Success(0.9780, 1407, 1417, 120) with { StepsRetrainedSeen = 250 };
+        var agreed = Success(0.9780, 1407, 1407, 120, retrained: 450) with { StepsRetrainedSeen = 450 };
+        var report = new FaultReport(Baseline, [Run(1, under), Run(2, agreed)]);
+
+        // Act
+        var lines = report.Format(markdown: true).Split('\n');
+
+        // Assert
+        Assert.Contains("| 250 seen (job says 0) |", lines[3]);
+        Assert.Contains("| 1,407 | 450 | 0 |", lines[4]);
+    }
 }

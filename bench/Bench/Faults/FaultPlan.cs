@@ -41,16 +41,16 @@ public static class FaultPlan
     public const double PauseSeconds = 10;
 
     /// <summary>
-    /// Faults land between these fractions of the job's duration: not before training has begun, and early enough
-    /// that the job is still running when a pause ends.
+    /// Faults start between these fractions of the unfaulted job's duration: after training has begun, and while the
+    /// job still runs. A pause may outlast the unfaulted job: a frozen shard holds the job up until it runs again.
     /// </summary>
     public const double Earliest = 0.1, Latest = 0.85;
 
     /// <summary>
     /// The faults of <paramref name="runs"/> runs over a job that runs <paramref name="jobSeconds"/> unfaulted. Every
     /// (role, kind) pair is used once, in a seeded order, before any repeats, so six runs over three roles hit each
-    /// role with a kill and with a pause. The moment is a seeded fraction of the job's duration; a pause ends before
-    /// the unfaulted job would have.
+    /// role with a kill and with a pause. The moment is a seeded fraction of the job's duration, the same range for
+    /// both kinds, so pauses too hit every phase (first checkpoint, mid-epoch, evaluation).
     /// </summary>
     public static IReadOnlyList<Fault> Draw(int seed, int runs, IReadOnlyList<string> roles, double jobSeconds, int workers, int psNodes)
     {
@@ -79,10 +79,8 @@ public static class FaultPlan
                 ParameterServer => random.Next(psNodes),
                 _ => 0,
             };
-            var latest = Latest * jobSeconds - (kind == FaultKind.Pause ? PauseSeconds : 0);
-            var earliest = Math.Min(Earliest * jobSeconds, latest);
-            var at = earliest + (random.NextDouble() * Math.Max(0, latest - earliest));
-            faults.Add(new Fault(run, role, instance, kind, Math.Max(0, Math.Round(at, 1))));
+            var at = jobSeconds * (Earliest + (random.NextDouble() * (Latest - Earliest)));
+            faults.Add(new Fault(run, role, instance, kind, Math.Round(at, 1)));
         }
 
         return faults;

@@ -140,12 +140,16 @@ public sealed class FaultReport(JobOutcome baseline, IReadOnlyList<FaultRun> run
             DeltaPoints(o) is { } d ? F($"{d:+0.00;-0.00;0.00}") : "-",
             Count(o.StepsInJob),
             Count(o.StepsApplied),
-            Count(o.StepsRetrained),
+            Retrained(o),
             o.Restarts.ToString(CultureInfo.InvariantCulture),
             F($"{TimeLost(o):+0;-0;0} s"),
             lost is null ? (o.Completed ? "no" : "-") : "YES: " + lost,
         ];
     }
+
+    /// <summary>The steps the job says it trained again, and the bench's own count beside it where they differ.</summary>
+    private static string Retrained(JobOutcome o) =>
+        o.StepsRetrainedSeen is { } seen && seen != (o.StepsRetrained ?? 0) ? F($"{seen:N0} seen (job says {o.StepsRetrained ?? 0:N0})") : Count(o.StepsRetrained);
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 

@@ -110,7 +110,7 @@ public static partial class FaultyJob
 
             submit.Process.WaitForExit(); // the last lines
             var outcome = submit.Process.ExitCode == 0 && File.Exists(summary)
-                ? JobOutcome.FromSummary(File.ReadAllText(summary), wall, restarts)
+                ? JobOutcome.FromSummary(File.ReadAllText(summary), wall, restarts) with { StepsRetrainedSeen = RetrainedSteps(submit.Output) }
                 : JobOutcome.Failed(wall, restarts, $"exit {submit.Process.ExitCode}: {LastLine(submit.Output)}");
             return new JobRun(faultAt, atEpoch, atStep, outcome);
         }
@@ -169,21 +169,63 @@ public static partial class FaultyJob
         return started;
     }
 
-    /// <summary>Where the job stands from the client's output: the epoch under way and the step of the last checkpoint.</summary>
+    /// <summary>
+    /// Where the job stands from the client's output: the epoch under way, and the steps it counted so far (its last
+    /// progress line, or the step of its last checkpoint).
+    /// </summary>
     internal static (int Epoch, long Step) Position(string submitOutput)
     {
         var epochs = EpochLine().Matches(submitOutput);
         var epoch = epochs.Count == 0 ? 1 : int.Parse(epochs[^1].Groups[1].Value, CultureInfo.InvariantCulture) + 1;
+        var progress = ProgressStep().Matches(submitOutput);
         var checkpoints = CheckpointStep().Matches(submitOutput);
-        var step = checkpoints.Count == 0 ? 0 : long.Parse(checkpoints[^1].Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        var step = progress.Count > 0 ? Number(progress[^1].Groups[1].Value) : checkpoints.Count > 0 ? Number(checkpoints[^1].Groups[1].Value) : 0;
         return (epoch, step);
     }
+
+    /// <summary>
+    /// Steps the client saw counted and then trained again: at each resume, the highest step counted before it minus
+    /// the step the job resumed at (0 when it starts again from the beginning); null when the job never resumed.
+    /// </summary>
+    internal static long? RetrainedSteps(string submitOutput)
+    {
+        long? total = null;
+        var highest = 0L;
+        foreach (var line in submitOutput.Split('\n'))
+        {
+            if (ProgressStep().Match(line) is { Success: true } p)
+            {
+                highest = Math.Max(highest, Number(p.Groups[1].Value));
+            }
+            else if (ResumedAt().Match(line) is { Success: true } r)
+            {
+                var at = Number(r.Groups[1].Value);
+                total = (total ?? 0) + Math.Max(0, highest - at);
+                highest = at;
+            }
+            else if (line.Contains("the job starts again from the beginning", StringComparison.Ordinal))
+            {
+                total = (total ?? 0) + highest;
+                highest = 0;
+            }
+        }
+
+        return total;
+    }
+
+    private static long Number(string text) => long.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^\s*(\d+)\s+\d+\.\d+\s+\d+\.\d+\s?%", RegexOptions.Multiline)]
     private static partial Regex EpochLine();
 
     [GeneratedRegex(@"resumes at epoch \d+, step ([\d,]+)")]
     private static partial Regex CheckpointStep();
+
+    [GeneratedRegex(@"^progress: epoch \d+ partition \d+/\d+ step ([\d,]+)", RegexOptions.Multiline)]
+    private static partial Regex ProgressStep();
+
+    [GeneratedRegex(@"resumed from checkpoint \d+ .*: epoch \d+, \d+ of \d+ partitions done, step ([\d,]+);")]
+    private static partial Regex ResumedAt();
 
     private static string ExitCode(LocalNode node)
     {

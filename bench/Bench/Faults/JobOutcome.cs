@@ -20,6 +20,13 @@ public sealed record JobOutcome(
     int Restarts,
     string Note)
 {
+    /// <summary>
+    /// Steps the bench saw trained and then trained again: at each resume, the steps the client had seen counted
+    /// before it minus the step of the checkpoint resumed from (partitions cut short by a fault not included, so a
+    /// lower bound). Null when the job never resumed. Beside <see cref="StepsRetrained"/>, what the job says.
+    /// </summary>
+    public long? StepsRetrainedSeen { get; init; }
+
     /// <summary>A job that did not report success: <paramref name="note"/> says why.</summary>
     public static JobOutcome Failed(double wallSeconds, int restarts, string note) =>
         new(false, wallSeconds, null, null, null, null, false, restarts, note);

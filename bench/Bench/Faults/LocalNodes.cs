@@ -255,6 +255,7 @@ public sealed class LocalNodes : IDisposable
         }
 
         start.Environment["DTRAIN_SECRET"] = Secret;
+        start.Environment["DTRAIN_PROGRESS"] = "lines"; // submit prints each progress report: the step at a fault
         var process = new Process { StartInfo = start };
         var node = new LocalNode(name, role, endpoint, process, Path.Combine(_logDir, $"{name}.log"));
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
