@@ -41,6 +41,7 @@ public static class SubmitCommand
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, trainCl);
         trainCl.RejectUnknown();
         settings.Validate("command line");
+        ModelLimits.CheckBatch(model, settings.Batch, "batch");
 
         await using var client = ClusterClient.Open(options, cluster);
         var proxy = await client.Connect(timeout);

@@ -33,6 +33,7 @@ public static class TrainCommand
         DeviceOption.Read(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
+        ModelLimits.CheckBatch(model, settings.Batch, "batch");
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
         var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
         return await Execute(job, local, resume: null);
