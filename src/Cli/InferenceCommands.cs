@@ -29,6 +29,11 @@ public static class InferenceCommands
         }
 
         var classes = model.Values[model.OutputValue].Type.Size;
+        if (classes != test.Classes || model.LabelSize != 1)
+        {
+            throw new DtrainException($"{path}: the model scores {classes} classes from {model.LabelSize} label(s) per example, but {test.Name} has {test.Classes} classes and one label per example");
+        }
+
         var (correct, total) = (new int[classes], new int[classes]);
         using var backend = new CpuBackend(Environment.ProcessorCount);
         using var executor = Executor(model, backend, trained.Parameters);
@@ -101,6 +106,12 @@ public static class InferenceCommands
             executor.ReadOutput(scores);
             for (var i = 0; i < n; i++)
             {
+                // Finite inputs can still overflow the model (1e30 through a dense layer): a NaN is no prediction.
+                if (FirstNonFinite(scores.AsSpan(i * classes, classes)) >= 0)
+                {
+                    throw new DtrainException($"{input}: example {start + i + 1}: the model's scores are not finite numbers; its values are too large for this model");
+                }
+
                 var p = Softmax(scores.AsSpan(i * classes, classes));
                 var order = Enumerable.Range(0, classes).OrderByDescending(k => p[k]).ToArray();
                 table.Add((start + i).ToString(c), order[0].ToString(c), p[order[0]].ToString("P1", c), classes > 1 ? $"{order[1]} ({p[order[1]].ToString("P1", c)})" : "-");
@@ -119,6 +130,18 @@ public static class InferenceCommands
         if (trained.Parameters.Length != model.ParameterCount)
         {
             throw new DtrainException($"{path}: holds {trained.Parameters.Length:N0} parameters, but its model needs {model.ParameterCount:N0}");
+        }
+
+        if (FirstNonFinite(trained.Parameters) is var bad and >= 0)
+        {
+            var tensor = model.Parameters.Last(p => p.Offset <= bad);
+            throw new DtrainException($"{path}: parameter '{tensor.Name}' holds {trained.Parameters[bad]} at position {bad - tensor.Offset}; a trained model's parameters are finite numbers");
+        }
+
+        var output = model.Values[model.OutputValue].Type;
+        if (!output.Batched || output.Size < 1)
+        {
+            throw new DtrainException($"{path}: its output '{model.Values[model.OutputValue].Name}' is {output}, not one score per class for each example");
         }
 
         return (trained, model);
@@ -145,7 +168,12 @@ public static class InferenceCommands
         if (IsIdx(input))
         {
             var images = IdxReader.Read(input);
-            var size = images.Dimensions.Skip(1).Aggregate(1, (a, b) => a * b);
+            if (images.Dimensions[0] == 0)
+            {
+                throw new DtrainException($"{input}: no examples in it");
+            }
+
+            var size = images.Dimensions.Skip(1).Aggregate(1L, (a, b) => a * b);
             if (size != featureSize)
             {
                 throw new DtrainException($"{input}: its examples hold {size} values, but the model takes {featureSize}");
@@ -153,7 +181,7 @@ public static class InferenceCommands
 
             for (var e = 0; e < Math.Min(first, images.Dimensions[0]); e++)
             {
-                examples.Add(images.Data.AsSpan(e * size, size).ToArray().Select(b => b / 255f).ToArray());
+                examples.Add(images.Data.AsSpan(e * featureSize, featureSize).ToArray().Select(b => b / 255f).ToArray());
             }
 
             return examples;
@@ -174,9 +202,10 @@ public static class InferenceCommands
                 throw new DtrainException($"{input}:{line}: {parts.Length} values, but the model takes {featureSize} per example");
             }
 
-            examples.Add(parts.Select((p, i) => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            // NaN, infinities and values past float's range (1e40 parses as infinity) are no input a model can score.
+            examples.Add(parts.Select((p, i) => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v)
                 ? v
-                : throw new DtrainException($"{input}:{line}: value {i + 1} '{p}' is not a number")).ToArray());
+                : throw new DtrainException($"{input}:{line}: value {i + 1} '{Shorten(p)}' is not a finite number")).ToArray());
         }
 
         return examples.Count > 0 ? examples : throw new DtrainException($"{input}: no examples in it");
@@ -189,6 +218,21 @@ public static class InferenceCommands
         Span<byte> head = stackalloc byte[4];
         return stream.Read(head) == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 && head[3] is >= 1 and <= 4;
     }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : $"{text[..40]}...";
 
     private static int ArgMax(ReadOnlySpan<float> scores)
     {

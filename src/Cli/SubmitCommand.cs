@@ -43,6 +43,7 @@ public static class SubmitCommand
         settings.Validate("command line");
         JobScale.CheckName(model.Spec.Name, file);
         JobScale.Check(model, settings, "command line", oneProcess: false);
+        ModelLimits.CheckBatch(model, settings.Batch, "batch");
 
         var modelJson = File.ReadAllText(file);
         CheckFitsOneMessage(file, modelJson, trainArgs);

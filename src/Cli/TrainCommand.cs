@@ -36,6 +36,7 @@ public static class TrainCommand
         JobScale.CheckName(model.Spec.Name, file);
         JobScale.Check(model, settings, "command line", oneProcess: true);
         local.CheckPaths();
+        ModelLimits.CheckBatch(model, settings.Batch, "batch");
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
         var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
         return await Execute(job, local, resume: null);

@@ -3,13 +3,14 @@ namespace Dtrain.Models;
 
 /// <summary>
 /// An error caused by the user's input or environment (a malformed model file, a missing data set,
-/// a wrong-sized gradient). Its message names the file, node, field or message at fault.
+/// a wrong-sized gradient). Its message names the file, node, field or message at fault, and is one line: control
+/// characters from a hostile file are escaped (<see cref="Printable"/>).
 /// </summary>
 public class DtrainException : Exception
 {
     /// <summary>Creates the error with a message that names what is at fault.</summary>
-    public DtrainException(string message) : base(message) { }
+    public DtrainException(string message) : base(Printable.Escape(message)) { }
 
     /// <summary>Creates the error with a message and the lower-level cause.</summary>
-    public DtrainException(string message, Exception inner) : base(message, inner) { }
+    public DtrainException(string message, Exception inner) : base(Printable.Escape(message), inner) { }
 }

@@ -27,6 +27,12 @@ public sealed class GraphExecutor : IDisposable
     public GraphExecutor(CompiledModel model, IBackend backend, int maxBatch, bool training)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        if (ModelLimits.BatchProblem(model, maxBatch, training) is { } tooLarge)
+        {
+            // Before any buffer: a batch past the limits would overflow the sizes below or exhaust memory.
+            throw new DtrainException($"batch {maxBatch} is too large for {model.Spec.File}: {tooLarge}");
+        }
+
         Model = model;
         Backend = backend;
         MaxBatch = maxBatch;

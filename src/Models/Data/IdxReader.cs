@@ -44,6 +44,29 @@ public static class IdxReader
         }
     }
 
+    /// <summary>
+    /// Reads the declared <paramref name="size"/> bytes. A compressed stream's length is unknown, so its buffer grows
+    /// with what actually arrives: a small file declaring gigabytes costs no more memory than it holds.
+    /// </summary>
+    private static byte[] ReadData(Stream stream, long size, string path, int[] dimensions)
+    {
+        const int Step = 1 << 24;
+        var data = new byte[Math.Min(size, stream.CanSeek ? size : Step)];
+        long read = 0;
+        while (read < size)
+        {
+            if (read == data.Length)
+                Array.Resize(ref data, (int)Math.Min(size, (long)data.Length * 2));
+            int n = stream.Read(data, (int)read, (int)Math.Min(data.Length - read, int.MaxValue));
+            if (n == 0)
+                throw new DtrainException(
+                    $"IDX file '{path}' is truncated: the header declares ({string.Join(", ", dimensions)}) = {size} bytes of data but only {read} follow.");
+            read += n;
+        }
+
+        return data;
+    }
+
     private static IdxArray Read(Stream stream, string path, int? expectedDimensions)
     {
         Span<byte> magic = stackalloc byte[4];
@@ -66,22 +89,32 @@ public static class IdxReader
         if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
             throw new DtrainException($"IDX file '{path}' is truncated: it ends inside the header of {rank} dimensions.");
 
+        // The header is not trusted: every dimension and their product are checked (in long, so a zero dimension
+        // cannot hide a huge one) before anything is allocated.
         var dimensions = new int[rank];
         long size = 1;
         for (int d = 0; d < rank; d++)
         {
             uint dimension = BinaryPrimitives.ReadUInt32BigEndian(header.Slice(4 * d, 4));
-            size *= dimension;
-            if (size > Array.MaxLength)
-                throw new DtrainException($"IDX file '{path}' declares more than {Array.MaxLength} values, more than fit in memory as one array.");
+            if (dimension > Array.MaxLength)
+                throw new DtrainException($"IDX file '{path}' declares dimension {d + 1} as {dimension}, more than fit in memory as one array.");
             dimensions[d] = (int)dimension;
+            size = Math.Min(size * dimension, (long)Array.MaxLength + 1);
         }
 
-        var data = new byte[size];
-        int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (read < data.Length)
-            throw new DtrainException(
-                $"IDX file '{path}' is truncated: the header declares ({string.Join(", ", dimensions)}) = {size} bytes of data but only {read} follow.");
+        if (size > Array.MaxLength)
+            throw new DtrainException($"IDX file '{path}' declares ({string.Join(", ", dimensions)}), more than the {Array.MaxLength} values that fit in memory as one array.");
+
+        // A plain file's length is known: a header that does not describe it is refused before its data is allocated.
+        if (stream.CanSeek && stream.Length - stream.Position != size)
+        {
+            var follow = stream.Length - stream.Position;
+            throw new DtrainException(follow < size
+                ? $"IDX file '{path}' is truncated: the header declares ({string.Join(", ", dimensions)}) = {size} bytes of data but only {follow} follow."
+                : $"IDX file '{path}' has data past the {size} bytes its header ({string.Join(", ", dimensions)}) declares.");
+        }
+
+        var data = ReadData(stream, size, path, dimensions);
 
         // Extra bytes mean the header does not describe the file, so the data cannot be trusted.
         if (stream.ReadByte() >= 0)

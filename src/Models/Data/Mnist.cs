@@ -32,8 +32,14 @@ public static partial class Mnist
     /// </summary>
     public static (Dataset Train, Dataset Test) Load(string dataDir)
     {
-        var train = LoadSplit("mnist-train", Locate(dataDir, TrainImages), Locate(dataDir, TrainLabels));
-        var test = LoadSplit("mnist-test", Locate(dataDir, TestImages), Locate(dataDir, TestLabels));
+        var (trainImages, testImages) = (Locate(dataDir, TrainImages), Locate(dataDir, TestImages));
+        var (train, trainSize) = ReadSplit("mnist-train", trainImages, Locate(dataDir, TrainLabels));
+        var (test, testSize) = ReadSplit("mnist-test", testImages, Locate(dataDir, TestLabels));
+
+        // A model is trained on one and scored on the other: images of two sizes cannot both fit its input.
+        if (trainSize != testSize)
+            throw new DtrainException(
+                $"MNIST test images '{testImages}' are {testSize.Rows}x{testSize.Cols} pixels, but training images '{trainImages}' are {trainSize.Rows}x{trainSize.Cols}: both must have one size.");
         return (train, test);
     }
 
@@ -41,12 +47,19 @@ public static partial class Mnist
     /// Reads one split from an images file (N, rows, cols) and a labels file (N), checking that they agree.
     /// Features are flattened to <c>rows * cols</c> values per image.
     /// </summary>
-    public static Dataset LoadSplit(string name, string imagesPath, string labelsPath)
+    public static Dataset LoadSplit(string name, string imagesPath, string labelsPath) => ReadSplit(name, imagesPath, labelsPath).Split;
+
+    private static (Dataset Split, (int Rows, int Cols) Size) ReadSplit(string name, string imagesPath, string labelsPath)
     {
         var images = IdxReader.Read(imagesPath, expectedDimensions: 3);
         var labels = IdxReader.Read(labelsPath, expectedDimensions: 1);
 
         int count = images.Dimensions[0];
+        if (count == 0)
+            throw new DtrainException($"MNIST images file '{imagesPath}' holds no images: there is nothing to train on or score.");
+        if (images.Dimensions[1] == 0 || images.Dimensions[2] == 0)
+            throw new DtrainException(
+                $"MNIST images file '{imagesPath}' declares images of {images.Dimensions[1]}x{images.Dimensions[2]} pixels: each must have at least one row and one column.");
         if (labels.Dimensions[0] != count)
             throw new DtrainException(
                 $"MNIST image/label count mismatch: '{imagesPath}' holds {count} images but '{labelsPath}' holds {labels.Dimensions[0]} labels.");
@@ -61,7 +74,7 @@ public static partial class Mnist
         }
 
         int featureSize = images.Dimensions[1] * images.Dimensions[2];
-        return new Dataset(name, [featureSize], Classes, ScalePixels(images.Data), classIds);
+        return (new Dataset(name, [featureSize], Classes, ScalePixels(images.Data), classIds), (images.Dimensions[1], images.Dimensions[2]));
     }
 
     /// <summary>

@@ -14,6 +14,11 @@ public static class ModelCompiler
     public static CompiledModel Compile(ModelSpec spec)
     {
         var file = spec.File;
+        if (spec.Nodes.Count > ModelLimits.MaxNodes)
+        {
+            throw new ModelFileException(file, null, $"{spec.Nodes.Count:N0} nodes, more than the {ModelLimits.MaxNodes:N0} a model may have");
+        }
+
         var values = new List<ValueInfo>();
         var valueIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var input in spec.Inputs)
@@ -23,9 +28,17 @@ public static class ModelCompiler
                 throw new ModelFileException(file, input.Name, "duplicate id: another input has the same name");
             }
 
-            values.Add(new ValueInfo(input.Name, new TensorType(input.Shape, true), -1, false));
+            var type = new TensorType(input.Shape, true);
+            if (ModelLimits.ValueProblem(type) is { } tooLarge)
+            {
+                throw new ModelFileException(file, input.Name, $"input {tooLarge}");
+            }
+
+            values.Add(new ValueInfo(input.Name, type, -1, false));
         }
 
+        // One set of every node id, so checking a reference is a lookup, not a scan of the nodes (that made compile quadratic).
+        var nodeIds = spec.Nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
         var byId = new Dictionary<string, NodeSpec>(StringComparer.Ordinal);
         foreach (var node in spec.Nodes)
         {
@@ -47,7 +60,7 @@ public static class ModelCompiler
 
             foreach (var input in node.Inputs)
             {
-                if (!valueIndex.ContainsKey(input) && !spec.Nodes.Any(n => n.Id == input))
+                if (!valueIndex.ContainsKey(input) && !nodeIds.Contains(input))
                 {
                     throw new ModelFileException(file, node.Id, $"input '{input}' names no node or model input");
                 }
@@ -61,7 +74,19 @@ public static class ModelCompiler
         {
             var op = OpRegistry.TryGet(node.Op, out var found) ? found : throw new InvalidOperationException();
             var inputIds = node.Inputs.Select(i => valueIndex[i]).ToArray();
-            var signature = op.Infer(new NodeAttributes(file, node), inputIds.Select(i => values[i].Type).ToList());
+            var attrs = new NodeAttributes(file, node);
+            OpSignature signature;
+            try
+            {
+                signature = op.Infer(attrs, inputIds.Select(i => values[i].Type).ToList());
+            }
+            catch (OverflowException)
+            {
+                throw attrs.Error("its sizes are too large: they overflow 32-bit arithmetic");
+            }
+
+            attrs.CheckAllKnown();
+            CheckSizes(attrs, node, signature, offset);
             var paramIds = new int[signature.Parameters.Count];
             for (var p = 0; p < paramIds.Length; p++)
             {
@@ -82,6 +107,41 @@ public static class ModelCompiler
         var features = BoundInput(spec, valueIndex, InputSource.Features);
         var labels = BoundInput(spec, valueIndex, InputSource.Labels);
         return new CompiledModel(spec, values, nodes, parameters, loss, output, features, labels);
+    }
+
+    /// <summary>The node's output, parameters and workspaces against <see cref="ModelLimits"/>, counted in long.</summary>
+    private static void CheckSizes(NodeAttributes attrs, NodeSpec node, OpSignature signature, long offset)
+    {
+        var total = offset;
+        foreach (var p in signature.Parameters)
+        {
+            var name = p.Name.Length == 0 ? node.Id : $"{node.Id}.{p.Name}";
+            var size = ModelLimits.Elements(p.Shape);
+            if (p.Shape.Length > ModelLimits.MaxRank || size > ModelLimits.MaxParameterElements)
+            {
+                throw attrs.Error($"parameter '{name}' of shape {ModelLimits.Shape(p.Shape)} holds {ModelLimits.Count(size)} floats, "
+                    + $"more than the {ModelLimits.MaxParameterElements:N0} one parameter may hold");
+            }
+
+            total += size;
+            if (total > ModelLimits.MaxTotalParameters)
+            {
+                throw attrs.Error($"with parameter '{name}' ({ModelLimits.Shape(p.Shape)}) the model holds {total:N0} parameters, more than the {ModelLimits.MaxTotalParameters:N0} allowed");
+            }
+        }
+
+        if (ModelLimits.ValueProblem(signature.Output) is { } output)
+        {
+            throw attrs.Error(output);
+        }
+
+        foreach (var w in signature.Workspaces ?? [])
+        {
+            if (w.PerExample < 0 || w.Fixed < 0 || w.PerExample > ModelLimits.MaxBatchElements || w.Fixed > ModelLimits.MaxBatchElements)
+            {
+                throw attrs.Error($"its scratch memory ({w.PerExample} floats per example, {w.Fixed} fixed) is negative or larger than the {ModelLimits.MaxBatchElements:N0} floats allowed");
+            }
+        }
     }
 
     private static int ResolveLoss(ModelSpec spec, Dictionary<string, int> valueIndex, List<ValueInfo> values, List<CompiledNode> nodes)
@@ -164,7 +224,9 @@ public static class ModelCompiler
         if (order.Count < spec.Nodes.Count)
         {
             var cycle = FindCycle(spec, pending.Where(p => p.Value > 0).Select(p => p.Key).ToHashSet(StringComparer.Ordinal));
-            throw new ModelFileException(spec.File, cycle[0], $"cycle: {string.Join(" -> ", cycle)}");
+            // A long cycle is shown by its ends, so the error stays one readable line.
+            var shown = cycle.Count <= 20 ? string.Join(" -> ", cycle) : $"{string.Join(" -> ", cycle.Take(10))} -> ... -> {string.Join(" -> ", cycle.TakeLast(5))} ({cycle.Count - 1:N0} nodes)";
+            throw new ModelFileException(spec.File, cycle[0], $"cycle: {shown}");
         }
 
         return order;
@@ -175,14 +237,15 @@ public static class ModelCompiler
         // Every stuck node has a stuck input, so walking inputs must revisit a node: that loop is a cycle.
         var byId = spec.Nodes.ToDictionary(n => n.Id, StringComparer.Ordinal);
         var path = new List<string>();
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
         var current = spec.Nodes.First(n => stuck.Contains(n.Id)).Id;
-        while (!path.Contains(current))
+        while (position.TryAdd(current, path.Count))
         {
             path.Add(current);
             current = byId[current].Inputs.First(stuck.Contains);
         }
 
-        var cycle = path.Skip(path.IndexOf(current)).Reverse().ToList();
+        var cycle = path.Skip(position[current]).Reverse().ToList();
         cycle.Add(cycle[0]);
         return cycle;
     }

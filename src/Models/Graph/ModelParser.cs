@@ -133,7 +133,14 @@ public static class ModelParser
             throw new ModelFileException(file, null, $"{what} needs a non-empty string \"{field}\"");
         }
 
-        return v.GetString()!;
+        // An id is printed in tables and errors: an escape sequence in it would drive the user's terminal.
+        var text = v.GetString()!;
+        if (Printable.FirstHostile(text) is var at and >= 0)
+        {
+            throw new ModelFileException(file, null, $"{what}: \"{field}\" '{text}' has a control character at position {at + 1}; names must be printable");
+        }
+
+        return text;
     }
 
     private static string? OptionalString(JsonElement obj, string field, string file)

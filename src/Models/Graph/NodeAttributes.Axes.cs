@@ -9,7 +9,9 @@ public sealed partial class NodeAttributes
     public int[] RequiredShape(string name)
     {
         var dims = OptionalIntArray(name) ?? throw Error($"missing required attribute '{name}'");
-        return dims.All(d => d > 0) ? dims : throw Error($"attribute '{name}' must be an array of positive integers, got [{string.Join(", ", dims)}]");
+        return dims.All(d => d > 0 && d <= ModelLimits.MaxDimension) && dims.Length <= ModelLimits.MaxRank
+            ? dims
+            : throw Error($"attribute '{name}' must be an array of at most {ModelLimits.MaxRank} positive integers, each at most {ModelLimits.MaxDimension:N0}, got {Shorten(string.Join(", ", dims))}");
     }
 
     /// <summary>An optional integer attribute of any sign, or null when absent.</summary>
@@ -22,7 +24,7 @@ public sealed partial class NodeAttributes
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n)
             ? n
-            : throw Error($"attribute '{name}' must be an integer, got {value.GetRawText()}");
+            : throw Error($"attribute '{name}' must be an integer, got {Shorten(value.GetRawText())}");
     }
 
     /// <summary>An optional array of integers, or null when absent.</summary>
@@ -35,7 +37,7 @@ public sealed partial class NodeAttributes
 
         if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out _)))
         {
-            throw Error($"attribute '{name}' must be an array of integers, got {value.GetRawText()}");
+            throw Error($"attribute '{name}' must be an array of integers, got {Shorten(value.GetRawText())}");
         }
 
         return value.EnumerateArray().Select(d => d.GetInt32()).ToArray();

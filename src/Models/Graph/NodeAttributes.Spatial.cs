@@ -30,7 +30,7 @@ public sealed partial class NodeAttributes
 
         if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out _)))
         {
-            throw Error($"attribute '{name}' must be a list of integers, got {value.GetRawText()}");
+            throw Error($"attribute '{name}' must be a list of integers, got {Shorten(value.GetRawText())}");
         }
 
         return value.EnumerateArray().Select(e => e.GetInt32()).ToArray();
@@ -38,19 +38,19 @@ public sealed partial class NodeAttributes
 
     private (int Height, int Width) Pair(string name, JsonElement value, int minimum)
     {
-        var bound = minimum == 0 ? "non-negative" : $"at least {minimum}";
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= minimum)
+        var bound = $"{(minimum == 0 ? "non-negative" : $"at least {minimum}")} and at most {ModelLimits.MaxDimension:N0}";
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n >= minimum && n <= ModelLimits.MaxDimension)
         {
             return (n, n);
         }
 
         if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2
-            && value[0].ValueKind == JsonValueKind.Number && value[0].TryGetInt32(out var h) && h >= minimum
-            && value[1].ValueKind == JsonValueKind.Number && value[1].TryGetInt32(out var w) && w >= minimum)
+            && value[0].ValueKind == JsonValueKind.Number && value[0].TryGetInt32(out var h) && h >= minimum && h <= ModelLimits.MaxDimension
+            && value[1].ValueKind == JsonValueKind.Number && value[1].TryGetInt32(out var w) && w >= minimum && w <= ModelLimits.MaxDimension)
         {
             return (h, w);
         }
 
-        throw Error($"attribute '{name}' must be an integer or a [height, width] pair, each {bound}, got {value.GetRawText()}");
+        throw Error($"attribute '{name}' must be an integer or a [height, width] pair, each {bound}, got {Shorten(value.GetRawText())}");
     }
 }

@@ -12,6 +12,9 @@ public sealed partial class NodeAttributes
     private readonly NodeSpec _node;
     private readonly string _file;
 
+    // Every attribute name the op asked for, present or not: what the op knows, so anything else is a typo.
+    private readonly HashSet<string> _asked = new(StringComparer.Ordinal);
+
     /// <summary>Wraps the attributes of <paramref name="node"/> in <paramref name="file"/>.</summary>
     public NodeAttributes(string file, NodeSpec node)
     {
@@ -62,7 +65,7 @@ public sealed partial class NodeAttributes
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw Error($"attribute '{name}' must be true or false, got {value.GetRawText()}"),
+            _ => throw Error($"attribute '{name}' must be true or false, got {Shorten(value.GetRawText())}"),
         };
     }
 
@@ -81,7 +84,7 @@ public sealed partial class NodeAttributes
             "sigmoid" => Activation.Sigmoid,
             "tanh" => Activation.Tanh,
             "none" => null,
-            _ => throw Error($"attribute '{name}' must be one of relu, sigmoid, tanh, none; got {value.GetRawText()}"),
+            _ => throw Error($"attribute '{name}' must be one of relu, sigmoid, tanh, none; got {Shorten(value.GetRawText())}"),
         };
     }
 
@@ -112,7 +115,7 @@ public sealed partial class NodeAttributes
 
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetSingle(out var x) || !float.IsFinite(x) || !valid(x))
         {
-            throw Error($"attribute '{name}' must be {what}, got {value.GetRawText()}");
+            throw Error($"attribute '{name}' must be {what}, got {Shorten(value.GetRawText())}");
         }
 
         return x;
@@ -120,9 +123,9 @@ public sealed partial class NodeAttributes
 
     private int PositiveInt(string name, JsonElement value)
     {
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var n) || n <= 0)
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var n) || n <= 0 || n > ModelLimits.MaxDimension)
         {
-            throw Error($"attribute '{name}' must be a positive integer, got {value.GetRawText()}");
+            throw Error($"attribute '{name}' must be a positive integer of at most {ModelLimits.MaxDimension:N0}, got {Shorten(value.GetRawText())}");
         }
 
         return n;
@@ -130,7 +133,66 @@ public sealed partial class NodeAttributes
 
     private bool TryGet(string name, out JsonElement value)
     {
+        _asked.Add(name);
         value = default;
         return _node.Attributes.ValueKind == JsonValueKind.Object && _node.Attributes.TryGetProperty(name, out value);
+    }
+
+    /// <summary>
+    /// Refuses an attribute the op never asked for (a typo such as <c>unitz</c> would otherwise be ignored silently),
+    /// suggesting the nearest name the op knows. Called after shape inference, once the op has asked for all of its.
+    /// </summary>
+    public void CheckAllKnown()
+    {
+        if (_node.Attributes.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in _node.Attributes.EnumerateObject())
+        {
+            if (_asked.Contains(property.Name))
+            {
+                continue;
+            }
+
+            var name = Shorten(property.Name);
+            if (_asked.Count == 0)
+            {
+                throw Error($"unknown attribute '{name}': this op takes no attributes");
+            }
+
+            var known = _asked.Order(StringComparer.Ordinal).ToList();
+            var nearest = known.MinBy(k => EditDistance(k, property.Name))!;
+            var hint = EditDistance(nearest, property.Name) <= Math.Max(2, nearest.Length / 3) ? $" (did you mean '{nearest}'?)" : "";
+            throw Error($"unknown attribute '{name}'{hint}; known: {string.Join(", ", known)}");
+        }
+    }
+
+    /// <summary>A raw value cut to a readable length: a hostile file may hold megabytes in one attribute.</summary>
+    private static string Shorten(string text) => text.Length <= 80 ? text : $"{text[..80]}... ({text.Length:N0} characters)";
+
+    /// <summary>Levenshtein distance, enough to find the name a typo meant among an op's few attributes.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        if (a.Length > 64 || b.Length > 64)
+        {
+            return int.MaxValue;
+        }
+
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var diagonal = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
     }
 }

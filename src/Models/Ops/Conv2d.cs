@@ -35,21 +35,22 @@ public sealed class Conv2d : Op
         var window = ImageWindow.Read(attrs, inputs[0], "kernel");
         var filters = attrs.RequiredPositiveInt("filters");
         var weightInit = attrs.OptionalInitializer("weight_init", new Initializer(InitKind.HeUniform));
-        var (fanIn, fanOut) = (window.PatchSize, filters * window.KernelH * window.KernelW);
+        var (fanIn, fanOut) = (window.PatchSize, checked(filters * window.KernelH * window.KernelW));
         var parameters = new List<ParameterSpec>
         {
             new("weight", [filters, window.Channels, window.KernelH, window.KernelW], weightInit, fanIn, fanOut),
         };
+        var biasInit = attrs.OptionalInitializer("bias_init", Initializer.Zeros);
         if (attrs.OptionalBool("use_bias", true))
         {
-            parameters.Add(new("bias", [filters], attrs.OptionalInitializer("bias_init", Initializer.Zeros), fanIn, fanOut));
+            parameters.Add(new("bias", [filters], biasInit, fanIn, fanOut));
         }
 
         // With an activation, backward first turns dy into dz = dy f'(z) (from y) in a second workspace.
         var activation = attrs.OptionalActivation("activation");
-        WorkspaceSpec columns = new(PerExample: 0, Fixed: window.ColumnSize * ColumnSlots);
+        WorkspaceSpec columns = new(PerExample: 0, Fixed: checked(window.ColumnSize * ColumnSlots));
         return new OpSignature(ImageWindow.Output(window, filters), parameters, new Config(window, filters, activation),
-            activation is null ? [columns] : [columns, new WorkspaceSpec(PerExample: filters * window.OutputPlane)]);
+            activation is null ? [columns] : [columns, new WorkspaceSpec(PerExample: checked(filters * window.OutputPlane))]);
     }
 
     /// <inheritdoc/>

@@ -29,10 +29,11 @@ public sealed class Dense : Op
         var units = attrs.RequiredPositiveInt("units");
         var weightInit = attrs.OptionalInitializer("weight_init", new Initializer(InitKind.GlorotUniform));
         var useBias = attrs.OptionalBool("use_bias", true);
+        var biasInit = attrs.OptionalInitializer("bias_init", Initializer.Zeros);
         var parameters = new List<ParameterSpec> { new("weight", [inFeatures, units], weightInit, inFeatures, units) };
         if (useBias)
         {
-            parameters.Add(new("bias", [units], attrs.OptionalInitializer("bias_init", Initializer.Zeros), inFeatures, units));
+            parameters.Add(new("bias", [units], biasInit, inFeatures, units));
         }
 
         var activation = attrs.OptionalActivation("activation");

@@ -39,7 +39,7 @@ public sealed class Gru : RecurrentOp
 
     /// <inheritdoc/>
     protected override IEnumerable<WorkspaceSpec> CellWorkspaces(RecurrentConfig config) =>
-        [new(config.GateWidth), new(config.Steps * config.Units), new(config.Steps * config.GateWidth)];
+        [new(config.GateWidth), new(checked(config.Steps * config.Units)), new(checked(config.Steps * config.GateWidth))];
 
     /// <inheritdoc/>
     protected override void ForwardStep(OpRun run, RecurrentConfig config, int step, StridedMatrix h)

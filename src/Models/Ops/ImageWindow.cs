@@ -35,6 +35,17 @@ internal static class ImageWindow
             throw attrs.Error($"output size {window.OutH}x{window.OutW} is not positive (input {input}, {kernelAttribute} {kh}x{kw}, stride {sh}x{sw}, padding {ph}x{pw})");
         }
 
+        // Counted in long: each size fits an int, but the window's products (patch x positions, as an im2col
+        // matrix for every column slot) may not.
+        var patch = (long)window.Channels * kh * kw;
+        var plane = (long)window.OutH * window.OutW;
+        if (patch > ModelLimits.MaxParameterElements || plane > ModelLimits.MaxValueElements
+            || patch * plane > ModelLimits.MaxBatchElements / Conv2d.ColumnSlots)
+        {
+            throw attrs.Error($"{kernelAttribute} {kh}x{kw} over input {input} (stride {sh}x{sw}, padding {ph}x{pw}) makes {patch:N0} values per window "
+                + $"at {plane:N0} positions, more than the {ModelLimits.MaxBatchElements / Conv2d.ColumnSlots:N0} allowed");
+        }
+
         return window;
     }
 

@@ -31,7 +31,7 @@ public sealed class Lstm : RecurrentOp
 
     /// <inheritdoc/>
     protected override IEnumerable<WorkspaceSpec> CellWorkspaces(RecurrentConfig config) =>
-        [new(config.Steps * config.Units), new(config.Units)];
+        [new(checked(config.Steps * config.Units)), new(config.Units)];
 
     /// <inheritdoc/>
     protected override void ForwardStep(OpRun run, RecurrentConfig config, int step, StridedMatrix h)

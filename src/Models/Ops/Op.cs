@@ -20,7 +20,7 @@ namespace Dtrain.Models.Ops;
 public sealed record ParameterSpec(string Name, int[] Shape, Initializer Init, int FanIn, int FanOut, bool Trainable = true)
 {
     /// <summary>Number of floats.</summary>
-    public int Size => Shape.Aggregate(1, (a, b) => a * b);
+    public int Size => Shape.Aggregate(1, (a, b) => checked(a * b));
 }
 
 /// <summary>Scratch memory an op keeps between its forward and backward pass (im2col columns, masks, gate values).</summary>

@@ -30,7 +30,7 @@ public sealed class Parameter : Op
         {
             0 => (1, 1),
             1 => (shape[0], shape[0]),
-            _ => (shape[..^1].Aggregate(1, (a, b) => a * b), shape[^1]),
+            _ => ((int)Math.Min(int.MaxValue, ModelLimits.Elements(shape[..^1])), shape[^1]),
         };
         return new OpSignature(new TensorType(shape, false), [new ParameterSpec("", shape, init, fanIn, fanOut)]);
     }

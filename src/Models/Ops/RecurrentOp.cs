@@ -73,7 +73,7 @@ public abstract class RecurrentOp : Op
             new("bias", [g], attrs.OptionalInitializer("bias_init", DefaultBiasInit), f, g),
         };
         parameters.AddRange(CellParameters(attrs, config));
-        var workspaces = new List<WorkspaceSpec> { new(t * g), new(t * units), new(t * g), new(units) };
+        var workspaces = new List<WorkspaceSpec> { new(checked(t * g)), new(checked(t * units)), new(checked(t * g)), new(units) };
         workspaces.AddRange(CellWorkspaces(config));
         var output = config.ReturnSequences ? new TensorType([t, units], true) : new TensorType([units], true);
         return new OpSignature(output, parameters, config, workspaces);

@@ -19,7 +19,8 @@ public sealed record TensorType(int[] Dims, bool Batched)
             var size = 1;
             foreach (var d in Dims)
             {
-                size *= d;
+                // Checked: a model's compiler bounds every size, so an overflow here is a bug to stop at, not wrap.
+                size = checked(size * d);
             }
 
             return size;

@@ -21,6 +21,9 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
     private const int Format = 1;
     private static readonly byte[] Magic = "DTRNMODL"u8.ToArray();
 
+    // Throws on bytes that are not UTF-8 instead of replacing them, so a damaged part is named, not half-read.
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Writes the model to <paramref name="path"/> (replacing it only once the whole file is written).</summary>
     public void Write(string path)
     {
@@ -56,6 +59,13 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
         byte[] bytes;
         try
         {
+            // Largest file Write makes for the largest model allowed, with room for its JSON: nothing larger is read into memory.
+            var length = new FileInfo(path).Length;
+            if (length > (Models.Graph.ModelLimits.MaxTotalParameters * 4) + (256L << 20))
+            {
+                throw new Models.DtrainException($"{path}: {length:N0} bytes, larger than any trained model dtrain writes");
+            }
+
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -80,20 +90,96 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
             throw new Models.DtrainException($"{path}: model format {format}; this dtrain reads format {Format}");
         }
 
+        // The CRC proves the bytes are the ones written, not that a writer wrote them sensibly: a crafted file may carry
+        // a valid CRC over lengths that overrun the file or JSON that is not what Write makes. Every length and field
+        // is checked against what is there before it is used.
+        var body = span[..^8];
         var at = 12;
-        string Text()
+        var originText = Part(path, body, ref at, "origin");
+        var json = Part(path, body, ref at, "model JSON");
+        if (body.Length - at < 4)
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at));
-            var text = Encoding.UTF8.GetString(bytes, at + 4, length);
-            at += 4 + length;
-            return text;
+            throw Damaged(path, "parameter count", $"it needs 4 bytes at offset {at}, but {body.Length - at} remain");
         }
 
-        var origin = JsonDocument.Parse(Text()).RootElement;
-        var json = Text();
-        var count = BinaryPrimitives.ReadInt32LittleEndian(span[at..]);
-        var parameters = MemoryMarshal.Cast<byte, float>(span.Slice(at + 4, count * 4)).ToArray();
-        var fields = origin.GetProperty("origin").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-        return new TrainedModel(origin.GetProperty("model_file").GetString() ?? "", json, parameters, fields);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
+        var remaining = body.Length - at - 4;
+        if (count < 0 || (long)count * 4 != remaining)
+        {
+            throw Damaged(path, "parameters", $"the file declares {count:N0} floats, but {remaining:N0} bytes ({remaining / 4:N0} floats) remain before the checksum");
+        }
+
+        var parameters = MemoryMarshal.Cast<byte, float>(body.Slice(at + 4, count * 4)).ToArray();
+        var (modelFile, fields) = ParseOrigin(path, originText);
+        return new TrainedModel(modelFile, json, parameters, fields);
     }
+
+    /// <summary>One length-prefixed UTF-8 part at <paramref name="at"/>: its length must lie inside the file.</summary>
+    private static string Part(string path, ReadOnlySpan<byte> body, ref int at, string what)
+    {
+        if (body.Length - at < 4)
+        {
+            throw Damaged(path, what, $"its length needs 4 bytes at offset {at}, but {body.Length - at} remain");
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
+        if (length < 0 || length > body.Length - at - 4)
+        {
+            throw Damaged(path, what, $"its length {length:N0} at offset {at} does not fit the {body.Length - at - 4:N0} bytes that remain");
+        }
+
+        string text;
+        try
+        {
+            text = Strict.GetString(body.Slice(at + 4, length));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Damaged(path, what, "it is not valid UTF-8 text");
+        }
+
+        at += 4 + length;
+        return text;
+    }
+
+    /// <summary>The origin part: <c>{"model_file": "...", "origin": {"key": "value", ...}}</c>, as Write makes it.</summary>
+    private static (string ModelFile, Dictionary<string, string> Fields) ParseOrigin(string path, string text)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw Damaged(path, "origin", $"it is not valid JSON ({e.Message.Split(" Path:")[0]})");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("model_file", out var file) || file.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("origin", out var origin) || origin.ValueKind != JsonValueKind.Object)
+            {
+                throw Damaged(path, "origin", "it must be an object with a string \"model_file\" and an object \"origin\"");
+            }
+
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var field in origin.EnumerateObject())
+            {
+                if (field.Value.ValueKind != JsonValueKind.String)
+                {
+                    throw Damaged(path, "origin", $"field '{field.Name}' must be a string, got {field.Value.ValueKind.ToString().ToLowerInvariant()}");
+                }
+
+                fields[field.Name] = field.Value.GetString()!;
+            }
+
+            return (file.GetString()!, fields);
+        }
+    }
+
+    private static Models.DtrainException Damaged(string path, string part, string problem) =>
+        new($"{path}: the trained model's {part} is malformed: {problem}");
 }
