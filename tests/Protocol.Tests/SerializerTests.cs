@@ -31,6 +31,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(Pull)] = (_, _) => new Pull(99, 7, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
         [typeof(Params)] = (_, _) => new Params(2, 99, 8, FloatBuffer.CopyOf([0.5f, float.Epsilon, -1f])),
         [typeof(SyncMembership)] = (_, _) => new SyncMembership(4, true),
+        [typeof(AdmitWorkers)] = (_, _) => new AdmitWorkers([0, 3, 7]),
         [typeof(Push)] = (_, _) => new Push(3, 12, 6, FloatBuffer.CopyOf([0.25f, float.NegativeInfinity, 7f]), "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01", 0x5eed_0001),
         [typeof(PushAck)] = (_, _) => new PushAck(2, 3, 12, 9, true),
         [typeof(PushRejected)] = (_, _) => new PushRejected(2, 3, 12, "carries 3 floats, shard owns 5"),
