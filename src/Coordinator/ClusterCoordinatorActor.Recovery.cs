@@ -21,6 +21,13 @@ internal sealed partial class ClusterCoordinatorActor
     private string? _resumeReason;
     private ResumePlan? _resumePlan;
 
+    /// <summary>Tries at reading the cluster journal when the coordinator starts, and the wait between them.</summary>
+    private const int JournalOpenings = 5;
+
+    private static readonly TimeSpan JournalRetryDelay = TimeSpan.FromSeconds(3);
+
+    private int _journalOpenings;
+
     private bool Persistent => Storage.IsConfigured(Context.System);
 
     private void Recovery()
@@ -28,12 +35,23 @@ internal sealed partial class ClusterCoordinatorActor
         Receive<ClusterJournal.State>(OnJournalRecovered);
         Receive<JobJournal.JournalFailed>(f =>
         {
+            if (!_recovered && _journalOpenings < JournalOpenings)
+            {
+                // A busy database (or a busy machine) can time the first read out: try again before going on without
+                // it, or a job that was running would not be resumed.
+                _log.Warning("{0}; reading it again in {1:F0} s ({2} of {3})", f.Reason, JournalRetryDelay.TotalSeconds, _journalOpenings, JournalOpenings - 1);
+                _clusterJournal = null;
+                Timers.StartSingleTimer("reopen-cluster-journal", new ReopenClusterJournal(), JournalRetryDelay);
+                return;
+            }
+
             _log.Error(f.Reason);
             _client.Tell(new JobNotice(f.Reason, Warning: true));
             _clusterJournal = null;
             _recovered = true; // go on without it: jobs still run, a new singleton just cannot resume them
         });
         Receive<JobRecordRead>(OnJobRecordRead);
+        Receive<ReopenClusterJournal>(_ => OpenJournal());
     }
 
     /// <summary>Opens the cluster journal; until it has answered, submissions wait (clients send them again).</summary>
@@ -45,7 +63,8 @@ internal sealed partial class ClusterCoordinatorActor
             return;
         }
 
-        _clusterJournal = Context.ActorOf(Akka.Actor.Props.Create(() => new ClusterJournal(Self)), "cluster-journal");
+        _journalOpenings++;
+        _clusterJournal = Context.ActorOf(Akka.Actor.Props.Create(() => new ClusterJournal(Self)), $"cluster-journal-{_journalOpenings}");
         _clusterJournal.Tell(ClusterJournal.GetState.Instance);
     }
 
@@ -159,6 +178,8 @@ internal sealed partial class ClusterCoordinatorActor
         _resumePlan = new ResumePlan(read.Record?.Checkpoints ?? [], read.Record?.StepsSinceCheckpoint ?? 0, reason);
         StartJobActor(job);
     }
+
+    private sealed record ReopenClusterJournal : INoSerializationVerificationNeeded;
 
     private sealed record JobRecordRead(string JobId, JobJournal.JobRecord? Record, string? Error, bool Corrupt);
 }

@@ -36,7 +36,11 @@ internal sealed partial class ParameterShardActor : ReceiveActor
 
     public ParameterShardActor() => Initializing();
 
-    protected override void PreStart() => ShardTelemetry.Started();
+    protected override void PreStart()
+    {
+        ShardTelemetry.Started();
+        WarmSnapshotStore();
+    }
 
     protected override void PostStop() => ShardTelemetry.Stopped();
 

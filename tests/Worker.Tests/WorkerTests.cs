@@ -95,6 +95,30 @@ public sealed class WorkerTests : TestKit
         Assert.Contains(server.Endpoint, failed.Reason);
     }
 
+    [Fact]
+    public void Worker_that_joins_again_ignores_answers_to_pushes_it_sent_before_joining()
+    {
+        // Arrange: the worker trained 4 steps (pushes 1 to 4) for a job that is gone, then joins its successor.
+        var (shard, chunks) = StartShard();
+        var before = CreateTestProbe();
+        var after = CreateTestProbe();
+        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(64, 1), () => new CpuBackend(1)));
+        worker.Tell(Join(before, shard, chunks, pushEvery: 1), before.Ref);
+        before.ExpectMsg<RequestWork>();
+        worker.Tell(new AssignPartition(1, 0, Enumerable.Range(0, 32).ToArray()), before.Ref);
+        before.ExpectMsg<PartitionDone>(TimeSpan.FromSeconds(10));
+        worker.Tell(Join(after, shard, chunks, pushEvery: 1), after.Ref);
+        after.ExpectMsg<RequestWork>();
+
+        // Act: a restored shard refuses push 4, computed before the restore, as the new job starts.
+        worker.Tell(new PushRejected(0, 0, 4, "the shard is loading a checkpoint"), shard);
+        worker.Tell(new AssignPartition(1, 1, Enumerable.Range(32, 32).ToArray()), after.Ref);
+
+        // Assert: the new job's partition is trained, not failed.
+        var done = after.ExpectMsg<PartitionDone>(TimeSpan.FromSeconds(10));
+        Assert.Equal(4, done.Steps);
+    }
+
     private (IActorRef Shard, ChunkInfo[] Chunks) StartShard()
     {
         var chunks = ChunkPlacement.Plan(TinyJob.Model, chunkSize: 16, shards: 1)[0];
