@@ -66,14 +66,10 @@ public static partial class JobScale
     {
         if (name.Length is 0 or > MaxNameLength || !NamePattern().IsMatch(name))
         {
-            var shown = name.Length > MaxNameLength ? $"a {name.Length:N0}-character name" : $"'{Printable(name)}'";
+            var shown = name.Length > MaxNameLength ? $"a {name.Length:N0}-character name" : $"'{Printable.Of(name)}'";
             throw new DtrainException($"{file}: the model's name is {shown}; it must be 1-{MaxNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit (set \"name\" in the model file)");
         }
     }
-
-    /// <summary>Control characters (ANSI escapes among them) shown as \uXXXX, never printed raw.</summary>
-    private static string Printable(string s) =>
-        string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex NamePattern();

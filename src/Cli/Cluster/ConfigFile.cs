@@ -72,7 +72,7 @@ public static class ConfigFile
         catch (AggregateException e)
         {
             var cause = e.GetBaseException();
-            throw new DtrainException($"{name}: not valid HOCON/JSON: {OneLine(cause.Message)}");
+            throw new DtrainException($"{name}: not valid HOCON/JSON: {Printable.Of(OneLine(cause.Message), 300)}");
         }
     }
 
@@ -115,7 +115,7 @@ public static class ConfigFile
         {
             if (!known.Contains(key))
             {
-                throw new DtrainException($"{name}: unknown setting dtrain.{key}; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+                throw new DtrainException($"{name}: unknown setting dtrain.{Printable.Of(key)}; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
             }
         }
     }
@@ -223,7 +223,7 @@ public static class ConfigFile
     private static bool IsKeyChar(char c) => char.IsLetterOrDigit(c) || c is '-' or '_' or '.';
 
     private static string Describe(HoconValue value) =>
-        value.IsObject() ? "an object" : value.IsArray() ? "a list" : value.IsEmpty ? "empty" : $"'{value}'";
+        value.IsObject() ? "an object" : value.IsArray() ? "a list" : value.IsEmpty ? "empty" : $"'{Printable.Of(value.ToString())}'";
 
     private static string OneLine(string message) =>
         message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is [var first, ..] ? first : message;

@@ -27,33 +27,88 @@ public static class JobFile
         }
     }
 
+    /// <summary>Largest job file read: a model path and a few flags.</summary>
+    public const long MaxBytes = 1 << 20;
+
     /// <summary>The model file and the flags a job file names; errors name the file and the field.</summary>
     public static (string ModelFile, List<string> Flags) Read(string path)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var root = doc.RootElement;
-        var model = root.GetProperty("model").GetString()!;
-        var modelPath = Path.IsPathRooted(model) ? model : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, model);
-        var flags = new List<string>();
-        if (root.TryGetProperty("flags", out var section))
+        var info = new FileInfo(path);
+        if (info.Length > MaxBytes)
         {
-            if (section.ValueKind != JsonValueKind.Object)
-            {
-                throw new DtrainException($"{path}: \"flags\" must be an object of flag names and values");
-            }
-
-            foreach (var flag in section.EnumerateObject())
-            {
-                var value = flag.Value.ValueKind switch
-                {
-                    JsonValueKind.String => flag.Value.GetString()!,
-                    JsonValueKind.Number => flag.Value.GetDouble().ToString(CultureInfo.InvariantCulture),
-                    _ => throw new DtrainException($"{path}: flags.{flag.Name} must be a string or a number"),
-                };
-                flags.AddRange([flag.Name.StartsWith("--", StringComparison.Ordinal) ? flag.Name : "--" + flag.Name, value]);
-            }
+            throw new DtrainException($"{path}: {info.Length:N0} bytes; a job file may hold at most {MaxBytes:N0}");
         }
 
-        return (modelPath, flags);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// Reads job file text; <paramref name="path"/> names it in errors and anchors a relative model path. Anything but
+    /// an object with a model path and an object of string or number flags is one <see cref="DtrainException"/> line.
+    /// </summary>
+    public static (string ModelFile, List<string> Flags) Parse(string text, string path)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            throw new DtrainException($"{path}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message.Split('.')[0]}");
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var modelField) || modelField.ValueKind != JsonValueKind.String)
+            {
+                throw new DtrainException($"{path}: a job file is an object with \"model\" (the model file's path) and optional \"flags\"");
+            }
+
+            var model = modelField.GetString()!;
+            if (model.Length is 0 or > 4096 || model.Any(char.IsControl))
+            {
+                throw new DtrainException($"{path}: \"model\" must be a file path (1-4096 characters, no control characters)");
+            }
+
+            string modelPath;
+            try
+            {
+                modelPath = Path.IsPathRooted(model) ? model : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, model);
+            }
+            catch (Exception e) when (e is ArgumentException or PathTooLongException or NotSupportedException)
+            {
+                throw new DtrainException($"{path}: \"model\" is not a usable path: {e.Message}");
+            }
+
+            var flags = new List<string>();
+            if (root.TryGetProperty("flags", out var section))
+            {
+                if (section.ValueKind != JsonValueKind.Object)
+                {
+                    throw new DtrainException($"{path}: \"flags\" must be an object of flag names and values");
+                }
+
+                foreach (var flag in section.EnumerateObject())
+                {
+                    var name = flag.Name.StartsWith("--", StringComparison.Ordinal) ? flag.Name[2..] : flag.Name;
+                    if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                    {
+                        throw new DtrainException($"{path}: flags holds a name that is not a flag (letters, digits and '-', at most 64)");
+                    }
+
+                    var value = flag.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => flag.Value.GetString()!,
+                        JsonValueKind.Number => flag.Value.GetDouble().ToString(CultureInfo.InvariantCulture),
+                        _ => throw new DtrainException($"{path}: flags.{name} must be a string or a number"),
+                    };
+                    flags.AddRange(["--" + name, value]);
+                }
+            }
+
+            return (modelPath, flags);
+        }
     }
 }

@@ -34,7 +34,7 @@ public static class ListenCheck
                 SocketError.AccessDenied => $"binding port {port} is not permitted",
                 _ => e.Message,
             };
-            throw new DtrainException($"{what} cannot listen on {host}:{port} ({flag}): {why}");
+            throw new DtrainException($"{what} cannot listen on {Printable.Of(host)}:{port} ({flag}): {why}");
         }
         finally
         {
@@ -70,11 +70,11 @@ public static class ListenCheck
         {
             var addresses = Dns.GetHostAddresses(host);
             return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new DtrainException($"--host '{host}' resolves to no address");
+                ?? throw new DtrainException($"--host '{Printable.Of(host)}' resolves to no address");
         }
         catch (Exception e) when (e is SocketException or ArgumentException)
         {
-            throw new DtrainException($"--host '{host}' cannot be resolved: {e.Message}");
+            throw new DtrainException($"--host '{Printable.Of(host)}' cannot be resolved: {e.Message}");
         }
     }
 }

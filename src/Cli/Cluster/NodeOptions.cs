@@ -69,7 +69,7 @@ public sealed record NodeOptions
             ClusterName = Get("--cluster-name", "DTRAIN_CLUSTER_NAME", "cluster-name") ?? "dtrain",
             Host = Get("--host", "DTRAIN_HOST", "host") ?? "127.0.0.1",
             PublicHost = Get("--public-host", "DTRAIN_PUBLIC_HOST", "public-host"),
-            Port = port is null ? 0 : int.TryParse(port, out var p) && p is >= 0 and <= 65535 ? p : throw new UsageException($"--port expects a TCP port (0-65535), got '{port}'"),
+            Port = port is null ? 0 : int.TryParse(port, out var p) && p is >= 0 and <= 65535 ? p : throw new UsageException($"--port expects a TCP port (0-65535), got '{Printable.Of(port)}'"),
             Seeds = seeds is null ? [] : Split(seeds),
             Roles = roles is null ? KnownRoles : Split(roles),
             TlsCertificate = Get("--tls-cert", "DTRAIN_TLS_CERT", "tls-cert"),
@@ -222,14 +222,14 @@ public sealed record NodeOptions
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(ClusterName, "^[A-Za-z0-9][A-Za-z0-9_-]*$"))
         {
-            throw new UsageException($"--cluster-name '{ClusterName}' must be letters, digits, '-' or '_'");
+            throw new UsageException($"--cluster-name '{Printable.Of(ClusterName)}' must be letters, digits, '-' or '_'");
         }
 
         foreach (var role in Roles)
         {
             if (!KnownRoles.Contains(role))
             {
-                throw new UsageException($"--roles: unknown role '{role}'; known: {string.Join(", ", KnownRoles)}");
+                throw new UsageException($"--roles: unknown role '{Printable.Of(role)}'; known: {string.Join(", ", KnownRoles)}");
             }
         }
 
@@ -240,7 +240,7 @@ public sealed record NodeOptions
 
         if (TlsCertificate is not null && !System.IO.File.Exists(TlsCertificate))
         {
-            throw new DtrainException($"--tls-cert: certificate file '{TlsCertificate}' does not exist");
+            throw new DtrainException($"--tls-cert: certificate file '{Printable.Of(TlsCertificate)}' does not exist");
         }
     }
 
@@ -250,7 +250,7 @@ public sealed record NodeOptions
         var colon = value.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(value[(colon + 1)..], out var port) || port is < 1 or > 65535)
         {
-            throw new UsageException($"{flag} expects host:port, got '{value}'");
+            throw new UsageException($"{flag} expects host:port, got '{Printable.Of(value)}'");
         }
 
         return value;
