@@ -21,7 +21,7 @@ public static class InferenceCommands
         var path = cl.Single("trained model file");
         var dataDir = cl.String("--data-dir");
         cl.RejectUnknown();
-        var (trained, model) = Load(path);
+        var (trained, model) = LoadTrained(path);
         var (_, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
         if (model.FeatureSize != test.FeatureSize)
         {
@@ -88,7 +88,7 @@ public static class InferenceCommands
             throw new UsageException($"--first expects a positive count, got {first}");
         }
 
-        var (trained, model) = Load(path);
+        var (trained, model) = LoadTrained(path);
         var examples = ReadInputs(input, model.FeatureSize, first);
         var classes = model.Values[model.OutputValue].Type.Size;
         using var backend = new CpuBackend(Environment.ProcessorCount);
@@ -123,7 +123,8 @@ public static class InferenceCommands
         return 0;
     }
 
-    private static (TrainedModel Trained, CompiledModel Model) Load(string path)
+    /// <summary>Reads a trained-model file and compiles its model, checking that its parameters fit it; one clear error when not.</summary>
+    public static (TrainedModel Trained, CompiledModel Model) LoadTrained(string path)
     {
         var trained = TrainedModel.Read(path);
         var model = ModelCompiler.Compile(ModelParser.Parse(trained.ModelJson, $"{path} ({trained.ModelFile})"));
