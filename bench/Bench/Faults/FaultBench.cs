@@ -3,6 +3,7 @@
 // work lost while the job reported success).
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Dtrain.Bench.Faults;
@@ -95,9 +96,10 @@ public static class FaultBench
         var clock = Stopwatch.StartNew();
         void Progress(string line) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,6:F0} s] {line}"));
 
-        // Ctrl-C or SIGTERM: every process the bench started goes with it.
-        Console.CancelKeyPress += (_, _) => LocalNodes.DisposeAll();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => LocalNodes.DisposeAll();
+        // Ctrl-C, SIGTERM or SIGHUP: every process the bench started goes with it, and no new one starts.
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => LocalNodes.DisposeAll());
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => LocalNodes.DisposeAll());
+        using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => LocalNodes.DisposeAll());
 
         var dataDir = Models.Data.Mnist.Ensure(null, TextWriter.Null);
         var logRoot = Directory.CreateTempSubdirectory("dtrain-faults-").FullName;

@@ -140,9 +140,13 @@ public static partial class FaultyJob
         return fault.Role == FaultPlan.Coordinator ? ofRole[0] : ofRole[fault.Instance % ofRole.Count];
     }
 
-    /// <summary>Starts a node again in each slot whose process ended (a killed one, or one the cluster downed after a pause).</summary>
+    /// <summary>
+    /// Starts a node again, on the same address, in each slot whose process ended (a killed one, or one the cluster
+    /// downed after a pause), as a process supervisor would.
+    /// </summary>
     private static int Supervise(LocalNodes nodes, List<Slot> slots, string label, Stopwatch clock, Action<string> progress)
     {
+        var seed = slots[0].Node.Endpoint; // the first coordinator's address, which its successors keep
         var started = 0;
         foreach (var slot in slots)
         {
@@ -157,9 +161,11 @@ public static partial class FaultyJob
                 continue;
             }
 
-            var seeds = nodes.LiveNodes.Select(n => n.Endpoint).ToArray();
+            // The seed's address first: the seed itself then joins a live node if there is one and forms the cluster
+            // again only if there is none (Akka's first-seed rule); any other node finds the cluster through it.
             var old = slot.Node;
-            slot.Node = nodes.StartNode(old.Role, seeds, slot.Extra);
+            var seeds = nodes.LiveNodes.Select(n => n.Endpoint).Where(e => e != seed).Prepend(seed).ToArray();
+            slot.Node = nodes.RestartNode(old, seeds, slot.Extra);
             slot.Restarts++;
             slot.EndedAt = null;
             started++;
