@@ -125,12 +125,12 @@ public static class FaultBench
 
         var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds ?? Math.Max(300, (3 * baseline.WallSeconds) + 60));
         setup = setup with { Timeout = timeout };
-        var plan = FaultPlan.Draw(options.Seed, options.Runs, options.Roles, baseline.WallSeconds, workers, psNodes);
+        var plan = FaultPlan.Draw(options.Seed, options.Runs, options.Roles, baseline.StepsInJob ?? throw new ArgumentException("faults: the baseline's summary names no steps (a dtrain older than this bench?)"), workers, psNodes);
         var runs = new List<FaultRun>();
         foreach (var fault in plan)
         {
             var label = $"run-{fault.Run}";
-            Progress(string.Create(CultureInfo.InvariantCulture, $"{label}/{plan.Count}: {fault.Describe()} planned at {fault.AtSeconds:F1} s; starting a cluster (timeout {timeout.TotalSeconds:F0} s)"));
+            Progress(string.Create(CultureInfo.InvariantCulture, $"{label}/{plan.Count}: {fault.Describe()} planned at step {fault.AtStep:N0}; starting a cluster (timeout {timeout.TotalSeconds:F0} s)"));
             var job = FaultyJob.Run(setup, fault, label, Progress);
             runs.Add(new FaultRun(fault, job.AtSeconds, job.AtEpoch, job.AtStep, job.Outcome));
             Progress(Describe(label, job.Outcome));

@@ -47,7 +47,8 @@ public static partial class FaultyJob
         var (atEpoch, atStep) = (0, 0L);
         try
         {
-            // The cluster: the first coordinator seeds it; every other node joins through it.
+            // The cluster: the first coordinator seeds it; every other node joins through it. The client waits up to
+            // 2 min for an answer: on a loaded machine 60 s was seen to pass before a fresh cluster answered.
             var threads = Math.Max(1, Environment.ProcessorCount / setup.Workers).ToString(CultureInfo.InvariantCulture);
             var active = nodes.StartNode(FaultPlan.Coordinator, []);
             string[] seed = [active.Endpoint];
@@ -62,7 +63,7 @@ public static partial class FaultyJob
 
             var submit = nodes.StartCommand("submit", [
                 "submit", setup.JobFile, "--cluster", standby.Endpoint, "--seed", setup.Seed.ToString(CultureInfo.InvariantCulture),
-                "--timeout", "60", "--summary", summary, .. setup.TrainArgs]);
+                "--timeout", "120", "--summary", summary, .. setup.TrainArgs]);
             if (!submit.WaitFor(" submitted to ", TimeSpan.FromMinutes(3)))
             {
                 return new JobRun(null, 0, 0, JobOutcome.Failed(0, 0, "not accepted: " + LastLine(submit.Output)));
@@ -74,10 +75,10 @@ public static partial class FaultyJob
             var pausedUntil = TimeSpan.Zero;
             while (!submit.Exited && clock.Elapsed < setup.Timeout)
             {
-                if (fault is not null && faultAt is null && clock.Elapsed.TotalSeconds >= fault.AtSeconds)
+                if (fault is not null && faultAt is null && Position(submit.Output) is var (epoch, step) && step >= fault.AtStep)
                 {
                     victim = Target(slots, fault).Node;
-                    (atEpoch, atStep) = Position(submit.Output);
+                    (atEpoch, atStep) = (epoch, step);
                     faultAt = clock.Elapsed.TotalSeconds;
                     if (fault.Kind == FaultKind.Kill)
                     {
