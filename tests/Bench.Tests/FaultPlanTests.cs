@@ -19,19 +19,19 @@ public sealed class FaultPlanTests
     }
 
     [Theory]
-    [InlineData(1, 40.0)]
-    [InlineData(2, 120.0)]
-    [InlineData(3, 600.0)]
-    [InlineData(4, 5.0)]
-    public void Every_fault_starts_after_training_began_and_before_the_unfaulted_job_ends(int seed, double jobSeconds)
+    [InlineData(1, 1407)]
+    [InlineData(2, 469)]
+    [InlineData(3, 100_000)]
+    [InlineData(4, 40)]
+    public void Every_fault_starts_after_training_began_and_before_the_job_ends(int seed, long jobSteps)
     {
         // Act
-        var faults = FaultPlan.Draw(seed, 50, FaultPlan.Roles, jobSeconds, workers: 3, psNodes: 2);
+        var faults = FaultPlan.Draw(seed, 50, FaultPlan.Roles, jobSteps, workers: 3, psNodes: 2);
 
-        // Assert: rounding to a tenth of a second may move a moment by 0.05 s.
+        // Assert: rounding to a whole step may move a moment by half a step.
         Assert.Equal(50, faults.Count);
-        Assert.All(faults, f => Assert.InRange(f.AtSeconds, (jobSeconds * FaultPlan.Earliest) - 0.05, (jobSeconds * FaultPlan.Latest) + 0.05));
-        Assert.Contains(faults, f => f.Kind == FaultKind.Pause && f.AtSeconds > jobSeconds / 2); // pauses hit late phases too
+        Assert.All(faults, f => Assert.InRange((double)f.AtStep, Math.Max(1, (jobSteps * FaultPlan.Earliest) - 0.5), (jobSteps * FaultPlan.Latest) + 0.5));
+        Assert.Contains(faults, f => f.Kind == FaultKind.Pause && f.AtStep > jobSteps / 2); // pauses hit late phases too
     }
 
     [Fact]

@@ -3,6 +3,7 @@
 // work lost while the job reported success).
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Dtrain.Bench.Faults;
@@ -95,9 +96,10 @@ public static class FaultBench
         var clock = Stopwatch.StartNew();
         void Progress(string line) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,6:F0} s] {line}"));
 
-        // Ctrl-C or SIGTERM: every process the bench started goes with it.
-        Console.CancelKeyPress += (_, _) => LocalNodes.DisposeAll();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => LocalNodes.DisposeAll();
+        // Ctrl-C, SIGTERM or SIGHUP: every process the bench started goes with it, and no new one starts.
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => LocalNodes.DisposeAll());
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => LocalNodes.DisposeAll());
+        using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => LocalNodes.DisposeAll());
 
         var dataDir = Models.Data.Mnist.Ensure(null, TextWriter.Null);
         var logRoot = Directory.CreateTempSubdirectory("dtrain-faults-").FullName;
@@ -123,12 +125,12 @@ public static class FaultBench
 
         var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds ?? Math.Max(300, (3 * baseline.WallSeconds) + 60));
         setup = setup with { Timeout = timeout };
-        var plan = FaultPlan.Draw(options.Seed, options.Runs, options.Roles, baseline.WallSeconds, workers, psNodes);
+        var plan = FaultPlan.Draw(options.Seed, options.Runs, options.Roles, baseline.StepsInJob ?? throw new ArgumentException("faults: the baseline's summary names no steps (a dtrain older than this bench?)"), workers, psNodes);
         var runs = new List<FaultRun>();
         foreach (var fault in plan)
         {
             var label = $"run-{fault.Run}";
-            Progress(string.Create(CultureInfo.InvariantCulture, $"{label}/{plan.Count}: {fault.Describe()} planned at {fault.AtSeconds:F1} s; starting a cluster (timeout {timeout.TotalSeconds:F0} s)"));
+            Progress(string.Create(CultureInfo.InvariantCulture, $"{label}/{plan.Count}: {fault.Describe()} planned at step {fault.AtStep:N0}; starting a cluster (timeout {timeout.TotalSeconds:F0} s)"));
             var job = FaultyJob.Run(setup, fault, label, Progress);
             runs.Add(new FaultRun(fault, job.AtSeconds, job.AtEpoch, job.AtStep, job.Outcome));
             Progress(Describe(label, job.Outcome));

@@ -13,9 +13,10 @@ public enum FaultKind
 
 /// <summary>
 /// One run's fault: <see cref="Kind"/> hits instance <see cref="Instance"/> of <see cref="Role"/> (for the
-/// coordinator: the active one) <see cref="AtSeconds"/> after the job was accepted.
+/// coordinator: the active one) once the job has counted <see cref="AtStep"/> steps: a moment in the job's own
+/// progress, so a replay on a machine more or less loaded hits the same phase.
 /// </summary>
-public sealed record Fault(int Run, string Role, int Instance, FaultKind Kind, double AtSeconds)
+public sealed record Fault(int Run, string Role, int Instance, FaultKind Kind, long AtStep)
 {
     /// <summary>As the table shows it: <c>kill ps-1</c>, <c>pause coordinator</c>.</summary>
     public string Describe() =>
@@ -41,21 +42,21 @@ public static class FaultPlan
     public const double PauseSeconds = 10;
 
     /// <summary>
-    /// Faults start between these fractions of the unfaulted job's duration: after training has begun, and while the
-    /// job still runs. A pause may outlast the unfaulted job: a frozen shard holds the job up until it runs again.
+    /// Faults start between these fractions of the job's steps: after training has begun, and while the job still
+    /// runs. A pause may outlast the unfaulted job: a frozen shard holds the job up until it runs again.
     /// </summary>
     public const double Earliest = 0.1, Latest = 0.85;
 
     /// <summary>
-    /// The faults of <paramref name="runs"/> runs over a job that runs <paramref name="jobSeconds"/> unfaulted. Every
+    /// The faults of <paramref name="runs"/> runs over a job of <paramref name="jobSteps"/> steps. Every
     /// (role, kind) pair is used once, in a seeded order, before any repeats, so six runs over three roles hit each
-    /// role with a kill and with a pause. The moment is a seeded fraction of the job's duration, the same range for
+    /// role with a kill and with a pause. The moment is a seeded fraction of the job's steps, the same range for
     /// both kinds, so pauses too hit every phase (first checkpoint, mid-epoch, evaluation).
     /// </summary>
-    public static IReadOnlyList<Fault> Draw(int seed, int runs, IReadOnlyList<string> roles, double jobSeconds, int workers, int psNodes)
+    public static IReadOnlyList<Fault> Draw(int seed, int runs, IReadOnlyList<string> roles, long jobSteps, int workers, int psNodes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(runs);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(jobSeconds);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(jobSteps);
         if (roles.Count == 0)
         {
             throw new ArgumentException("no role to fault", nameof(roles));
@@ -79,8 +80,8 @@ public static class FaultPlan
                 ParameterServer => random.Next(psNodes),
                 _ => 0,
             };
-            var at = jobSeconds * (Earliest + (random.NextDouble() * (Latest - Earliest)));
-            faults.Add(new Fault(run, role, instance, kind, Math.Round(at, 1)));
+            var at = jobSteps * (Earliest + (random.NextDouble() * (Latest - Earliest)));
+            faults.Add(new Fault(run, role, instance, kind, Math.Max(1, (long)Math.Round(at))));
         }
 
         return faults;

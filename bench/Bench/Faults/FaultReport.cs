@@ -128,7 +128,7 @@ public sealed class FaultReport(JobOutcome baseline, IReadOnlyList<FaultRun> run
     private string[] Row(FaultRun r)
     {
         var o = r.Outcome;
-        var at = r.AtSeconds is { } s ? F($"{s:F1} s, epoch {r.AtEpoch}, step ≥{r.AtStep:N0}") : F($"not injected (planned {r.Fault.AtSeconds:F1} s)");
+        var at = r.AtSeconds is { } s ? F($"{s:F1} s, epoch {r.AtEpoch}, step ≥{r.AtStep:N0}") : F($"not injected (planned at step {r.Fault.AtStep:N0})");
         var lost = LostWork(o);
         return
         [

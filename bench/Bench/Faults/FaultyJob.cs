@@ -47,7 +47,8 @@ public static partial class FaultyJob
         var (atEpoch, atStep) = (0, 0L);
         try
         {
-            // The cluster: the first coordinator seeds it; every other node joins through it.
+            // The cluster: the first coordinator seeds it; every other node joins through it. The client waits up to
+            // 2 min for an answer: on a loaded machine 60 s was seen to pass before a fresh cluster answered.
             var threads = Math.Max(1, Environment.ProcessorCount / setup.Workers).ToString(CultureInfo.InvariantCulture);
             var active = nodes.StartNode(FaultPlan.Coordinator, []);
             string[] seed = [active.Endpoint];
@@ -62,7 +63,7 @@ public static partial class FaultyJob
 
             var submit = nodes.StartCommand("submit", [
                 "submit", setup.JobFile, "--cluster", standby.Endpoint, "--seed", setup.Seed.ToString(CultureInfo.InvariantCulture),
-                "--timeout", "60", "--summary", summary, .. setup.TrainArgs]);
+                "--timeout", "120", "--summary", summary, .. setup.TrainArgs]);
             if (!submit.WaitFor(" submitted to ", TimeSpan.FromMinutes(3)))
             {
                 return new JobRun(null, 0, 0, JobOutcome.Failed(0, 0, "not accepted: " + LastLine(submit.Output)));
@@ -74,10 +75,10 @@ public static partial class FaultyJob
             var pausedUntil = TimeSpan.Zero;
             while (!submit.Exited && clock.Elapsed < setup.Timeout)
             {
-                if (fault is not null && faultAt is null && clock.Elapsed.TotalSeconds >= fault.AtSeconds)
+                if (fault is not null && faultAt is null && Position(submit.Output) is var (epoch, step) && step >= fault.AtStep)
                 {
                     victim = Target(slots, fault).Node;
-                    (atEpoch, atStep) = Position(submit.Output);
+                    (atEpoch, atStep) = (epoch, step);
                     faultAt = clock.Elapsed.TotalSeconds;
                     if (fault.Kind == FaultKind.Kill)
                     {
@@ -140,9 +141,13 @@ public static partial class FaultyJob
         return fault.Role == FaultPlan.Coordinator ? ofRole[0] : ofRole[fault.Instance % ofRole.Count];
     }
 
-    /// <summary>Starts a node again in each slot whose process ended (a killed one, or one the cluster downed after a pause).</summary>
+    /// <summary>
+    /// Starts a node again, on the same address, in each slot whose process ended (a killed one, or one the cluster
+    /// downed after a pause), as a process supervisor would.
+    /// </summary>
     private static int Supervise(LocalNodes nodes, List<Slot> slots, string label, Stopwatch clock, Action<string> progress)
     {
+        var seed = slots[0].Node.Endpoint; // the first coordinator's address, which its successors keep
         var started = 0;
         foreach (var slot in slots)
         {
@@ -157,9 +162,11 @@ public static partial class FaultyJob
                 continue;
             }
 
-            var seeds = nodes.LiveNodes.Select(n => n.Endpoint).ToArray();
+            // The seed's address first: the seed itself then joins a live node if there is one and forms the cluster
+            // again only if there is none (Akka's first-seed rule); any other node finds the cluster through it.
             var old = slot.Node;
-            slot.Node = nodes.StartNode(old.Role, seeds, slot.Extra);
+            var seeds = nodes.LiveNodes.Select(n => n.Endpoint).Where(e => e != seed).Prepend(seed).ToArray();
+            slot.Node = nodes.RestartNode(old, seeds, slot.Extra);
             slot.Restarts++;
             slot.EndedAt = null;
             started++;

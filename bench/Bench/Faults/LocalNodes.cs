@@ -186,9 +186,13 @@ public sealed class LocalNodes : IDisposable
         Open[this] = true;
     }
 
-    /// <summary>Kills the processes of every set still open (the bench is being stopped).</summary>
+    /// <summary>Set once the bench is being stopped: from then on no process starts.</summary>
+    private static volatile bool _stopping;
+
+    /// <summary>Kills the processes of every set still open and refuses new ones (the bench is being stopped).</summary>
     public static void DisposeAll()
     {
+        _stopping = true;
         foreach (var set in Open.Keys)
         {
             set.Dispose();
@@ -214,9 +218,18 @@ public sealed class LocalNodes : IDisposable
     /// <summary>
     /// Starts a node with <paramref name="role"/> joining through <paramref name="seeds"/> (none: it seeds the cluster).
     /// </summary>
-    public LocalNode StartNode(string role, IReadOnlyList<string> seeds, params string[] extra)
+    public LocalNode StartNode(string role, IReadOnlyList<string> seeds, params string[] extra) =>
+        StartNode(role, FreePort().ToString(CultureInfo.InvariantCulture), seeds, extra);
+
+    /// <summary>
+    /// Starts a node in the place of <paramref name="old"/>, which ended: same role, same address (as a restarted pod
+    /// behind a stable name gets), so the seed list every node was given stays valid.
+    /// </summary>
+    public LocalNode RestartNode(LocalNode old, IReadOnlyList<string> seeds, params string[] extra) =>
+        StartNode(old.Role, old.Endpoint[(old.Endpoint.LastIndexOf(':') + 1)..], seeds, extra);
+
+    private LocalNode StartNode(string role, string port, IReadOnlyList<string> seeds, string[] extra)
     {
-        var port = FreePort().ToString(CultureInfo.InvariantCulture);
         List<string> args = ["node", "--roles", role, "--host", "127.0.0.1", "--port", port, "--data-dir", _dataDir, "--state-dir", _stateDir];
         if (seeds.Count > 0)
         {
@@ -262,6 +275,11 @@ public sealed class LocalNodes : IDisposable
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         lock (_started)
         {
+            if (_stopping)
+            {
+                throw new OperationCanceledException("the bench is stopping");
+            }
+
             process.Start();
             _started.Add(node);
         }
