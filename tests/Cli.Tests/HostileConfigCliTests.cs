@@ -28,7 +28,8 @@ public sealed class HostileConfigCliTests : IDisposable
         var file = Path.Combine(_dir, "node.conf");
         File.WriteAllText(file, text);
 
-        var result = Dtrain("node", "--roles", "ps", "--config", file);
+        // --port 0 as a flag: a bad value in the file is refused even where a flag overrides it.
+        var result = Dtrain("node", "--roles", "ps", "--config", file, "--port", "0", "--state-dir", _dir);
 
         AssertOneLine(result, expected);
         Assert.Contains(file, result.Stderr);

@@ -57,8 +57,10 @@ public sealed record NodeOptions
 
         string? Get(string flag, string env, string key)
         {
+            // The file's value is checked even when a flag overrides it: a wrong type is an error, wherever it is.
             read.Add(key);
-            return cl.String(flag) ?? Env(env) ?? ConfigFile.GetText(file, key, configPath!, list: key is "roles" or "seeds");
+            var fromFile = ConfigFile.GetText(file, key, configPath!, list: key is "roles" or "seeds");
+            return cl.String(flag) ?? Env(env) ?? fromFile;
         }
 
         var port = Get("--port", "DTRAIN_PORT", "port");
