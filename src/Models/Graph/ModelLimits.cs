@@ -59,7 +59,7 @@ public static class ModelLimits
     {
         if (BatchProblem(model, batch, training: true) is { } problem)
         {
-            throw new DtrainException($"{option} {batch.ToString(CultureInfo.InvariantCulture)} is too large for {model.Spec.File}: {problem}");
+            throw new DtrainException($"{option} {batch.ToString("N0", CultureInfo.InvariantCulture)} is too large for {model.Spec.File}: {problem}");
         }
     }
 

@@ -176,6 +176,12 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
                 fields[field.Name] = field.Value.GetString()!;
             }
 
+            // eval and predict print these in their header line: an escape sequence in them would drive the terminal.
+            if (fields.SelectMany(f => new[] { f.Key, f.Value }).Prepend(file.GetString()!).FirstOrDefault(t => Models.Printable.FirstHostile(t) >= 0) is { } hostile)
+            {
+                throw Damaged(path, "origin", $"'{hostile}' holds a control character");
+            }
+
             return (file.GetString()!, fields);
         }
     }

@@ -178,7 +178,7 @@ public sealed class HostileModelTests
         ModelLimits.CheckBatch(model, 128, "--batch");
         var error = Assert.Throws<DtrainException>(() => ModelLimits.CheckBatch(model, 10_000_000, "--batch"));
 
-        Assert.StartsWith($"--batch 10000000 is too large for {File}: ", error.Message);
+        Assert.StartsWith($"--batch 10,000,000 is too large for {File}: ", error.Message);
     }
 
     [Fact]
