@@ -294,7 +294,9 @@ public static class TrainCommand
             ["resumed_from"] = r.ResumedFrom,
             ["lost_steps"] = r.LostSteps,
             // Steps the job counts as trained, and each shard's version (the updates its parameters carry): a version
-            // below the steps means trained work was never applied (what dtrain-bench faults checks).
+            // below the steps means trained work was never applied (what dtrain-bench faults checks). Pushes are
+            // counted since each shard's last load (initialization or restore): after a restore, every step trained
+            // since it pushed once to every shard, so they equal the steps after the resumed checkpoint's.
             ["steps"] = r.History.Length == 0 ? 0 : r.History[^1].Steps,
             ["shards"] = r.Shards.Select(s => new Dictionary<string, object>
             {
@@ -314,18 +316,6 @@ public static class TrainCommand
                 ["train_seconds"] = e.TrainSeconds,
                 ["partitions_trained"] = e.PartitionsTrained,
                 ["partitions"] = e.Partitions,
-                ["steps"] = e.Steps,
-            }).ToArray(),
-
-            // Counted since each shard's last load (initialization or restore): after a restore, every step trained
-            // since it pushed once to every shard, so these equal the steps after the resumed checkpoint's.
-            ["shards"] = r.Shards.Select(s => new Dictionary<string, object>
-            {
-                ["shard"] = s.ShardId,
-                ["version"] = s.Version,
-                ["pushes_applied"] = s.PushesApplied,
-                ["duplicates_ignored"] = s.DuplicatesIgnored,
-                ["pushes_rejected"] = s.PushesRejected,
             }).ToArray(),
         };
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
