@@ -24,7 +24,7 @@ public static class ClusterCoordinator
     /// <see cref="Models.DtrainException"/> rejects it with its message). The coordinator talks to shards over
     /// their bulk data channel where they have one, proving <paramref name="bulkCredentials"/>.
     /// </summary>
-    public static Props Props(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, Dataset trainingSet, Dataset testSet) =>
+    public static Props Props(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, ExampleSource trainingSet, ExampleSource testSet) =>
         Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, bulkCredentials, trainingSet, testSet));
 
     /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>

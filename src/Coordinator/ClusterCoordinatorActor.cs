@@ -18,8 +18,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private readonly Func<SubmitJob, JobSpec> _parseJob;
     private readonly BulkCredentials _bulkCredentials;
     private readonly List<IActorRef> _bulkProxies = [];
-    private readonly Dataset _trainingSet;
-    private readonly Dataset _testSet;
+    private readonly ExampleSource _trainingSet;
+    private readonly ExampleSource _testSet;
     private readonly List<ClusterCoordinator.ClusterShard> _shards = [];
     private readonly List<ClusterCoordinator.AddWorker> _workers = [];
     private int _jobCount;
@@ -34,7 +34,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private JobStatus? _status;
     private ClusterCoordinator.JobSnapshot? _snapshot;
 
-    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, Dataset trainingSet, Dataset testSet)
+    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, ExampleSource trainingSet, ExampleSource testSet)
     {
         _parseJob = parseJob;
         _bulkCredentials = bulkCredentials;

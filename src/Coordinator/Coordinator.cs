@@ -29,6 +29,6 @@ public sealed record ResumePlan(IReadOnlyList<Protocol.Persistence.JobEvents.Che
 public static class Coordinator
 {
     /// <summary>Props for the job actor; it starts the job as soon as it starts.</summary>
-    public static Props Props(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet, ResumePlan? resume = null) =>
+    public static Props Props(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(job, shards, workers, listener, trainingSet, testSet, resume));
 }

@@ -17,7 +17,7 @@ internal sealed partial class CoordinatorActor
     private readonly IReadOnlyList<ClusterCoordinator.ClusterShard>? _clusterShards;
 
     /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
-    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, Dataset trainingSet, Dataset testSet, ResumePlan? resume = null)
+    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null)
         : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet, resume)
     {
         _clusterShards = clusterShards;

@@ -18,7 +18,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly IReadOnlyList<IActorRef> _shards;
     private readonly List<IActorRef> _workers;
     private readonly IActorRef _listener;
-    private readonly Dataset _trainingSet;
+    private readonly ExampleSource _trainingSet;
     private readonly Evaluator _evaluator;
     private readonly ChunkInfo[][] _placement;
     private readonly HashSet<int> _idleWorkers = [];
@@ -34,7 +34,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private long _epochSteps;
     private long _totalSteps;
 
-    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, Dataset trainingSet, Dataset testSet, ResumePlan? resume = null)
+    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null)
     {
         _job = job;
         _resume = resume;

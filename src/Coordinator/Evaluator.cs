@@ -11,7 +11,7 @@ namespace Dtrain.Coordinator;
 public sealed class Evaluator : IDisposable
 {
     private const int Batch = 1000;
-    private readonly Dataset _testSet;
+    private readonly ExampleSource _testSet;
     private readonly CpuBackend _backend;
     private readonly GraphExecutor _executor;
     private readonly float[] _features;
@@ -19,7 +19,7 @@ public sealed class Evaluator : IDisposable
     private readonly int[] _indices;
 
     /// <summary>Builds the replica for <paramref name="model"/>.</summary>
-    public Evaluator(CompiledModel model, Dataset testSet, int threads)
+    public Evaluator(CompiledModel model, ExampleSource testSet, int threads)
     {
         _testSet = testSet;
         _backend = new CpuBackend(Math.Max(1, threads));
@@ -40,7 +40,7 @@ public sealed class Evaluator : IDisposable
         for (var start = 0; start < _testSet.Count; start += Batch)
         {
             var n = Math.Min(Batch, _testSet.Count - start);
-            _testSet.Gather(_indices.AsSpan(start, n), _features.AsSpan(0, n * _testSet.FeatureSize), _labels.AsSpan(0, n));
+            _testSet.Gather(_indices.AsSpan(start, n), _features.AsSpan(0, n * _testSet.FeatureSize), _labels.AsSpan(0, n * _testSet.TargetSize));
             _executor.SetBatch(_features, _labels, n);
             _executor.Forward();
             correct += _executor.CountCorrect();

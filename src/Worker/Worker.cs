@@ -19,13 +19,13 @@ public static class Worker
     /// Props for a worker that reads examples from <paramref name="trainingSet"/> and computes on the backend
     /// <paramref name="backendFactory"/> makes (called once, on the worker's own thread).
     /// </summary>
-    public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory) =>
+    public static Props Props(ExampleSource trainingSet, Func<IBackend> backendFactory) =>
         Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory)).WithDispatcher(Dispatcher);
 
     /// <summary>
-    /// As <see cref="Props(Dataset, Func{IBackend})"/>, for a cluster node: the worker reaches shards over their bulk
+    /// As <see cref="Props(ExampleSource, Func{IBackend})"/>, for a cluster node: the worker reaches shards over their bulk
     /// data channel, proving <paramref name="bulkCredentials"/> (and with their certificate, over pinned TLS).
     /// </summary>
-    public static Props Props(Dataset trainingSet, Func<IBackend> backendFactory, Protocol.Transport.BulkCredentials bulkCredentials) =>
+    public static Props Props(ExampleSource trainingSet, Func<IBackend> backendFactory, Protocol.Transport.BulkCredentials bulkCredentials) =>
         Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory, bulkCredentials)).WithDispatcher(Dispatcher);
 }

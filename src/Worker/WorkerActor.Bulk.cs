@@ -14,7 +14,7 @@ internal sealed partial class WorkerActor
     private readonly BulkCredentials? _bulkCredentials;
 
     /// <summary>A worker whose bulk connections prove <paramref name="bulkCredentials"/>.</summary>
-    public WorkerActor(Dataset trainingSet, Func<IBackend> backendFactory, BulkCredentials bulkCredentials)
+    public WorkerActor(ExampleSource trainingSet, Func<IBackend> backendFactory, BulkCredentials bulkCredentials)
         : this(trainingSet, backendFactory) => _bulkCredentials = bulkCredentials;
 
     /// <summary>True when <paramref name="sender"/> is a route of the current job (or the shard itself, without a bulk channel).</summary>

@@ -26,7 +26,7 @@ internal sealed partial class WorkerActor
         NoteLag();
         try
         {
-            _trainingSet.Gather(partition.Indices.AsSpan(_position, batch), _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch));
+            _trainingSet.Gather(partition.Indices.AsSpan(_position, batch), _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch * _trainingSet.TargetSize));
             executor.SetBatch(_features, _labels, batch);
             using (_telemetry.Phase(MetricNames.Spans.Forward))
             {

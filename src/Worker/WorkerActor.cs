@@ -23,7 +23,7 @@ internal sealed partial class WorkerActor : ReceiveActor
     private const int MaxPushesInFlight = 2;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dataset _trainingSet;
+    private readonly ExampleSource _trainingSet;
     private readonly Func<IBackend> _backendFactory;
     private JoinJob? _job;
     private WorkerTelemetry _telemetry = new(-1);
@@ -59,7 +59,7 @@ internal sealed partial class WorkerActor : ReceiveActor
     private double _lossSum;
     private long _computeTicks;
 
-    public WorkerActor(Dataset trainingSet, Func<IBackend> backendFactory)
+    public WorkerActor(ExampleSource trainingSet, Func<IBackend> backendFactory)
     {
         _trainingSet = trainingSet;
         _backendFactory = backendFactory;

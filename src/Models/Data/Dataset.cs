@@ -1,12 +1,12 @@
-// An in-memory labelled data set (features flattened row-major, labels as class ids) and the
+// An in-memory data set (features flattened row-major; class ids or real-valued targets) and the
 // batch gather that workers run once per step to build their mini-batches.
 namespace Dtrain.Models.Data;
 
 /// <summary>
-/// A labelled data set held in memory. Example <c>i</c> occupies
-/// <c>Features[i * FeatureSize .. (i + 1) * FeatureSize]</c> and has class <c>Labels[i]</c>.
+/// A data set held in memory. Example <c>i</c> occupies <c>Features[i * FeatureSize .. (i + 1) * FeatureSize]</c>
+/// and has targets <c>Targets[i * TargetSize .. (i + 1) * TargetSize]</c> (for classification, class <c>Labels[i]</c>).
 /// </summary>
-public sealed class Dataset
+public sealed class Dataset : ExampleSource
 {
     /// <summary>Creates a data set, checking that the arrays agree with the shape and class count.</summary>
     /// <param name="name">A name for messages and logs, such as <c>mnist-train</c>.</param>
@@ -34,49 +34,91 @@ public sealed class Dataset
                 throw new ArgumentException($"Data set '{name}': label {labels[i]} of example {i} is outside [0, {classes}).", nameof(labels));
         }
 
-        Name = name;
-        FeatureShape = featureShape;
-        FeatureSize = (int)featureSize;
-        Classes = classes;
+        _name = name;
+        _featureShape = featureShape;
+        _classes = classes;
         Features = features;
         Labels = labels;
+        Targets = Array.ConvertAll(labels, l => (float)l);
+        _task = LearningTask.Classification;
+        _targetSize = 1;
     }
 
-    /// <summary>The data set's name, for messages and logs.</summary>
-    public string Name { get; }
+    /// <summary>Creates a regression or reconstruction set (or a classification set whose class ids are floats).</summary>
+    /// <param name="name">A name for messages and logs.</param>
+    /// <param name="featureShape">The shape of one example.</param>
+    /// <param name="task">The task the targets are for.</param>
+    /// <param name="classes">Classification: the class count; else 0.</param>
+    /// <param name="features">All examples' features, flattened row-major.</param>
+    /// <param name="targets">All examples' targets, <c>targetSize</c> per example (none for reconstruction: the features are the targets).</param>
+    /// <param name="targetSize">Floats per example's target (for reconstruction, ignored: the feature size).</param>
+    public Dataset(string name, int[] featureShape, LearningTask task, int classes, float[] features, float[] targets, int targetSize)
+    {
+        ArgumentNullException.ThrowIfNull(featureShape);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (featureShape.Length == 0 || featureShape.Any(d => d <= 0))
+            throw new ArgumentException($"Data set '{name}': feature shape [{string.Join(", ", featureShape)}] must have positive dimensions.", nameof(featureShape));
 
-    /// <summary>The number of examples.</summary>
-    public int Count => Labels.Length;
+        var featureSize = (int)featureShape.Aggregate(1L, (size, d) => size * d);
+        var count = features.Length / featureSize;
+        if ((long)count * featureSize != features.Length)
+            throw new ArgumentException($"Data set '{name}': {features.Length} feature values are not a whole number of {featureSize}-value examples.", nameof(features));
+        if (task != LearningTask.Reconstruction && (long)count * targetSize != targets.Length)
+            throw new ArgumentException($"Data set '{name}': {targets.Length} target values do not make {count} examples of {targetSize}.", nameof(targets));
 
-    /// <summary>The shape of one example; features are stored flattened, row-major.</summary>
-    public int[] FeatureShape { get; }
+        _name = name;
+        _featureShape = featureShape;
+        _task = task;
+        _classes = task == LearningTask.Classification ? classes : 0;
+        _targetSize = task == LearningTask.Reconstruction ? featureSize : targetSize;
+        Features = features;
+        Targets = task == LearningTask.Reconstruction ? features : targets;
+        Labels = task == LearningTask.Classification ? Array.ConvertAll(targets, t => (int)t) : [];
+        _count = count;
+    }
 
-    /// <summary>The number of feature values in one example (the product of <see cref="FeatureShape"/>).</summary>
-    public int FeatureSize { get; }
+    private readonly string _name;
+    private readonly int[] _featureShape;
+    private readonly int _classes;
+    private readonly LearningTask _task;
+    private readonly int _targetSize;
+    private readonly int _count = -1;
 
-    /// <summary>The number of classes.</summary>
-    public int Classes { get; }
+    /// <inheritdoc/>
+    public override string Name => _name;
+
+    /// <inheritdoc/>
+    public override int Count => _count >= 0 ? _count : Labels.Length;
+
+    /// <inheritdoc/>
+    public override int[] FeatureShape => _featureShape;
+
+    /// <inheritdoc/>
+    public override int TargetSize => _targetSize;
+
+    /// <inheritdoc/>
+    public override LearningTask Task => _task;
+
+    /// <inheritdoc/>
+    public override int Classes => _classes;
+
+    /// <summary>All targets, <c>Count * TargetSize</c> values (the features themselves for reconstruction).</summary>
+    public float[] Targets { get; }
 
     /// <summary>All features, <c>Count * FeatureSize</c> values; MNIST pixels are scaled to [0, 1].</summary>
     public float[] Features { get; }
 
-    /// <summary>The class id of each example.</summary>
+    /// <summary>Classification: the class id of each example; empty for other tasks.</summary>
     public int[] Labels { get; }
 
-    /// <summary>
-    /// Copies the examples at <paramref name="indices"/> into a batch, in order, without allocating.
-    /// </summary>
-    /// <param name="indices">The examples to copy, each in <c>[0, Count)</c>; repeats are allowed.</param>
-    /// <param name="features">Receives the features: (B, FeatureSize), <c>indices.Length * FeatureSize</c> long.</param>
-    /// <param name="labels">Receives the class ids as floats: (B), <c>indices.Length</c> long.</param>
-    public void Gather(ReadOnlySpan<int> indices, Span<float> features, Span<float> labels)
+    /// <inheritdoc/>
+    public override void Gather(ReadOnlySpan<int> indices, Span<float> features, Span<float> targets)
     {
-        if (features.Length != (long)indices.Length * FeatureSize)
-            throw new ArgumentException($"Gather of {indices.Length} examples from '{Name}' needs {(long)indices.Length * FeatureSize} feature values, got {features.Length}.", nameof(features));
-        if (labels.Length != indices.Length)
-            throw new ArgumentException($"Gather of {indices.Length} examples from '{Name}' needs {indices.Length} labels, got {labels.Length}.", nameof(labels));
-
+        CheckBatch(indices, features, targets);
         ReadOnlySpan<float> source = Features;
+        ReadOnlySpan<float> sourceTargets = Targets;
+        int featureSize = FeatureSize, targetSize = TargetSize;
         for (int b = 0; b < indices.Length; b++)
         {
             int index = indices[b];
@@ -84,8 +126,11 @@ public sealed class Dataset
                 throw new ArgumentOutOfRangeException(nameof(indices), $"Index {index} at batch position {b} is outside data set '{Name}' of {Count} examples.");
 
             // Span.CopyTo is a vectorized memmove, so one row copies at memory speed.
-            source.Slice(index * FeatureSize, FeatureSize).CopyTo(features.Slice(b * FeatureSize, FeatureSize));
-            labels[b] = Labels[index];
+            source.Slice(index * featureSize, featureSize).CopyTo(features.Slice(b * featureSize, featureSize));
+            if (targetSize == 1)
+                targets[b] = sourceTargets[index];
+            else
+                sourceTargets.Slice(index * targetSize, targetSize).CopyTo(targets.Slice(b * targetSize, targetSize));
         }
     }
 
@@ -98,7 +143,10 @@ public sealed class Dataset
             throw new ArgumentOutOfRangeException(nameof(count), $"Slice [{start}, {(long)start + count}) runs past the {Count} examples of '{Name}'.");
 
         var features = Features.AsSpan(start * FeatureSize, count * FeatureSize).ToArray();
-        var labels = Labels.AsSpan(start, count).ToArray();
-        return new Dataset($"{Name}[{start}..{start + count}]", (int[])FeatureShape.Clone(), Classes, features, labels);
+        var sliceName = $"{Name}[{start}..{start + count}]";
+        if (Task == LearningTask.Classification && Labels.Length == Count)
+            return new Dataset(sliceName, (int[])FeatureShape.Clone(), Classes, features, Labels.AsSpan(start, count).ToArray());
+        var targets = Task == LearningTask.Reconstruction ? [] : Targets.AsSpan(start * TargetSize, count * TargetSize).ToArray();
+        return new Dataset(sliceName, (int[])FeatureShape.Clone(), Task, Classes, features, targets, TargetSize);
     }
 }

@@ -1,5 +1,6 @@
 // Reads the optional "training" section of a model or job file into TrainingSettings.
 using System.Text.Json;
+using Dtrain.Models.Data;
 using Dtrain.Models.Optimizers;
 
 namespace Dtrain.Models.Graph;
@@ -12,8 +13,16 @@ public static class TrainingParser
         "dataset", "optimizer", "lr", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "batch", "epochs",
         "workers", "ps_shards", "seed", "n_fetch", "n_push", "partition_size", "chunk_size", "alpha", "rho", "clip_norm",
         "mode", "staleness", "backup_workers", "checkpoint", "checkpoint_every_steps", "checkpoint_every_seconds", "checkpoint_keep", "overlap_push",
-        "lr_schedule",
+        "lr_schedule", "data",
     ];
+
+    private static readonly string[] KnownDataFields =
+    [
+        "train", "test", "validation", "validation_split", "format", "label", "task", "exclude", "normalize", "missing", "header",
+        "resize", "color", "augment",
+    ];
+
+    private static readonly string[] KnownAugmentFields = ["crop_padding", "flip"];
 
     private const string Section = "training.lr_schedule";
 
@@ -70,6 +79,7 @@ public static class TrainingParser
             CheckpointEverySteps = Int(t, "checkpoint_every_steps", file) ?? d.CheckpointEverySteps,
             CheckpointEverySeconds = Int(t, "checkpoint_every_seconds", file) ?? d.CheckpointEverySeconds,
             CheckpointKeep = Int(t, "checkpoint_keep", file) ?? d.CheckpointKeep,
+            Data = t.TryGetProperty("data", out var data) ? ParseData(data, file) : d.Data,
         };
         // A bad value is a fault of this file, so it raises the same error type as every other model-file problem.
         return settings.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : settings;
@@ -109,6 +119,102 @@ public static class TrainingParser
             Num(s, "min_lr", file, Section) ?? d.MinLearningRate);
     }
 
+    /// <summary>
+    /// <c>"data": {"train": "weather.csv", "label": "weather", "validation_split": 0.1, ...}</c>; see <see cref="DataSpec"/>.
+    /// A label may be a column name or a 0-based index (a number or a numeric string).
+    /// </summary>
+    public static DataSpec ParseData(JsonElement s, string file)
+    {
+        const string section = "training.data";
+        if (s.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFileException(file, null, $"{section} must be an object, got {s.GetRawText()}");
+        }
+
+        foreach (var p in s.EnumerateObject())
+        {
+            if (!KnownDataFields.Contains(p.Name))
+            {
+                throw new ModelFileException(file, null, $"unknown field {section}.{p.Name}; known: {string.Join(", ", KnownDataFields)}");
+            }
+        }
+
+        var d = new DataSpec();
+        string? label = null;
+        if (s.TryGetProperty("label", out var l))
+        {
+            label = l.ValueKind switch
+            {
+                JsonValueKind.String when !string.IsNullOrWhiteSpace(l.GetString()) => l.GetString(),
+                JsonValueKind.Number when l.TryGetInt32(out var i) && i >= 0 => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw new ModelFileException(file, null, $"{section}.label must be a column name or a 0-based column index, got {l.GetRawText()}"),
+            };
+        }
+
+        LearningTask? task = null;
+        if (Str(s, "task", file, section) is { } taskName)
+        {
+            task = LearningTasks.Parse(taskName)
+                ?? throw new ModelFileException(file, null, $"{section}.task '{taskName}' is not known; known: {string.Join(", ", LearningTasks.Names)}");
+        }
+
+        var exclude = d.Exclude;
+        if (s.TryGetProperty("exclude", out var e))
+        {
+            exclude = e.ValueKind == JsonValueKind.Array && e.EnumerateArray().All(x => x.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+                ? e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToArray()
+                : throw new ModelFileException(file, null, $"{section}.exclude must be an array of column names or indices, got {e.GetRawText()}");
+        }
+
+        int[]? resize = null;
+        if (s.TryGetProperty("resize", out var r))
+        {
+            resize = r.ValueKind == JsonValueKind.Array && r.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out _))
+                ? r.EnumerateArray().Select(x => x.GetInt32()).ToArray()
+                : throw new ModelFileException(file, null, $"{section}.resize must be [height, width], got {r.GetRawText()}");
+        }
+
+        var (cropPadding, flip) = (d.AugmentCropPadding, d.AugmentFlip);
+        if (s.TryGetProperty("augment", out var a))
+        {
+            if (a.ValueKind != JsonValueKind.Object)
+            {
+                throw new ModelFileException(file, null, $"{section}.augment must be an object such as {{\"crop_padding\": 4, \"flip\": true}}, got {a.GetRawText()}");
+            }
+
+            foreach (var p in a.EnumerateObject())
+            {
+                if (!KnownAugmentFields.Contains(p.Name))
+                {
+                    throw new ModelFileException(file, null, $"unknown field {section}.augment.{p.Name}; known: {string.Join(", ", KnownAugmentFields)}");
+                }
+            }
+
+            cropPadding = Int(a, "crop_padding", file, section + ".augment") ?? cropPadding;
+            flip = Bool(a, "flip", file, section + ".augment") ?? flip;
+        }
+
+        var spec = new DataSpec
+        {
+            Train = Str(s, "train", file, section),
+            Test = Str(s, "test", file, section),
+            Validation = Str(s, "validation", file, section),
+            ValidationSplit = Num(s, "validation_split", file, section) ?? d.ValidationSplit,
+            Format = Str(s, "format", file, section),
+            Label = label,
+            Task = task,
+            Exclude = exclude,
+            Normalize = Str(s, "normalize", file, section),
+            Missing = Str(s, "missing", file, section) ?? d.Missing,
+            Header = Bool(s, "header", file, section),
+            Resize = resize,
+            Color = Str(s, "color", file, section),
+            AugmentCropPadding = cropPadding,
+            AugmentFlip = flip,
+        };
+        return spec.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : spec;
+    }
+
     private static ScheduleKind Kind(string name, string file) =>
         LearningRateSchedule.ParseKind(name)
         ?? throw new ModelFileException(file, null, $"training.lr_schedule type '{name}' is not known; known: {string.Join(", ", LearningRateSchedule.KindNames)}");
@@ -128,8 +234,8 @@ public static class TrainingParser
         : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
         : throw new ModelFileException(file, null, $"{section}.{name} must be an integer, got {v.GetRawText()}");
 
-    private static bool? Bool(JsonElement t, string name, string file) =>
+    private static bool? Bool(JsonElement t, string name, string file, string section = "training") =>
         !t.TryGetProperty(name, out var v) ? null
         : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
-        : throw new ModelFileException(file, null, $"training.{name} must be true or false, got {v.GetRawText()}");
+        : throw new ModelFileException(file, null, $"{section}.{name} must be true or false, got {v.GetRawText()}");
 }

@@ -6,8 +6,11 @@ namespace Dtrain.Models.Graph;
 /// <summary>Hyperparameters and cluster shape of a training job.</summary>
 public sealed record TrainingSettings
 {
-    /// <summary>Data set name (<c>mnist</c>).</summary>
+    /// <summary>Data set name (<c>mnist</c>): the built-in download; <see cref="Data"/> names the user's own files.</summary>
     public string Dataset { get; init; } = "mnist";
+
+    /// <summary>The user's data (<c>training.data</c>); the default reads the built-in MNIST.</summary>
+    public Data.DataSpec Data { get; init; } = new();
 
     /// <summary>Optimizer applied at the parameter servers.</summary>
     public OptimizerSettings Optimizer { get; init; } = new("adam");
@@ -160,6 +163,11 @@ public sealed record TrainingSettings
         if (BackupWorkers > 0 && Mode != "sync")
         {
             return $"training.backup_workers applies to mode sync only, but mode is {Mode}";
+        }
+
+        if (Data.FirstProblem() is { } dataProblem)
+        {
+            return dataProblem;
         }
 
         return Optimizer.Schedule?.FirstProblem(Optimizer.EffectiveLearningRate) is { } problem ? $"training.{problem}" : null;
