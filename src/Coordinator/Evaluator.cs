@@ -48,6 +48,9 @@ public sealed class Evaluator : IDisposable
     public void Load(FloatBuffer values, IReadOnlyList<ChunkInfo> chunks) =>
         ChunkPlacement.Scatter(values.Span, chunks, CpuBackend.Span(_executor.Parameters));
 
+    /// <summary>Copies a whole flat parameter vector (a trained model's) into the replica.</summary>
+    public void Load(ReadOnlySpan<float> parameters) => parameters.CopyTo(CpuBackend.Span(_executor.Parameters));
+
     /// <summary>Fraction of test examples classified correctly (0 without a test set).</summary>
     public double Accuracy() => _testSet is null ? 0 : Score(_testSet).Accuracy ?? 0;
 
