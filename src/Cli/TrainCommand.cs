@@ -21,29 +21,54 @@ public static class TrainCommand
         "--workers", "--ps-shards", "--epochs", "--batch", "--seed", "--n-fetch", "--n-push", "--partition-size", "--clip-norm",
         "--mode", "--staleness", "--backup-workers", "--optimizer", "--lr", "--momentum", "--weight-decay", "--lr-schedule", "--warmup",
         "--checkpoint-steps", "--checkpoint-seconds", "--keep-checkpoints", "--no-overlap-push",
+        .. TrainData.Flags,
     ];
 
     /// <summary>Runs the command; <paramref name="args"/> are its raw arguments (the setting flags among them are journaled).</summary>
     public static async Task<int> Run(CommandLine cl, IReadOnlyList<string> args)
     {
         var file = cl.Single("model file");
-        var model = ModelCompiler.Load(file);
-        var settings = ApplyOverrides(model.Spec.Training, cl);
+        var text = ReadModelText(file);
+
+        // A model with "auto" shapes compiles once the data's schema is known; any other compiles (and fails) first.
+        var model = AutoShapes.Has(text) ? null : ModelCompiler.Compile(ModelParser.Parse(text, file));
+        var settings = ApplyOverrides(model?.Spec.Training ?? AutoShapes.Training(text, file), cl, file);
         var local = LocalOptions.Parse(cl);
         DeviceOption.Read(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
+        local.CheckPaths();
+        var data = new Lazy<PreparedData>(() => TrainData.Prepare(settings, local.DataDir));
+        if (model is null)
+        {
+            (text, model) = TrainData.Fit(text, file, data.Value.Schema);
+        }
+
         JobScale.CheckName(model.Spec.Name, file);
         JobScale.Check(model, settings, "command line", oneProcess: true);
-        local.CheckPaths();
         ModelLimits.CheckBatch(model, settings.Batch, "batch");
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
-        var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
-        return await Execute(job, local, resume: null);
+        var job = new JobSpec(jobId, file, text, model, settings, SettingArgs(args));
+        return await Execute(job, local, resume: null, data);
+    }
+
+    /// <summary>The model file's text; a file that cannot be read is one line naming it.</summary>
+    private static string ReadModelText(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFileException(file, null, $"cannot read the file: {e.Message}");
+        }
     }
 
     /// <summary>Trains <paramref name="job"/> in this process (from a checkpoint when <paramref name="resume"/> says so) and prints the run.</summary>
-    internal static async Task<int> Execute(JobSpec job, LocalOptions local, ResumePlan? resume)
+    /// <paramref name="data"/> is the job's data when already prepared (to resolve "auto" shapes); else it is prepared
+    /// here, after the observers' ports are taken, so a port in use fails before the data is read.
+    internal static async Task<int> Execute(JobSpec job, LocalOptions local, ResumePlan? resume, Lazy<PreparedData>? data = null)
     {
         var (model, settings, file) = (job.Model, job.Settings, job.ModelFile);
         if (settings.Dataset != "mnist")
@@ -55,8 +80,10 @@ public static class TrainCommand
 
         // Ports first: one in use fails the run before the data is loaded.
         using var observers = TrainObservers.Start(local.Observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
-        var (train, test) = Mnist.Load(Mnist.Ensure(local.DataDir, Console.Out));
-        CheckFits(file, model, train);
+        using var prepared = (data ?? new Lazy<PreparedData>(() => TrainData.Prepare(settings, local.DataDir))).Value;
+        var train = prepared.Train;
+        ModelDataFit.Check(model, train, file);
+        var test = prepared.Test;
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {DeviceOption.Describe(Math.Max(1, Environment.ProcessorCount / settings.Workers))}, {settings.PsShards} PS shard(s); "
@@ -64,7 +91,7 @@ public static class TrainCommand
         Console.WriteLine(storage is null
             ? "checkpoints: off"
             : $"job {job.JobId}: checkpoints in {storage.Describe()}; resume with: dtrain resume {local.ResumeTarget(job.JobId)}");
-        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
+        EpochTable.Console.Start(train.Task, validation: prepared.Validation is not null, test: test is not null);
 
         var progress = ProgressLine.ForConsole();
         JobCompleted result;
@@ -79,7 +106,9 @@ public static class TrainCommand
                 p => { progress.Show(p); observers.Progress(p); },
                 storage,
                 resume,
-                n => { progress.Clear(); PrintNotice(n); });
+                n => { progress.Clear(); PrintNotice(n); },
+                prepared.Validation,
+                prepared.Schema);
         }
         catch (DtrainException)
         {
@@ -150,18 +179,28 @@ public static class TrainCommand
                 continue;
             }
 
-            kept.Add(args[i]);
-            if (!CommandLine.Switches.Contains(name) && !args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Count)
+            if (args[i].Contains('=', StringComparison.Ordinal))
             {
-                kept.Add(args[++i]);
+                kept.Add($"{name}={TrainData.JournaledValue(name, args[i][(name.Length + 1)..])}");
+            }
+            else
+            {
+                kept.Add(args[i]);
+                if (!CommandLine.Switches.Contains(name) && i + 1 < args.Count)
+                {
+                    kept.Add(TrainData.JournaledValue(name, args[++i]));
+                }
             }
         }
 
         return [.. kept];
     }
 
-    /// <summary>Applies command-line flags over the model file's training section.</summary>
-    public static TrainingSettings ApplyOverrides(TrainingSettings s, CommandLine cl)
+    /// <summary>
+    /// Applies command-line flags over the model file's training section; relative data paths in the section are
+    /// taken from <paramref name="modelFile"/>'s folder (the working folder when null).
+    /// </summary>
+    public static TrainingSettings ApplyOverrides(TrainingSettings s, CommandLine cl, string? modelFile = null)
     {
         var o = s.Optimizer;
         return s with
@@ -183,6 +222,7 @@ public static class TrainCommand
             CheckpointEverySteps = cl.Int("--checkpoint-steps") ?? s.CheckpointEverySteps,
             CheckpointEverySeconds = cl.Int("--checkpoint-seconds") ?? s.CheckpointEverySeconds,
             CheckpointKeep = cl.Int("--keep-checkpoints") ?? s.CheckpointKeep,
+            Data = TrainData.Apply(s.Data, modelFile ?? Path.Combine(Directory.GetCurrentDirectory(), "model.json"), cl),
             Optimizer = o with
             {
                 Type = cl.String("--optimizer") ?? o.Type,
@@ -220,23 +260,8 @@ public static class TrainCommand
     private static string Describe(float clipNorm) =>
         clipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $", clip norm {clipNorm}") : "";
 
-    private static void CheckFits(string file, CompiledModel model, Dataset train)
-    {
-        if (model.FeatureSize != train.FeatureSize)
-        {
-            throw new DtrainException($"{file}: input '{model.Values[model.FeatureInput].Name}' holds {model.FeatureSize} floats per example, but {train.Name} examples have {train.FeatureSize}");
-        }
-
-        var classes = model.Values[model.OutputValue].Type.Size;
-        if (classes != train.Classes)
-        {
-            throw new DtrainException($"{file}: output '{model.Values[model.OutputValue].Name}' scores {classes} classes, but {train.Name} has {train.Classes}");
-        }
-    }
-
-    // Resident memory is printed per epoch so a leak shows as a growing column.
-    internal static void PrintEpoch(EpochCompleted e) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}  {Environment.WorkingSet / (1024 * 1024),6}"));
+    /// <summary>One line of the epoch table (<see cref="EpochTable"/>).</summary>
+    internal static void PrintEpoch(EpochCompleted e) => EpochTable.Console.Row(e);
 
     /// <summary>The mode with its parameter: <c>async</c>, <c>ssp (staleness 3)</c>, <c>sync (3 workers, 1 backup)</c>.</summary>
     internal static string DescribeMode(TrainingSettings s) => s.Mode switch
@@ -246,84 +271,7 @@ public static class TrainCommand
         _ => s.Mode,
     };
 
-    internal static void PrintSummary(JobCompleted r)
-    {
-        Console.WriteLine();
-        var table = new Table("result", "value");
-        var c = CultureInfo.InvariantCulture;
-        table.Add("test accuracy (final)", r.TestAccuracy.ToString("P2", c));
-        table.Add("test accuracy (best)", r.BestTestAccuracy.ToString("P2", c));
-        table.Add("epochs", r.Epochs.ToString(c));
-        table.Add("train examples/s", r.TrainExamplesPerSecond.ToString("N0", c));
-        table.Add("wall seconds", r.WallSeconds.ToString("F1", c));
-        table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
-        table.Add("mode", r.Mode);
-        table.Add("max parameter lag at a step", r.MaxParameterLag.ToString(c));
-        table.Add("checkpoints kept (last)", r.Checkpoints == 0 ? "none" : $"{r.Checkpoints} ({r.LastCheckpoint})");
-        if (r.ResumedFrom >= 0)
-        {
-            table.Add("resumed from checkpoint", string.Create(c, $"{r.ResumedFrom} ({r.LostSteps:N0} steps trained again)"));
-        }
-        foreach (var s in r.Shards)
-        {
-            table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s")
-                + (r.Mode == "sync" ? string.Create(c, $", {s.Rounds:N0} rounds, {s.LateDropped:N0} late pushes dropped") : ""));
-        }
+    internal static void PrintSummary(JobCompleted r) => RunSummary.Print(r, Console.Out);
 
-        table.Print(Console.Out);
-    }
-
-    internal static void WriteSummary(string path, JobCompleted r)
-    {
-        var summary = new Dictionary<string, object>
-        {
-            ["test_accuracy"] = r.TestAccuracy,
-            ["best_test_accuracy"] = r.BestTestAccuracy,
-            ["epochs"] = r.Epochs,
-            ["train_examples_per_second"] = r.TrainExamplesPerSecond,
-            ["wall_seconds"] = r.WallSeconds,
-            ["workers"] = r.Workers,
-            ["ps_shards"] = r.PsShards,
-            ["mode"] = r.Mode,
-            ["max_parameter_lag"] = r.MaxParameterLag,
-            ["late_pushes_dropped"] = r.Shards.Sum(s => s.LateDropped),
-            ["rounds"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.Rounds),
-            ["max_staleness"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.MaxStaleness),
-            ["checkpoints"] = r.Checkpoints,
-            ["last_checkpoint"] = r.LastCheckpoint,
-            ["resumed_from"] = r.ResumedFrom,
-            ["lost_steps"] = r.LostSteps,
-            // Steps the job counts as trained, and each shard's version (the updates its parameters carry): a version
-            // below the steps means trained work was never applied (what dtrain-bench faults checks). Pushes are
-            // counted since each shard's last load (initialization or restore): after a restore, every step trained
-            // since it pushed once to every shard, so they equal the steps after the resumed checkpoint's.
-            ["steps"] = r.History.Length == 0 ? 0 : r.History[^1].Steps,
-            ["shards"] = r.Shards.Select(s => new Dictionary<string, object>
-            {
-                ["shard"] = s.ShardId,
-                ["version"] = s.Version,
-                ["pushes_applied"] = s.PushesApplied,
-                ["duplicates_ignored"] = s.DuplicatesIgnored,
-                ["pushes_rejected"] = s.PushesRejected,
-            }).ToArray(),
-            ["history"] = r.History.Select(e => new Dictionary<string, object>
-            {
-                ["epoch"] = e.Epoch,
-                ["steps"] = e.Steps,
-                ["train_loss"] = e.TrainLoss,
-                ["test_accuracy"] = e.TestAccuracy,
-                ["examples_per_second"] = e.ExamplesPerSecond,
-                ["train_seconds"] = e.TrainSeconds,
-                ["partitions_trained"] = e.PartitionsTrained,
-                ["partitions"] = e.Partitions,
-            }).ToArray(),
-        };
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        File.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-    }
+    internal static void WriteSummary(string path, JobCompleted r) => RunSummary.Write(path, r);
 }
