@@ -11,6 +11,7 @@ using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 using Dtrain.ParameterServer;
 using Dtrain.Protocol.Transport;
+using Dtrain.Worker;
 using static Dtrain.Protocol.ClusterProtocol;
 
 namespace Dtrain.Cli;
@@ -72,9 +73,9 @@ public static class NodeCommand
 
         // service.name dtrain-ROLES (e.g. dtrain-ps); nothing is exported unless --metrics-port or OTEL_* ask for it.
         using var exporters = TelemetryExport.Start(string.Join("-", roles), telemetry);
-        (Dataset Train, Dataset Test)? data = roles.Contains("worker") || roles.Contains("coordinator")
-            ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
-            : null;
+        // MNIST is loaded when a job first asks for it (a cluster that trains only the users' files never fetches it);
+        // a job's own files are read by each worker node itself, with the schema the coordinator learned.
+        var mnist = new MnistOnce(dataDir);
 
         // Only the roles that write (coordinator: journals; ps: snapshots) open the database.
         var storage = roles.Contains("coordinator") || roles.Contains("ps")
@@ -92,8 +93,7 @@ public static class NodeCommand
         var self = cluster.SelfAddress.ToString();
         if (roles.Contains("coordinator"))
         {
-            var (train, test) = data!.Value;
-            var singleton = ClusterCoordinator.Props(ParseJob, credentials, train, test);
+            var singleton = ClusterCoordinator.Props((submit, schema) => PrepareJob(submit, schema, mnist), credentials);
             system.ActorOf(ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole("coordinator")), ClusterCoordinator.ManagerName);
         }
 
@@ -117,11 +117,11 @@ public static class NodeCommand
 
         if (roles.Contains("worker"))
         {
-            var train = data!.Value.Train;
+            var nodeData = new NodeData(self, () => mnist.Load().Train, EncodeOnNode);
             Console.WriteLine($"dtrain node: {workersPerNode} worker(s) on {DeviceOption.Describe(threads)}");
             for (var w = 0; w < workersPerNode; w++)
             {
-                var worker = system.ActorOf(Worker.Worker.Props(train, DeviceOption.Factory(threads), credentials), $"worker-{w}");
+                var worker = system.ActorOf(Worker.Worker.Props(nodeData.For, DeviceOption.Factory(threads), credentials), $"worker-{w}");
                 system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self, DeviceOption.Describe(threads))), $"register-worker-{w}");
             }
         }
@@ -147,6 +147,18 @@ public static class NodeCommand
         return 0;
     }
 
+    /// <summary>
+    /// Turns a submission into a job with its data, as <c>dtrain train</c> reads its file and flags. MNIST is held here
+    /// as today; for the user's files the coordinator learns the schema (or takes <paramref name="journaled"/>, the one a
+    /// resumed job started with) and keeps only an index of the training rows, which the workers read themselves.
+    /// </summary>
+    internal static ClusterCoordinator.PreparedJob PrepareJob(SubmitJob submit, DataSchema? journaled, MnistOnce mnist)
+    {
+        var job = ParseJob(submit);
+        var (train, test) = mnist.Load();
+        return new ClusterCoordinator.PreparedJob(job, new TrainingIndex(train), test);
+    }
+
     /// <summary>Turns a submission into a job exactly as <c>dtrain train</c> reads its file and flags.</summary>
     internal static JobSpec ParseJob(SubmitJob submit)
     {
@@ -163,6 +175,46 @@ public static class NodeCommand
         }
 
         return new JobSpec(model.Spec.Name, submit.ModelFile, submit.ModelJson, model, settings);
+    }
+
+    /// <summary>A job's training files read on this node with the job's schema.</summary>
+    private static ExampleSource EncodeOnNode(string path, string? format, DataSchema schema)
+    {
+        var files = DataFiles.Expand(path, DataFormats.For(path, format).Extensions);
+        var sink = new MemorySink(schema);
+        DataFormats.For(path, format).Encode(files, schema, sink);
+        return sink.ToDataset(path);
+    }
+
+    private sealed class MemorySink(DataSchema schema) : ExampleSink
+    {
+        private readonly List<float> _features = [];
+        private readonly List<float> _targets = [];
+
+        public override void Write(ReadOnlySpan<float> features, ReadOnlySpan<float> targets)
+        {
+            _features.AddRange(features);
+            _targets.AddRange(targets);
+        }
+
+        public Dataset ToDataset(string name) =>
+            new(name, schema.FeatureShape, schema.Task, schema.Classes, [.. _features], [.. _targets], schema.TargetWidth);
+    }
+
+    /// <summary>MNIST, loaded on first use and kept: every MNIST job of this node reads the same arrays.</summary>
+    internal sealed class MnistOnce(string? dataDir)
+    {
+        private readonly Lock _gate = new();
+        private (Dataset Train, Dataset Test)? _data;
+
+        /// <summary>The training and test sets (fetched into the cache the first time when no --data-dir holds them).</summary>
+        public (Dataset Train, Dataset Test) Load()
+        {
+            lock (_gate)
+            {
+                return _data ??= Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
+            }
+        }
     }
 
     private static int? EnvInt(string name) =>

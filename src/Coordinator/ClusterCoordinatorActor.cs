@@ -15,11 +15,9 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(2);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Func<SubmitJob, JobSpec> _parseJob;
+    private readonly Func<SubmitJob, DataSchema?, ClusterCoordinator.PreparedJob> _prepareJob;
     private readonly BulkCredentials _bulkCredentials;
     private readonly List<IActorRef> _bulkProxies = [];
-    private readonly ExampleSource _trainingSet;
-    private readonly ExampleSource _testSet;
     private readonly List<ClusterCoordinator.ClusterShard> _shards = [];
     private readonly List<ClusterCoordinator.AddWorker> _workers = [];
     private int _jobCount;
@@ -27,6 +25,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     // The current job (waiting or running) and what the status command shows of it.
     private JobSpec? _job;
+    private ExampleSource? _trainingSet;
+    private ExampleSource? _testSet;
     private IActorRef _client = ActorRefs.Nobody;
     private IActorRef? _jobActor;
     private IReadOnlyList<IActorRef> _jobShards = [];
@@ -34,12 +34,10 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private JobStatus? _status;
     private ClusterCoordinator.JobSnapshot? _snapshot;
 
-    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, ExampleSource trainingSet, ExampleSource testSet)
+    public ClusterCoordinatorActor(Func<SubmitJob, DataSchema?, ClusterCoordinator.PreparedJob> prepareJob, BulkCredentials bulkCredentials)
     {
-        _parseJob = parseJob;
+        _prepareJob = prepareJob;
         _bulkCredentials = bulkCredentials;
-        _trainingSet = trainingSet;
-        _testSet = testSet;
         Receive<RegisterShard>(OnRegisterShard);
         Receive<RegisterWorker>(OnRegisterWorker);
         Receive<SubmitJob>(OnSubmit);
@@ -117,7 +115,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         JobSpec job;
         try
         {
-            job = _parseJob(submit);
+            (job, _trainingSet, _testSet) = _prepareJob(submit, null);
         }
         catch (DtrainException e)
         {
@@ -133,7 +131,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         _waitingSince = DateTime.UtcNow;
         _status = new JobStatus(_job.JobId, "waiting", 0, job.Settings.Epochs, 0, 0);
         _client.Tell(new JobAccepted(_job.JobId, Self, $"waiting for {job.Settings.PsShards} shard(s) and {job.Settings.Workers} worker(s); {_shards.Count} and {_workers.Count} registered"));
-        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(_job.JobId, _jobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId)));
+        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(_job.JobId, _jobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId, job.Schema?.ToJson())));
         TryStart();
     }
 
@@ -175,7 +173,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         _jobShards = shards.Select(s => s.Shard).ToList();
         var plan = _resumePlan;
         _jobActor = Context.ActorOf(
-            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet, _testSet, plan)),
+            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet!, _testSet!, plan)),
             $"job-{_jobCount}-{++_incarnation}");
         (_resumeReason, _resumePlan) = (null, null);
         Context.Watch(_jobActor);
@@ -231,7 +229,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
         _bulkProxies.Clear();
         _status = _status is null ? null : _status with { State = state };
-        (_job, _jobActor, _client, _jobShards) = (null, null, ActorRefs.Nobody, []);
+        (_job, _jobActor, _client, _jobShards, _trainingSet, _testSet) = (null, null, ActorRefs.Nobody, [], null, null);
     }
 
     private void OnTerminated(Terminated t)
