@@ -8,7 +8,7 @@ public static class DataFormats
     public static readonly string[] KnownNames = ["csv", "tsv", "npy", "npz", "idx", "parquet", "images", "mnist"];
 
     /// <summary>The formats implemented, each registered here once.</summary>
-    public static IReadOnlyList<IDataFormat> All { get; } = [];
+    public static IReadOnlyList<IDataFormat> All { get; } = [new Formats.NpyFormat(), new Formats.NpzFormat(), new Formats.IdxFormat(), new Formats.ImageFolderFormat()];
 
     /// <summary>
     /// The format for <paramref name="path"/>: <paramref name="format"/> when given, else the one whose extension the
@@ -28,6 +28,12 @@ public static class DataFormats
         if (byExtension is not null)
         {
             return byExtension;
+        }
+
+        // MNIST's names carry no extension (train-images-idx3-ubyte), and its folder of four files is one data set.
+        if (Formats.IdxFormat.IsIdxName(path) || Formats.IdxFormat.IsMnistFolder(path))
+        {
+            return All.First(f => f.Name == "idx");
         }
 
         if (Directory.Exists(path))

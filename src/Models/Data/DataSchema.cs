@@ -109,6 +109,15 @@ public sealed record DataSchema
     /// <summary>Images: colour channels of the encoded image (1 grey, 3 rgb); 0 for other formats.</summary>
     public int Channels { get; init; }
 
+    /// <summary>
+    /// Arrays (NPY, IDX): the labels file named by <c>training.data.label</c> for each training features file (full
+    /// paths), so encoding finds it again; other files find theirs by name (see <c>CompanionLabels</c>). Null: none named.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? LabelFiles { get; init; }
+
+    /// <summary>Images: the <c>[height, width]</c> every image is resized to; null: every image must have the schema's size.</summary>
+    public int[]? Resize { get; init; }
+
     /// <summary>Floats per encoded example.</summary>
     [JsonIgnore]
     public int FeatureSize => FeatureShape.Aggregate(1, (size, d) => size * d);

@@ -17,6 +17,13 @@ public interface IDataFormat
     IReadOnlyList<string> Extensions { get; }
 
     /// <summary>
+    /// The files a data path names for this format, in the order rows are numbered: by default
+    /// <see cref="DataFiles.Expand"/> over <see cref="Extensions"/>. IDX overrides it so a folder of MNIST's four files
+    /// means its <c>train-*</c> pair, or its <c>t10k-*</c> pair when <paramref name="test"/> (a test or validation path).
+    /// </summary>
+    IReadOnlyList<string> Expand(string path, bool test) => DataFiles.Expand(path, Extensions);
+
+    /// <summary>
     /// Learns the schema from the training files: column types, categories, class names and normalisation
     /// statistics, counting only rows for which <paramref name="inTraining"/> is true (the others are the validation split).
     /// </summary>
