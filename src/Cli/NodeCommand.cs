@@ -155,8 +155,40 @@ public static class NodeCommand
     internal static ClusterCoordinator.PreparedJob PrepareJob(SubmitJob submit, DataSchema? journaled, MnistOnce mnist)
     {
         var job = ParseJob(submit);
-        var (train, test) = mnist.Load();
-        return new ClusterCoordinator.PreparedJob(job, new TrainingIndex(train), test);
+        var spec = job.Settings.Data;
+        if (spec.IsBuiltInMnist)
+        {
+            var (train, test) = mnist.Load();
+            return new ClusterCoordinator.PreparedJob(job, new TrainingIndex(train), test);
+        }
+
+        // The coordinator's pass learns the schema and counts the rows; it keeps the evaluation split and only the
+        // count of the training rows (its encoded copy is closed here), which the workers read from the files themselves.
+        var data = DataPreparer.Prepare(spec, job.Settings.Seed, null, Console.Out);
+        var schema = journaled ?? data.Schema;
+        var index = new TrainingIndex(data.Train);
+        var split = spec.Validation is null && spec.ValidationSplit > 0;
+        var rows = (long)data.Train.Count + (split ? data.Validation?.Count ?? 0 : 0);
+        var evaluation = data.Test ?? data.Validation
+            ?? throw new DtrainException($"{submit.ModelFile}: a cluster job on {spec.Train} needs data to evaluate on: give training.data.test, validation or validation_split (or --test, --validation-split)");
+        (data.Train as IDisposable)?.Dispose();
+        if (data.Test is not null && !ReferenceEquals(data.Test, data.Validation))
+        {
+            (data.Validation as IDisposable)?.Dispose();
+        }
+
+        CheckFits(submit.ModelFile, job.Model, schema);
+        Console.WriteLine($"dtrain node: job data {spec.Train}: the coordinator keeps an index of {index.Count:N0} training rows; each worker node reads them itself");
+        return new ClusterCoordinator.PreparedJob(job with { Schema = schema, DataRows = rows }, index, evaluation);
+    }
+
+    /// <summary>The model's inputs take the schema's features and its output scores the schema's classes.</summary>
+    private static void CheckFits(string modelFile, CompiledModel model, DataSchema schema)
+    {
+        if (model.FeatureSize != schema.FeatureSize)
+        {
+            throw new DtrainException($"{modelFile}: the model takes {model.FeatureSize} features per example, but the data encodes to {schema.FeatureSize} ([{string.Join(", ", schema.FeatureShape)}])");
+        }
     }
 
     /// <summary>Turns a submission into a job exactly as <c>dtrain train</c> reads its file and flags.</summary>
@@ -177,29 +209,9 @@ public static class NodeCommand
         return new JobSpec(model.Spec.Name, submit.ModelFile, submit.ModelJson, model, settings);
     }
 
-    /// <summary>A job's training files read on this node with the job's schema.</summary>
-    private static ExampleSource EncodeOnNode(string path, string? format, DataSchema schema)
-    {
-        var files = DataFiles.Expand(path, DataFormats.For(path, format).Extensions);
-        var sink = new MemorySink(schema);
-        DataFormats.For(path, format).Encode(files, schema, sink);
-        return sink.ToDataset(path);
-    }
-
-    private sealed class MemorySink(DataSchema schema) : ExampleSink
-    {
-        private readonly List<float> _features = [];
-        private readonly List<float> _targets = [];
-
-        public override void Write(ReadOnlySpan<float> features, ReadOnlySpan<float> targets)
-        {
-            _features.AddRange(features);
-            _targets.AddRange(targets);
-        }
-
-        public Dataset ToDataset(string name) =>
-            new(name, schema.FeatureShape, schema.Task, schema.Classes, [.. _features], [.. _targets], schema.TargetWidth);
-    }
+    /// <summary>A job's training files read on this node with the job's schema, into this node's encoded cache.</summary>
+    private static ExampleSource EncodeOnNode(string path, string? format, DataSchema schema) =>
+        DataPreparer.Encode(path, format, schema, Console.Out);
 
     /// <summary>MNIST, loaded on first use and kept: every MNIST job of this node reads the same arrays.</summary>
     internal sealed class MnistOnce(string? dataDir)

@@ -58,7 +58,7 @@ internal sealed partial class CoordinatorActor
     /// </summary>
     private string? WorkerData() =>
         _clusterShards is not null && _job.Schema is { } schema && !_job.Settings.Data.IsBuiltInMnist
-            ? _workerData ??= new JobData(_job.Settings.Data, schema, _job.Settings.Seed).ToJson()
+            ? _workerData ??= new JobData(_job.Settings.Data, schema, _job.Settings.Seed, _job.DataRows).ToJson()
             : null;
 
     private void OnAddWorker(ClusterCoordinator.AddWorker add)

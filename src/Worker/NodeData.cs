@@ -12,9 +12,9 @@ namespace Dtrain.Worker;
 /// </summary>
 /// <param name="node">This node's address, named in errors.</param>
 /// <param name="mnist">Loads MNIST's training set (called at most once, when a job without its own data arrives).</param>
-/// <param name="encode">Reads the job's training files with its schema: <c>(path, format, schema) =&gt; examples</c>.</param>
-/// <param name="trainingRows">The training rows' indices among all <paramref name="encode"/>d rows, when a seeded validation split held some out.</param>
-public sealed class NodeData(string node, Func<ExampleSource> mnist, Func<string, string?, DataSchema, ExampleSource> encode, Func<JobData, int, int[]>? trainingRows = null)
+/// <param name="encode">Reads the job's training files with its schema: <c>(path, format, schema) =&gt; examples</c>
+/// (<see cref="DataPreparer.Encode(string, string?, DataSchema, TextWriter)"/>, which caches them on this node).</param>
+public sealed class NodeData(string node, Func<ExampleSource> mnist, Func<string, string?, DataSchema, ExampleSource> encode)
 {
     private readonly Lock _gate = new();
     private ExampleSource? _mnist;
@@ -60,19 +60,20 @@ public sealed class NodeData(string node, Func<ExampleSource> mnist, Func<string
             throw new DtrainException($"node {node} cannot read the job's data: {path}: {e.Message}");
         }
 
-        if (all.FeatureSize != data.Schema.FeatureSize)
+        if (all.FeatureSize != data.Schema.FeatureSize || (data.Rows > 0 && all.Count != data.Rows))
         {
-            throw new DtrainException($"node {node}: {path} encodes to {all.FeatureSize} features per example, but the job's schema has {data.Schema.FeatureSize}; the nodes see different files at that path");
+            throw new DtrainException($"node {node}: {path} holds {all.Count:N0} examples of {all.FeatureSize} features here, but the coordinator read {data.Rows:N0} of {data.Schema.FeatureSize}; the nodes must see the same files at that path");
         }
 
-        if (data.Spec.ValidationSplit <= 0)
+        // The seeded split decides row by row, so this node finds the coordinator's training rows without being told them.
+        var split = data.Spec.Validation is null ? data.Spec.ValidationSplit : 0;
+        if (split <= 0)
         {
             return all;
         }
 
-        var rows = trainingRows?.Invoke(data, all.Count)
-            ?? throw new DtrainException($"node {node}: this node cannot tell which rows of {path} the job's validation split holds out");
-        return new RowSubset(all, rows);
+        var inTraining = ValidationSplit.TrainingRows(data.Seed, split);
+        return new RowSubset(all, Enumerable.Range(0, all.Count).Where(i => inTraining(i)).ToArray());
     }
 
     /// <summary>The rows <c>rows[i]</c> of <c>all</c>, as examples 0, 1, ...: the training rows once validation rows are held out.</summary>
