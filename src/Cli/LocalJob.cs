@@ -18,10 +18,13 @@ public static class LocalJob
     /// epoch report as it arrives, <paramref name="onProgress"/> each finished partition. <paramref name="serializeMessages"/> forces every message through the
     /// MessagePack serializer, as the tests do. With <paramref name="storage"/> the job journals itself and checkpoints
     /// into that database (without it, checkpoints are off); <paramref name="resume"/> makes it go on from a checkpoint.
-    /// <paramref name="onNotice"/> sees checkpoint and recovery notices.
+    /// <paramref name="onNotice"/> sees checkpoint and recovery notices. <paramref name="validationSet"/> is the
+    /// held-out validation data, when the job has some; <paramref name="schema"/> how the data was encoded.
     /// </summary>
-    public static async Task<JobCompleted> RunAsync(JobSpec job, Dataset trainingSet, Dataset testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null)
+    public static async Task<JobCompleted> RunAsync(JobSpec job, ExampleSource trainingSet, ExampleSource testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null, ExampleSource? validationSet = null, DataSchema? schema = null)
     {
+        // Held for the evaluator, which scores validation each epoch (and regression in the data's units) once it can.
+        _ = (validationSet, schema);
         if (storage is null)
         {
             job = job with { Settings = job.Settings with { Checkpoint = false } };

@@ -34,7 +34,7 @@ public static class ResumeCommand
 
         // The journaled flags first, then this command's: the later value of a flag wins.
         var merged = CommandLine.Parse([.. submitted.TrainArgs, .. args]);
-        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, merged);
+        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, merged, submitted.ModelFile);
         LocalOptions.Parse(merged);
         merged.Flag("--no-checkpoint");
         DeviceOption.Read(merged);

@@ -21,29 +21,54 @@ public static class TrainCommand
         "--workers", "--ps-shards", "--epochs", "--batch", "--seed", "--n-fetch", "--n-push", "--partition-size", "--clip-norm",
         "--mode", "--staleness", "--backup-workers", "--optimizer", "--lr", "--momentum", "--weight-decay", "--lr-schedule", "--warmup",
         "--checkpoint-steps", "--checkpoint-seconds", "--keep-checkpoints", "--no-overlap-push",
+        .. TrainData.Flags,
     ];
 
     /// <summary>Runs the command; <paramref name="args"/> are its raw arguments (the setting flags among them are journaled).</summary>
     public static async Task<int> Run(CommandLine cl, IReadOnlyList<string> args)
     {
         var file = cl.Single("model file");
-        var model = ModelCompiler.Load(file);
-        var settings = ApplyOverrides(model.Spec.Training, cl);
+        var text = ReadModelText(file);
+
+        // A model with "auto" shapes compiles once the data's schema is known; any other compiles (and fails) first.
+        var model = AutoShapes.Has(text) ? null : ModelCompiler.Compile(ModelParser.Parse(text, file));
+        var settings = ApplyOverrides(model?.Spec.Training ?? AutoShapes.Training(text, file), cl, file);
         var local = LocalOptions.Parse(cl);
         DeviceOption.Read(cl);
         cl.RejectUnknown();
         settings.Validate("command line");
+        local.CheckPaths();
+        var data = new Lazy<PreparedData>(() => TrainData.Prepare(settings, local.DataDir));
+        if (model is null)
+        {
+            (text, model) = TrainData.Fit(text, file, data.Value.Schema);
+        }
+
         JobScale.CheckName(model.Spec.Name, file);
         JobScale.Check(model, settings, "command line", oneProcess: true);
-        local.CheckPaths();
         ModelLimits.CheckBatch(model, settings.Batch, "batch");
         var jobId = NewJobId(model.Spec.Name, local.CheckpointDir);
-        var job = new JobSpec(jobId, file, File.ReadAllText(file), model, settings, SettingArgs(args));
-        return await Execute(job, local, resume: null);
+        var job = new JobSpec(jobId, file, text, model, settings, SettingArgs(args));
+        return await Execute(job, local, resume: null, data);
+    }
+
+    /// <summary>The model file's text; a file that cannot be read is one line naming it.</summary>
+    private static string ReadModelText(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFileException(file, null, $"cannot read the file: {e.Message}");
+        }
     }
 
     /// <summary>Trains <paramref name="job"/> in this process (from a checkpoint when <paramref name="resume"/> says so) and prints the run.</summary>
-    internal static async Task<int> Execute(JobSpec job, LocalOptions local, ResumePlan? resume)
+    /// <paramref name="data"/> is the job's data when already prepared (to resolve "auto" shapes); else it is prepared
+    /// here, after the observers' ports are taken, so a port in use fails before the data is read.
+    internal static async Task<int> Execute(JobSpec job, LocalOptions local, ResumePlan? resume, Lazy<PreparedData>? data = null)
     {
         var (model, settings, file) = (job.Model, job.Settings, job.ModelFile);
         if (settings.Dataset != "mnist")
@@ -55,8 +80,12 @@ public static class TrainCommand
 
         // Ports first: one in use fails the run before the data is loaded.
         using var observers = TrainObservers.Start(local.Observe, $"{model.Spec.Name}: {settings.Workers} worker(s), {settings.PsShards} PS shard(s)", Console.Out);
-        var (train, test) = Mnist.Load(Mnist.Ensure(local.DataDir, Console.Out));
-        CheckFits(file, model, train);
+        using var prepared = (data ?? new Lazy<PreparedData>(() => TrainData.Prepare(settings, local.DataDir))).Value;
+        var train = prepared.Train;
+        ModelDataFit.Check(model, train, file);
+
+        // Until the evaluator scores validation and test apart, it scores the test set, else the validation split.
+        var test = prepared.Test ?? prepared.Validation ?? train;
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {DeviceOption.Describe(Math.Max(1, Environment.ProcessorCount / settings.Workers))}, {settings.PsShards} PS shard(s); "
@@ -79,7 +108,9 @@ public static class TrainCommand
                 p => { progress.Show(p); observers.Progress(p); },
                 storage,
                 resume,
-                n => { progress.Clear(); PrintNotice(n); });
+                n => { progress.Clear(); PrintNotice(n); },
+                prepared.Validation,
+                prepared.Schema);
         }
         catch (DtrainException)
         {
@@ -150,18 +181,28 @@ public static class TrainCommand
                 continue;
             }
 
-            kept.Add(args[i]);
-            if (!CommandLine.Switches.Contains(name) && !args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Count)
+            if (args[i].Contains('=', StringComparison.Ordinal))
             {
-                kept.Add(args[++i]);
+                kept.Add($"{name}={TrainData.JournaledValue(name, args[i][(name.Length + 1)..])}");
+            }
+            else
+            {
+                kept.Add(args[i]);
+                if (!CommandLine.Switches.Contains(name) && i + 1 < args.Count)
+                {
+                    kept.Add(TrainData.JournaledValue(name, args[++i]));
+                }
             }
         }
 
         return [.. kept];
     }
 
-    /// <summary>Applies command-line flags over the model file's training section.</summary>
-    public static TrainingSettings ApplyOverrides(TrainingSettings s, CommandLine cl)
+    /// <summary>
+    /// Applies command-line flags over the model file's training section; relative data paths in the section are
+    /// taken from <paramref name="modelFile"/>'s folder (the working folder when null).
+    /// </summary>
+    public static TrainingSettings ApplyOverrides(TrainingSettings s, CommandLine cl, string? modelFile = null)
     {
         var o = s.Optimizer;
         return s with
@@ -183,6 +224,7 @@ public static class TrainCommand
             CheckpointEverySteps = cl.Int("--checkpoint-steps") ?? s.CheckpointEverySteps,
             CheckpointEverySeconds = cl.Int("--checkpoint-seconds") ?? s.CheckpointEverySeconds,
             CheckpointKeep = cl.Int("--keep-checkpoints") ?? s.CheckpointKeep,
+            Data = TrainData.Apply(s.Data, modelFile ?? Path.Combine(Directory.GetCurrentDirectory(), "model.json"), cl),
             Optimizer = o with
             {
                 Type = cl.String("--optimizer") ?? o.Type,
@@ -219,20 +261,6 @@ public static class TrainCommand
 
     private static string Describe(float clipNorm) =>
         clipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $", clip norm {clipNorm}") : "";
-
-    private static void CheckFits(string file, CompiledModel model, Dataset train)
-    {
-        if (model.FeatureSize != train.FeatureSize)
-        {
-            throw new DtrainException($"{file}: input '{model.Values[model.FeatureInput].Name}' holds {model.FeatureSize} floats per example, but {train.Name} examples have {train.FeatureSize}");
-        }
-
-        var classes = model.Values[model.OutputValue].Type.Size;
-        if (classes != train.Classes)
-        {
-            throw new DtrainException($"{file}: output '{model.Values[model.OutputValue].Name}' scores {classes} classes, but {train.Name} has {train.Classes}");
-        }
-    }
 
     // Resident memory is printed per epoch so a leak shows as a growing column.
     internal static void PrintEpoch(EpochCompleted e) =>

@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Dtrain.Models;
+using Dtrain.Models.Data;
 using Dtrain.Protocol;
 using Dtrain.Protocol.Telemetry;
 using static Dtrain.Protocol.CoordinatorProtocol;
@@ -26,7 +27,14 @@ internal sealed partial class WorkerActor
         NoteLag();
         try
         {
-            _trainingSet.Gather(partition.Indices.AsSpan(_position, batch), _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch * _trainingSet.TargetSize));
+            var indices = partition.Indices.AsSpan(_position, batch);
+            _trainingSet.Gather(indices, _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch * _trainingSet.TargetSize));
+            if (ImageAugment.IsOn(_augment.CropPadding, _augment.Flip))
+            {
+                // After the gather, before the upload: each example's draw depends on (seed, epoch, index) only.
+                ImageAugment.Apply(_features.AsSpan(0, batch * _trainingSet.FeatureSize), _trainingSet.FeatureShape, indices, _augment.CropPadding, _augment.Flip, _augment.Seed, partition.Epoch);
+            }
+
             executor.SetBatch(_features, _labels, batch);
             using (_telemetry.Phase(MetricNames.Spans.Forward))
             {

@@ -41,6 +41,9 @@ internal sealed partial class WorkerActor : ReceiveActor
     private int[] _routeFloats = [];
     private long _seq;
 
+    // Image augmentation of training batches (training.data.augment): crop padding, flip, and the seed of the draws.
+    private (int CropPadding, bool Flip, int Seed) _augment;
+
     // The last push sequence number sent before the current job was joined: answers to those pushes belong to a job
     // (or a shard state) that is gone, and must neither free a slot of the new job's pushes nor fail it.
     private long _joinedAfterSeq;
@@ -107,6 +110,13 @@ internal sealed partial class WorkerActor : ReceiveActor
             if (model.FeatureSize != _trainingSet.FeatureSize)
             {
                 throw new DtrainException($"{job.ModelFile}: the model's features have {model.FeatureSize} floats per example but data set '{_trainingSet.Name}' has {_trainingSet.FeatureSize}");
+            }
+
+            var data = model.Spec.Training.Data;
+            _augment = (data.AugmentCropPadding, data.AugmentFlip, model.Spec.Training.Seed);
+            if (ImageAugment.IsOn(_augment.CropPadding, _augment.Flip) && _trainingSet.FeatureShape.Length is not (2 or 3))
+            {
+                throw new DtrainException($"{job.ModelFile}: training.data.augment needs images ([channels, height, width] or [height, width]), but data set '{_trainingSet.Name}' has examples of [{string.Join(", ", _trainingSet.FeatureShape)}]");
             }
 
             _backend ??= _backendFactory();

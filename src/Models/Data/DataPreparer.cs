@@ -64,7 +64,7 @@ public static class DataPreparer
 
         var trainPath = spec.Train!;
         var format = formatFor(trainPath, spec.Format);
-        var files = DataFiles.Expand(trainPath, format.Extensions);
+        var files = format.Expand(trainPath, test: false);
         var split = spec.Validation is null ? spec.ValidationSplit : 0;
         var inTraining = ValidationSplit.TrainingRows(seed, split);
         var name = Path.GetFileName(trainPath.TrimEnd('/', Path.DirectorySeparatorChar));
@@ -142,7 +142,7 @@ public static class DataPreparer
     internal static ExampleSource Encode(string path, string? formatName, DataSchema schema, TextWriter log, Func<string, string?, IDataFormat> formatFor, string cacheRoot)
     {
         var format = formatFor(path, formatName);
-        var files = DataFiles.Expand(path, format.Extensions);
+        var files = format.Expand(path, test: true);
         var name = Path.GetFileName(path.TrimEnd('/', Path.DirectorySeparatorChar));
         var cache = Path.Combine(cacheRoot, Key("encode", format.Name, FileStamps(files), schema.ToJson()) + ".bin");
         var problem = CacheProblem(cache, schema);

@@ -66,6 +66,11 @@ public static class ModelParser
         foreach (var input in inputs.EnumerateArray())
         {
             var name = RequiredString(input, "name", file, "an input");
+            if (input.TryGetProperty("shape", out var autoShape) && AutoShapes.IsAuto(autoShape))
+            {
+                throw new ModelFileException(file, name, AutoNeedsData("\"shape\": \"auto\""));
+            }
+
             if (!input.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array
                 || shape.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out var v) || v <= 0))
             {
@@ -118,12 +123,21 @@ public static class ModelParser
                 throw new ModelFileException(file, id, "\"attrs\" must be an object");
             }
 
+            if (attrs.ValueKind == JsonValueKind.Object && attrs.TryGetProperty("units", out var units) && AutoShapes.IsAuto(units))
+            {
+                throw new ModelFileException(file, id, op == "dense" ? AutoNeedsData("\"units\": \"auto\"") : $"\"units\": \"auto\" is resolved only on dense nodes, not on '{op}'");
+            }
+
             result.Add(new NodeSpec(id, op, hasInputs ? ins.EnumerateArray().Select(i => i.GetString()!).ToArray() : [], attrs));
             index++;
         }
 
         return result;
     }
+
+    /// <summary>The one line for an "auto" the data has not resolved (a model checked or compiled without its data).</summary>
+    private static string AutoNeedsData(string what) =>
+        $"{what} is taken from the data, which was not given: train with --train PATH (or training.data.train), or check with 'dtrain check MODEL --train PATH'";
 
     private static string RequiredString(JsonElement obj, string field, string file, string what)
     {
