@@ -93,7 +93,7 @@ public static class NodeCommand
         var self = cluster.SelfAddress.ToString();
         if (roles.Contains("coordinator"))
         {
-            var singleton = ClusterCoordinator.Props((submit, schema) => PrepareJob(submit, schema, mnist), credentials);
+            var singleton = ClusterCoordinator.Props((submit, schema) => PrepareJob(submit, schema, dataDir), credentials);
             system.ActorOf(ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole("coordinator")), ClusterCoordinator.ManagerName);
         }
 
@@ -148,65 +148,54 @@ public static class NodeCommand
     }
 
     /// <summary>
-    /// Turns a submission into a job with its data, as <c>dtrain train</c> reads its file and flags. MNIST is held here
-    /// as today; for the user's files the coordinator learns the schema (or takes <paramref name="journaled"/>, the one a
-    /// resumed job started with) and keeps only an index of the training rows, which the workers read themselves.
+    /// Turns a submission into a job with its data, as <c>dtrain train</c> reads its file and flags. The coordinator's
+    /// pass over the data learns the schema (or takes <paramref name="journaled"/>, the one a resumed job started with),
+    /// fits "auto" shapes to it and counts the training rows; it keeps the validation and test sets it scores and only
+    /// an index of the training rows, which every worker node reads from the files itself.
     /// </summary>
-    internal static ClusterCoordinator.PreparedJob PrepareJob(SubmitJob submit, DataSchema? journaled, MnistOnce mnist)
+    internal static ClusterCoordinator.PreparedJob PrepareJob(SubmitJob submit, DataSchema? journaled, string? dataDir)
     {
-        var job = ParseJob(submit);
-        var spec = job.Settings.Data;
-        if (spec.IsBuiltInMnist)
-        {
-            var (train, test) = mnist.Load();
-            return new ClusterCoordinator.PreparedJob(job, new TrainingIndex(train), test);
-        }
-
-        // The coordinator's pass learns the schema and counts the rows; it keeps the evaluation split and only the
-        // count of the training rows (its encoded copy is closed here), which the workers read from the files themselves.
-        var data = DataPreparer.Prepare(spec, job.Settings.Seed, null, Console.Out);
-        var schema = journaled ?? data.Schema;
-        var index = new TrainingIndex(data.Train);
-        var split = spec.Validation is null && spec.ValidationSplit > 0;
-        var rows = (long)data.Train.Count + (split ? data.Validation?.Count ?? 0 : 0);
-        var evaluation = data.Test ?? data.Validation
-            ?? throw new DtrainException($"{submit.ModelFile}: a cluster job on {spec.Train} needs data to evaluate on: give training.data.test, validation or validation_split (or --test, --validation-split)");
-        (data.Train as IDisposable)?.Dispose();
-        if (data.Test is not null && !ReferenceEquals(data.Test, data.Validation))
-        {
-            (data.Validation as IDisposable)?.Dispose();
-        }
-
-        CheckFits(submit.ModelFile, job.Model, schema);
-        Console.WriteLine($"dtrain node: job data {spec.Train}: the coordinator keeps an index of {index.Count:N0} training rows; each worker node reads them itself");
-        return new ClusterCoordinator.PreparedJob(job with { Schema = schema, DataRows = rows }, index, evaluation);
-    }
-
-    /// <summary>The model's inputs take the schema's features and its output scores the schema's classes.</summary>
-    private static void CheckFits(string modelFile, CompiledModel model, DataSchema schema)
-    {
-        if (model.FeatureSize != schema.FeatureSize)
-        {
-            throw new DtrainException($"{modelFile}: the model takes {model.FeatureSize} features per example, but the data encodes to {schema.FeatureSize} ([{string.Join(", ", schema.FeatureShape)}])");
-        }
-    }
-
-    /// <summary>Turns a submission into a job exactly as <c>dtrain train</c> reads its file and flags.</summary>
-    internal static JobSpec ParseJob(SubmitJob submit)
-    {
-        var model = ModelCompiler.Compile(ModelParser.Parse(submit.ModelJson, submit.ModelFile));
+        var (text, file) = (submit.ModelJson, submit.ModelFile);
+        var model = AutoShapes.Has(text) ? null : ModelCompiler.Compile(ModelParser.Parse(text, file));
         var cl = CommandLine.Parse(submit.TrainArgs);
-        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, cl);
+        var settings = TrainCommand.ApplyOverrides(model?.Spec.Training ?? AutoShapes.Training(text, file), cl, file);
         cl.RejectUnknown();
         settings.Validate("submitted flags");
-        JobScale.CheckName(model.Spec.Name, submit.ModelFile);
-        JobScale.Check(model, settings, "submitted flags", oneProcess: false);
         if (settings.Dataset != "mnist")
         {
-            throw new DtrainException($"{submit.ModelFile}: training.dataset '{settings.Dataset}' is not known; known: mnist");
+            throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
         }
 
-        return new JobSpec(model.Spec.Name, submit.ModelFile, submit.ModelJson, model, settings);
+        var data = DataPreparer.Prepare(settings.Data, settings.Seed, dataDir, Console.Out);
+        try
+        {
+            var schema = journaled ?? data.Schema;
+            if (model is null)
+            {
+                (text, model) = TrainData.Fit(text, file, schema);
+            }
+
+            JobScale.CheckName(model.Spec.Name, file);
+            JobScale.Check(model, settings, "submitted flags", oneProcess: false);
+            ModelDataFit.Check(model, data.Train, file);
+            var spec = settings.Data;
+            var split = spec.Validation is null && spec.ValidationSplit > 0;
+            var job = new JobSpec(model.Spec.Name, file, text, model, settings, Schema: schema, DataRows: data.Train.Count + (split ? data.Validation?.Count ?? 0 : 0));
+            Coordinator.Coordinator.CheckEarlyStopping(job, data.Train.Task, data.Validation);
+            var index = new TrainingIndex(data.Train);
+            (data.Train as IDisposable)?.Dispose();
+            if (!spec.IsBuiltInMnist)
+            {
+                Console.WriteLine($"dtrain node: job data {spec.Train}: the coordinator keeps an index of {index.Count:N0} training rows; each worker node reads them itself");
+            }
+
+            return new ClusterCoordinator.PreparedJob(job, index, data.Test, data.Validation);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A job's training files read on this node with the job's schema, into this node's encoded cache.</summary>

@@ -23,9 +23,9 @@ namespace Dtrain.Cli
                                            submit a job to a running cluster and follow it to the end
               status --cluster H:P         print the cluster's members, shards, workers and job
               resume runs/JOB              carry on a job that stopped, from its last complete checkpoint (JOB --db CONN for PostgreSQL)
-              export runs/JOB [--checkpoint ID] [--output FILE]
-                                           write a trained model (DAG + weights) from a checkpoint
-              eval MODEL.dtmodel           test-set accuracy of a trained model, overall and per class
+              export runs/JOB [--checkpoint ID | --best] [--output FILE]
+                                           write a trained model (DAG + weights) from a checkpoint (--best: the best on validation)
+              eval MODEL.dtmodel           a trained model's test-set metrics; for classes, precision, recall and the confusion matrix
               predict MODEL.dtmodel INPUT [--first N]
                                            predictions for an IDX image file or a text file of one example per line
 

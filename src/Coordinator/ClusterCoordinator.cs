@@ -29,11 +29,11 @@ public static class ClusterCoordinator
         Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(prepareJob, bulkCredentials));
 
     /// <summary>
-    /// A submitted job ready to run: the job (with its data schema) and what the coordinator reads of its data. For the
-    /// user's files <paramref name="TrainingIndex"/> is only an index (the training rows' count and shapes): the workers
-    /// read the rows themselves; <paramref name="TestSet"/> is what the coordinator evaluates on.
+    /// A submitted job ready to run: the job (with its data schema) and what the coordinator reads of its data.
+    /// <paramref name="TrainingIndex"/> is only an index (the training rows' count and shapes): the workers read the
+    /// rows themselves. The coordinator scores <paramref name="ValidationSet"/> each epoch and <paramref name="TestSet"/>.
     /// </summary>
-    public sealed record PreparedJob(JobSpec Job, ExampleSource TrainingIndex, ExampleSource TestSet);
+    public sealed record PreparedJob(JobSpec Job, ExampleSource TrainingIndex, ExampleSource? TestSet, ExampleSource? ValidationSet = null);
 
     /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>
     public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);

@@ -82,8 +82,8 @@ internal sealed partial class ClusterCoordinatorActor
         {
             // The journaled schema, not one learned again: the job goes on encoding its data exactly as it started.
             var schema = running.DataSchemaJson is { Length: > 0 } json ? DataSchema.FromJson(json, $"job {running.JobId}'s cluster journal") : null;
-            var (job, training, test) = _prepareJob(new SubmitJob(running.ModelFile, running.ModelJson, running.TrainArgs, running.Listener, running.SubmissionId), schema);
-            (_job, _trainingSet, _testSet) = (job with { JobId = running.JobId, TrainArgs = running.TrainArgs }, training, test);
+            _data = _prepareJob(new SubmitJob(running.ModelFile, running.ModelJson, running.TrainArgs, running.Listener, running.SubmissionId), schema);
+            _job = _data.Job with { JobId = running.JobId, TrainArgs = running.TrainArgs };
         }
         catch (DtrainException e)
         {

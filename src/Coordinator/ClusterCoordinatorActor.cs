@@ -25,8 +25,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     // The current job (waiting or running) and what the status command shows of it.
     private JobSpec? _job;
-    private ExampleSource? _trainingSet;
-    private ExampleSource? _testSet;
+    private ClusterCoordinator.PreparedJob? _data;
+    private ClusterCoordinator.PreparedJob? _previousData;
     private IActorRef _client = ActorRefs.Nobody;
     private IActorRef? _jobActor;
     private IReadOnlyList<IActorRef> _jobShards = [];
@@ -115,7 +115,12 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         JobSpec job;
         try
         {
-            (job, _trainingSet, _testSet) = _prepareJob(submit, null);
+            // The previous job's evaluation files close here, long after its job actor stopped reading them.
+            (_previousData?.TestSet as IDisposable)?.Dispose();
+            (_previousData?.ValidationSet as IDisposable)?.Dispose();
+            _previousData = null;
+            _data = _prepareJob(submit, null);
+            job = _data.Job;
         }
         catch (DtrainException e)
         {
@@ -172,8 +177,9 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         var job2 = job with { Settings = settings with { Workers = _workers.Count } };
         _jobShards = shards.Select(s => s.Shard).ToList();
         var plan = _resumePlan;
+        var data = _data!;
         _jobActor = Context.ActorOf(
-            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet!, _testSet!, plan)),
+            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, data.TrainingIndex, data.TestSet, plan, data.ValidationSet)),
             $"job-{_jobCount}-{++_incarnation}");
         (_resumeReason, _resumePlan) = (null, null);
         Context.Watch(_jobActor);
@@ -229,7 +235,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
         _bulkProxies.Clear();
         _status = _status is null ? null : _status with { State = state };
-        (_job, _jobActor, _client, _jobShards, _trainingSet, _testSet) = (null, null, ActorRefs.Nobody, [], null, null);
+        (_job, _jobActor, _client, _jobShards, _data, _previousData) = (null, null, ActorRefs.Nobody, [], null, _data ?? _previousData);
     }
 
     private void OnTerminated(Terminated t)

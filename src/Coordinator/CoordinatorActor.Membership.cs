@@ -18,8 +18,8 @@ internal sealed partial class CoordinatorActor
     private string? _workerData;
 
     /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
-    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null)
-        : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet, resume)
+    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null)
+        : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet, resume, validationSet, job.Schema)
     {
         _clusterShards = clusterShards;
         foreach (var w in workers)
@@ -53,11 +53,11 @@ internal sealed partial class CoordinatorActor
 
     /// <summary>
     /// Cluster mode on the user's files: what each worker needs to read the data itself (the coordinator holds only
-    /// the training rows' count). Null for MNIST, which every worker node loads, and in one process, where the workers
-    /// were handed the data set.
+    /// the training rows' count). Null for MNIST without a validation split, which every worker node loads whole, and in
+    /// one process, where the workers were handed the data set.
     /// </summary>
     private string? WorkerData() =>
-        _clusterShards is not null && _job.Schema is { } schema && !_job.Settings.Data.IsBuiltInMnist
+        _clusterShards is not null && _job.Schema is { } schema && (!_job.Settings.Data.IsBuiltInMnist || _job.Settings.Data.ValidationSplit > 0)
             ? _workerData ??= new JobData(_job.Settings.Data, schema, _job.Settings.Seed, _job.DataRows).ToJson()
             : null;
 

@@ -45,11 +45,11 @@ public sealed class NodeData(string node, Func<ExampleSource> mnist, Func<string
 
     private ExampleSource Read(JobData data)
     {
-        var path = data.Spec.Train ?? throw new DtrainException($"node {node}: job data names no training files");
+        var path = data.Spec.Train ?? "MNIST";
         ExampleSource all;
         try
         {
-            all = encode(path, data.Spec.Format, data.Schema);
+            all = data.Spec.IsBuiltInMnist ? (_mnist ??= mnist()) : encode(path, data.Spec.Format, data.Schema);
         }
         catch (DtrainException e)
         {

@@ -130,18 +130,17 @@ public sealed record DataSchema
     public int Classes => ClassNames?.Count ?? 0;
 
     /// <summary>
-    /// The built-in MNIST set as training reads it: 28x28 grey images, pixels scaled to [0, 1], classes "0".."9". It is
-    /// the schema of a job, checkpoint or trained model that stored none (all of them trained on MNIST).
+    /// The built-in MNIST set as training reads it: 784 pixels per example (28x28 grey, scaled to [0, 1] as every format
+    /// scales bytes), classes "0".."9". It is the schema of a job, checkpoint or trained model that stored none (all of
+    /// them trained on MNIST).
     /// </summary>
     public static DataSchema Mnist { get; } = new()
     {
         Format = "mnist",
         Task = LearningTask.Classification,
-        FeatureShape = [1, 28, 28],
+        FeatureShape = [784],
         TargetWidth = 1,
         ClassNames = [.. Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-        FeatureScale = [1f / 255],
-        Channels = 1,
     };
 
     private static readonly JsonSerializerOptions Options = new()
