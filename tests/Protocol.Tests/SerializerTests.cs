@@ -66,7 +66,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(ShardCheckpointFailed)] = (_, _) => new ShardCheckpointFailed(2, 7, "Failed to connect to 127.0.0.1:5432"),
         [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2", 0x5eed_0001),
         [typeof(JobNotice)] = (_, _) => new JobNotice("checkpoint 7 cannot be used", true),
-        [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"]),
+        [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"], """{"format": "csv"}"""),
         [typeof(Persistence.JobEvents.PartitionTrained)] = (_, _) => new Persistence.JobEvents.PartitionTrained(2, 5, 1, 25),
         [typeof(Persistence.JobEvents.MemberSeen)] = (_, _) => new Persistence.JobEvents.MemberSeen("worker", 1, "akka.tcp://dtrain@10.0.0.3:4053"),
         [typeof(Persistence.JobEvents.CheckpointCompleted)] = (_, _) => new Persistence.JobEvents.CheckpointCompleted(
@@ -74,7 +74,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(Persistence.JobEvents.CheckpointsDropped)] = (_, _) => new Persistence.JobEvents.CheckpointsDropped([3, 4]),
         [typeof(Persistence.JobEvents.JobResumed)] = (_, _) => new Persistence.JobEvents.JobResumed(7, 25, "dtrain resume"),
         [typeof(Persistence.JobEvents.JobEnded)] = (_, _) => new Persistence.JobEvents.JobEnded("completed", "test accuracy 97.79 %"),
-        [typeof(Persistence.JobEvents.ClusterJobStarted)] = (_, listener) => new Persistence.JobEvents.ClusterJobStarted("mnist-mlp-20261124-030705-1", 1, "mnist-mlp.json", """{"nodes": []}""", ["--workers", "2"], listener, "5f2c"),
+        [typeof(Persistence.JobEvents.ClusterJobStarted)] = (_, listener) => new Persistence.JobEvents.ClusterJobStarted("mnist-mlp-20261124-030705-1", 1, "mnist-mlp.json", """{"nodes": []}""", ["--workers", "2"], listener, "5f2c", """{"format": "csv"}"""),
         [typeof(Persistence.JobEvents.ClusterJobEnded)] = (_, _) => new Persistence.JobEvents.ClusterJobEnded("mnist-mlp-20261124-030705-1", "completed"),
     };
 

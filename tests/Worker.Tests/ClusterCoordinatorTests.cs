@@ -22,7 +22,7 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
     {
         // Arrange: one shard and one real worker registered; the job asks for one of each.
         var settings = new TrainingSettings { Batch = 16, Epochs = 2, Workers = 1, PsShards = 1, PartitionSize = 64, ChunkSize = 64, Optimizer = new("adam", 0.02f) };
-        var coordinator = Sys.ActorOf(ClusterCoordinator.Props(_ => TinyJob.Spec(settings), Dtrain.Protocol.Transport.BulkCredentials.Generate(), TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
+        var coordinator = Sys.ActorOf(ClusterCoordinator.Props((_, _) => new ClusterCoordinator.PreparedJob(TinyJob.Spec(settings), TinyJob.Data(512, 1), TinyJob.Data(256, 9)), Dtrain.Protocol.Transport.BulkCredentials.Generate()));
         coordinator.Tell(new RegisterShard(Sys.ActorOf(ParameterShard.Props()), "node-a"));
         ExpectMsg<Registered>(Wait);
         coordinator.Tell(new RegisterWorker(Sys.ActorOf(Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1))), "node-b"));
@@ -57,7 +57,7 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
     {
         // Arrange: nothing registered, so the first job waits.
         var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 1, PsShards = 1, PartitionSize = 64 };
-        var coordinator = Sys.ActorOf(ClusterCoordinator.Props(_ => TinyJob.Spec(settings), Dtrain.Protocol.Transport.BulkCredentials.Generate(), TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
+        var coordinator = Sys.ActorOf(ClusterCoordinator.Props((_, _) => new ClusterCoordinator.PreparedJob(TinyJob.Spec(settings), TinyJob.Data(512, 1), TinyJob.Data(256, 9)), Dtrain.Protocol.Transport.BulkCredentials.Generate()));
         coordinator.Tell(new SubmitJob("tiny.json", "{}", [], TestActor, "s-1"));
         ExpectMsg<JobAccepted>(Wait);
 

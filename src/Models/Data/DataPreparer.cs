@@ -173,14 +173,7 @@ public static class DataPreparer
     private static PreparedData PrepareMnist(DataSpec spec, int seed, string? dataDir, TextWriter log)
     {
         var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, log));
-        var schema = new DataSchema
-        {
-            Format = "mnist",
-            Task = LearningTask.Classification,
-            FeatureShape = (int[])train.FeatureShape.Clone(),
-            TargetWidth = 1,
-            ClassNames = MnistClassNames,
-        };
+        var schema = DataSchema.Mnist with { FeatureShape = (int[])train.FeatureShape.Clone(), ClassNames = MnistClassNames };
         if (spec.ValidationSplit <= 0)
         {
             return new PreparedData(schema, train, null, test);
