@@ -106,6 +106,9 @@ public sealed record DataSchema
     /// <summary>Regression: see <see cref="TargetShift"/>.</summary>
     public float[]? TargetScale { get; init; }
 
+    /// <summary>Tables: what a missing feature cell becomes when encoded: <c>error</c>, or <c>mean</c>/<c>zero</c> (the column's <see cref="ColumnEncoding.Fill"/>).</summary>
+    public string Missing { get; init; } = "error";
+
     /// <summary>Images: colour channels of the encoded image (1 grey, 3 rgb); 0 for other formats.</summary>
     public int Channels { get; init; }
 
