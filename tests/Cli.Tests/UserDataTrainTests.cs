@@ -274,6 +274,48 @@ public sealed class UserDataTrainTests : IDisposable
     }
 
     [Fact]
+    public void Job_file_data_section_becomes_data_flags_from_its_folder()
+    {
+        // Arrange
+        var job = Path.Combine(_dir, "jobs", "iris.json");
+        const string text = """{"model": "../m.json", "flags": {"epochs": 2}, "data": {"train": "data/a.csv", "label": "species", "validation_split": 0.25}}""";
+
+        // Act
+        var (model, flags) = Cluster.JobFile.Parse(text, job);
+
+        // Assert
+        Assert.Equal(Path.Combine(_dir, "jobs", "../m.json"), model);
+        Assert.Equal(["--epochs", "2", "--train", Path.Combine(_dir, "jobs", "data", "a.csv"), "--label", "species", "--validation-split", "0.25"], flags);
+    }
+
+    [Fact]
+    public void Job_file_unknown_data_field_is_one_line()
+    {
+        // Act
+        var error = Assert.Throws<Models.DtrainException>(() => Cluster.JobFile.Parse("""{"model": "m.json", "data": {"trian": "a.csv"}}""", "job.json"));
+
+        // Assert
+        Assert.Equal("job.json: unknown field data.trian; known: train, test, validation, validation_split, label, task, format", error.Message);
+    }
+
+    [Fact]
+    public void Train_takes_a_job_file_with_its_data()
+    {
+        // Arrange
+        var (train, test) = IrisCsvFiles();
+        var model = Model("softmax_cross_entropy", "int32", epochs: 2);
+        var job = Write("job.json", $$$"""{"model": "{{{Path.GetFileName(model)}}}", "flags": {"batch": 8}, "data": {"train": "{{{Path.GetFileName(train)}}}", "test": "{{{Path.GetFileName(test)}}}", "label": "species"}}""");
+
+        // Act
+        var result = Train(job);
+
+        // Assert
+        AssertSucceeded(result);
+        Assert.Contains("data: iris-train.csv: classification, 120 training examples of [4], 3 classes, 30 test", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("batch 8", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Data_flags_are_journaled_with_absolute_paths()
     {
         // Act
