@@ -32,6 +32,9 @@ internal abstract class TableCursor : IDisposable
     /// <summary>Whether the names came from the file (a CSV header, Parquet's schema).</summary>
     public abstract bool HasHeader { get; }
 
+    /// <summary>Whether the column's cells can be read at all (a Parquet column of dates cannot); such a column must be excluded.</summary>
+    public virtual bool Readable(int column) => true;
+
     /// <summary>Moves to the next data row; false at the end of the file.</summary>
     public abstract bool Read();
 

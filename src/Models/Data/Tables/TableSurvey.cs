@@ -164,7 +164,7 @@ internal sealed class TableSurvey
                 training += inTrain ? 1 : 0;
                 foreach (var column in columns)
                 {
-                    if (column.Role == ColumnRole.Excluded && strict)
+                    if (column.Role == ColumnRole.Excluded && (strict || !cursor.Readable(column.Index)))
                     {
                         continue; // learning never reads them; inspecting shows what they hold
                     }
@@ -218,7 +218,7 @@ internal sealed class TableSurvey
     public static DtrainException MissingError(TableCursor cursor, int column)
     {
         var text = cursor.Text(column).Trim();
-        var what = text.IsEmpty ? "the cell is empty" : $"'{TableCursor.Show(text)}' is a missing value";
+        var what = text.IsEmpty ? cursor is ParquetCursor ? "the value is null" : "the cell is empty" : $"'{TableCursor.Show(text)}' is a missing value";
         return new DtrainException($"{cursor.File}: {cursor.Where(column)}: {what}; set missing to mean or zero, or exclude the column");
     }
 
