@@ -61,13 +61,7 @@ internal abstract class TableCursor : IDisposable
     /// </summary>
     public static CellKind Classify(ReadOnlySpan<char> text, out double number)
     {
-        number = 0;
-        text = text.Trim();
-        if (text.IsEmpty || IsMissingWord(text))
-        {
-            return CellKind.Missing;
-        }
-
+        // Numbers first: they are nearly every cell of a training table.
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
         {
             if (double.IsFinite(number))
@@ -79,7 +73,9 @@ internal abstract class TableCursor : IDisposable
             return CellKind.Missing;
         }
 
-        return CellKind.Text;
+        number = 0;
+        text = text.Trim();
+        return text.IsEmpty || IsMissingWord(text) ? CellKind.Missing : CellKind.Text;
     }
 
     /// <summary>Text as an error shows it: escaped, and cut to 40 characters.</summary>
