@@ -11,7 +11,7 @@ public sealed class UsageException(string message) : DtrainException(message);
 public sealed class CommandLine
 {
     /// <summary>Options that take no value.</summary>
-    internal static readonly HashSet<string> Switches = ["--serialize-messages", "--dashboard", "--no-checkpoint", "--no-overlap-push"];
+    internal static readonly HashSet<string> Switches = ["--serialize-messages", "--dashboard", "--no-checkpoint", "--no-overlap-push", "--best"];
     private readonly Dictionary<string, string?> _options;
     private readonly HashSet<string> _read = [];
 

@@ -14,14 +14,22 @@ namespace Dtrain.Cli;
 /// <summary>The <c>export</c> subcommand.</summary>
 public static class ExportCommand
 {
-    /// <summary><c>dtrain export runs/JOB [--checkpoint ID] [--output FILE]</c> (or <c>JOB --db CONN</c>).</summary>
+    /// <summary>
+    /// <c>dtrain export runs/JOB [--checkpoint ID | --best] [--output FILE]</c> (or <c>JOB --db CONN</c>): the newest
+    /// checkpoint, the one named, or the best one on validation.
+    /// </summary>
     public static async Task<int> Run(CommandLine cl)
     {
         var target = cl.Single("job folder or job id");
         var local = LocalOptions.Parse(cl);
         var wanted = cl.Int("--checkpoint");
+        var best = cl.Flag("--best");
         var output = cl.String("--output");
         cl.RejectUnknown();
+        if (best && wanted is not null)
+        {
+            throw new UsageException("export takes --checkpoint ID or --best, not both");
+        }
 
         var (jobId, storage, folder) = ResumeCommand.Locate(target, local);
         var record = await LocalJob.ReadJournalAsync(storage, jobId)
@@ -33,7 +41,9 @@ public static class ExportCommand
 
         var checkpoint = wanted is { } id
             ? record.Checkpoints.FirstOrDefault(c => c.Id == id) ?? throw new DtrainException($"job {jobId} keeps checkpoints {string.Join(", ", record.Checkpoints.Select(c => c.Id))}; {id} is not one of them")
-            : record.Checkpoints[^1];
+            : best
+                ? record.Best ?? throw new DtrainException($"job {jobId} has no best checkpoint: the best epoch is chosen on a validation set, and this job had none (or no epoch-end checkpoint of its best epoch completed); export without --best for the newest checkpoint")
+                : record.Checkpoints[^1];
         var submitted = record.Submitted!;
         var model = ModelCompiler.Compile(ModelParser.Parse(submitted.ModelJson, submitted.ModelFile));
         var settings = TrainCommand.ApplyOverrides(model.Spec.Training, CommandLine.Parse(submitted.TrainArgs));
@@ -47,13 +57,30 @@ public static class ExportCommand
             ["steps"] = checkpoint.Steps.ToString(CultureInfo.InvariantCulture),
             ["test_accuracy"] = checkpoint.History.Length > 0 ? checkpoint.History[^1].TestAccuracy.ToString("R", CultureInfo.InvariantCulture) : "",
             ["taken_utc"] = checkpoint.TakenUtc.ToString("O", CultureInfo.InvariantCulture),
+            ["best"] = checkpoint.Best ? "true" : "false",
         };
+        if (checkpoint.History.Length > 0)
+        {
+            foreach (var (name, value) in RunSummary.Figures(checkpoint.History[^1].Validation))
+            {
+                origin[$"val_{name}"] = value.ToString("R", CultureInfo.InvariantCulture);
+            }
+        }
+
         var path = output ?? Path.Combine(folder ?? ".", $"{jobId}.dtmodel");
         new TrainedModel(Path.GetFileName(submitted.ModelFile), submitted.ModelJson, parameters, origin).Write(path);
 
         var table = new Table("export", "value");
         table.Add("job", jobId);
-        table.Add("checkpoint", string.Create(CultureInfo.InvariantCulture, $"{checkpoint.Id} (resumes at epoch {checkpoint.Epoch}, step {checkpoint.Steps:N0})"));
+        table.Add("checkpoint", string.Create(CultureInfo.InvariantCulture, $"{checkpoint.Id} (resumes at epoch {checkpoint.Epoch}, step {checkpoint.Steps:N0}){(checkpoint.Best ? $", the best on validation (epoch {checkpoint.History[^1].Epoch})" : "")}"));
+        if (checkpoint.History.Length > 0)
+        {
+            foreach (var (name, value) in RunSummary.Figures(checkpoint.History[^1].Validation))
+            {
+                table.Add($"validation {RunSummary.Label(name, checkpoint.History[^1].Validation)} then", RunSummary.Show(name, value));
+            }
+        }
+
         table.Add("test accuracy then", checkpoint.History.Length > 0 ? checkpoint.History[^1].TestAccuracy.ToString("P2", CultureInfo.InvariantCulture) : "not evaluated yet");
         table.Add("parameters", parameters.Length.ToString("N0", CultureInfo.InvariantCulture));
         table.Add("written to", $"{path} ({new FileInfo(path).Length / 1e6:F1} MB)");

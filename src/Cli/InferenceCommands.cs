@@ -6,6 +6,7 @@ using Dtrain.Models.Autodiff;
 using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
+using Dtrain.Models.Metrics;
 using Dtrain.Protocol.Persistence;
 
 namespace Dtrain.Cli;
@@ -15,7 +16,10 @@ public static class InferenceCommands
 {
     private const int Batch = 500;
 
-    /// <summary><c>dtrain eval MODEL.dtmodel [--data-dir DIR]</c>: accuracy on the test set, overall and per class.</summary>
+    /// <summary>
+    /// <c>dtrain eval MODEL.dtmodel [--data-dir DIR]</c>: the test set's metrics for the task; for a classification also
+    /// per-class recall and precision and the confusion matrix.
+    /// </summary>
     public static int Eval(CommandLine cl)
     {
         var path = cl.Single("trained model file");
@@ -34,38 +38,14 @@ public static class InferenceCommands
             throw new DtrainException($"{path}: the model scores {classes} classes from {model.LabelSize} label(s) per example, but {test.Name} has {test.Classes} classes and one label per example");
         }
 
-        var (correct, total) = (new int[classes], new int[classes]);
-        using var backend = new CpuBackend(Environment.ProcessorCount);
-        using var executor = Executor(model, backend, trained.Parameters);
-        var scores = new float[Batch * classes];
-        var features = new float[Batch * model.FeatureSize];
-        var labels = new float[Batch * model.LabelSize];
-        var indices = Enumerable.Range(0, test.Count).ToArray();
-        for (var start = 0; start < test.Count; start += Batch)
-        {
-            var n = Math.Min(Batch, test.Count - start);
-            test.Gather(indices.AsSpan(start, n), features.AsSpan(0, n * model.FeatureSize), labels.AsSpan(0, n));
-            executor.SetBatch(features, labels, n);
-            executor.Forward();
-            executor.ReadOutput(scores);
-            for (var i = 0; i < n; i++)
-            {
-                var label = test.Labels[start + i];
-                total[label]++;
-                correct[label] += ArgMax(scores.AsSpan(i * classes, classes)) == label ? 1 : 0;
-            }
-        }
+        // The evaluator the coordinator scores with, so eval and the training summary agree to the digit.
+        using var evaluator = new Dtrain.Coordinator.Evaluator(model, null, Environment.ProcessorCount, schema: null, topK: model.Spec.Training.TopK);
+        evaluator.Load(trained.Parameters);
+        var metrics = MetricAccumulator.For(test.Task, classes, test.TargetSize, null, model.Spec.Training.TopK, path);
+        var result = evaluator.Score(test, metrics);
 
-        var c = CultureInfo.InvariantCulture;
-        Console.WriteLine($"dtrain: {path} ({trained.Parameters.Length:N0} parameters; {Describe(trained)}) on {test.Name}, {test.Count:N0} examples");
-        var table = new Table("class", "examples", "accuracy");
-        for (var k = 0; k < classes; k++)
-        {
-            table.Add(k.ToString(c), total[k].ToString("N0", c), total[k] == 0 ? "-" : ((double)correct[k] / total[k]).ToString("P2", c));
-        }
-
-        table.Add("all", test.Count.ToString("N0", c), ((double)correct.Sum() / test.Count).ToString("P2", c));
-        table.Print(Console.Out);
+        Console.WriteLine($"dtrain: {path} ({trained.Parameters.Length:N0} parameters; {Describe(trained)}) on {test.Name}, {test.Count:N0} examples; {result.Task.Name()}");
+        EvalReport.Print(result, metrics, classNames: null, Console.Out);
         return 0;
     }
 

@@ -18,13 +18,13 @@ public static class LocalJob
     /// epoch report as it arrives, <paramref name="onProgress"/> each finished partition. <paramref name="serializeMessages"/> forces every message through the
     /// MessagePack serializer, as the tests do. With <paramref name="storage"/> the job journals itself and checkpoints
     /// into that database (without it, checkpoints are off); <paramref name="resume"/> makes it go on from a checkpoint.
-    /// <paramref name="onNotice"/> sees checkpoint and recovery notices. <paramref name="validationSet"/> is the
-    /// held-out validation data, when the job has some; <paramref name="schema"/> how the data was encoded.
+    /// <paramref name="onNotice"/> sees checkpoint and recovery notices. <paramref name="validationSet"/> is scored
+    /// every epoch (best epoch, early stopping); <paramref name="schema"/> puts regression figures in the data's units.
     /// </summary>
-    public static async Task<JobCompleted> RunAsync(JobSpec job, ExampleSource trainingSet, ExampleSource testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null, ExampleSource? validationSet = null, DataSchema? schema = null)
+    public static async Task<JobCompleted> RunAsync(JobSpec job, ExampleSource trainingSet, ExampleSource? testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null, ExampleSource? validationSet = null, DataSchema? schema = null)
     {
-        // Held for the evaluator, which scores validation each epoch (and regression in the data's units) once it can.
-        _ = (validationSet, schema);
+        // Refused before any actor starts: a job that asks for early stopping without a validation set trains nothing.
+        Coordinator.Coordinator.CheckEarlyStopping(job, trainingSet.Task, validationSet);
         if (storage is null)
         {
             job = job with { Settings = job.Settings with { Checkpoint = false } };
@@ -55,7 +55,7 @@ public static class LocalJob
             var threads = Math.Max(1, Environment.ProcessorCount / settings.Workers);
             var workers = Enumerable.Range(0, settings.Workers)
                 .Select(w => system.ActorOf(Worker.Worker.Props(trainingSet, DeviceOption.Factory(threads)), $"worker-{w}")).ToList();
-            await roles.Ask<IActorRef>(new LocalRoles.Spawn(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet, resume), "coordinator"), TimeSpan.FromSeconds(30));
+            await roles.Ask<IActorRef>(new LocalRoles.Spawn(Coordinator.Coordinator.Props(job, shards, workers, listener, trainingSet, testSet, resume, validationSet, schema), "coordinator"), TimeSpan.FromSeconds(30));
             return await done.Task switch
             {
                 JobCompleted completed => completed,

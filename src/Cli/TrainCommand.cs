@@ -27,7 +27,17 @@ public static class TrainCommand
     /// <summary>Runs the command; <paramref name="args"/> are its raw arguments (the setting flags among them are journaled).</summary>
     public static async Task<int> Run(CommandLine cl, IReadOnlyList<string> args)
     {
-        var file = cl.Single("model file");
+        var file = cl.Single("model or job file");
+        if (File.Exists(file) && Cluster.JobFile.IsJobFile(file))
+        {
+            // A job file names the model and its flags (data included); the command line's own flags come after and win.
+            var (modelFile, flags) = Cluster.JobFile.Read(file);
+            var rest = args.ToList();
+            rest.Remove(file);
+            (file, args) = (modelFile, [modelFile, .. flags, .. rest]);
+            cl = CommandLine.Parse(args);
+        }
+
         var text = ReadModelText(file);
 
         // A model with "auto" shapes compiles once the data's schema is known; any other compiles (and fails) first.
@@ -83,9 +93,7 @@ public static class TrainCommand
         using var prepared = (data ?? new Lazy<PreparedData>(() => TrainData.Prepare(settings, local.DataDir))).Value;
         var train = prepared.Train;
         ModelDataFit.Check(model, train, file);
-
-        // Until the evaluator scores validation and test apart, it scores the test set, else the validation split.
-        var test = prepared.Test ?? prepared.Validation ?? train;
+        var test = prepared.Test;
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {DeviceOption.Describe(Math.Max(1, Environment.ProcessorCount / settings.Workers))}, {settings.PsShards} PS shard(s); "
@@ -93,7 +101,7 @@ public static class TrainCommand
         Console.WriteLine(storage is null
             ? "checkpoints: off"
             : $"job {job.JobId}: checkpoints in {storage.Describe()}; resume with: dtrain resume {local.ResumeTarget(job.JobId)}");
-        Console.WriteLine($"{"epoch",5}  {"train_loss",10}  {"test_acc",8}  {"examples/s",10}  {"epoch_s",7}  {"elapsed_s",9}  {"rss_mb",6}");
+        EpochTable.Console.Start(train.Task, validation: prepared.Validation is not null, test: test is not null);
 
         var progress = ProgressLine.ForConsole();
         JobCompleted result;
@@ -262,9 +270,8 @@ public static class TrainCommand
     private static string Describe(float clipNorm) =>
         clipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $", clip norm {clipNorm}") : "";
 
-    // Resident memory is printed per epoch so a leak shows as a growing column.
-    internal static void PrintEpoch(EpochCompleted e) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Epoch,5}  {e.TrainLoss,10:F4}  {e.TestAccuracy,8:P2}  {e.ExamplesPerSecond,10:N0}  {e.TrainSeconds,7:F1}  {e.ElapsedSeconds,9:F1}  {Environment.WorkingSet / (1024 * 1024),6}"));
+    /// <summary>One line of the epoch table (<see cref="EpochTable"/>).</summary>
+    internal static void PrintEpoch(EpochCompleted e) => EpochTable.Console.Row(e);
 
     /// <summary>The mode with its parameter: <c>async</c>, <c>ssp (staleness 3)</c>, <c>sync (3 workers, 1 backup)</c>.</summary>
     internal static string DescribeMode(TrainingSettings s) => s.Mode switch
@@ -274,84 +281,7 @@ public static class TrainCommand
         _ => s.Mode,
     };
 
-    internal static void PrintSummary(JobCompleted r)
-    {
-        Console.WriteLine();
-        var table = new Table("result", "value");
-        var c = CultureInfo.InvariantCulture;
-        table.Add("test accuracy (final)", r.TestAccuracy.ToString("P2", c));
-        table.Add("test accuracy (best)", r.BestTestAccuracy.ToString("P2", c));
-        table.Add("epochs", r.Epochs.ToString(c));
-        table.Add("train examples/s", r.TrainExamplesPerSecond.ToString("N0", c));
-        table.Add("wall seconds", r.WallSeconds.ToString("F1", c));
-        table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
-        table.Add("mode", r.Mode);
-        table.Add("max parameter lag at a step", r.MaxParameterLag.ToString(c));
-        table.Add("checkpoints kept (last)", r.Checkpoints == 0 ? "none" : $"{r.Checkpoints} ({r.LastCheckpoint})");
-        if (r.ResumedFrom >= 0)
-        {
-            table.Add("resumed from checkpoint", string.Create(c, $"{r.ResumedFrom} ({r.LostSteps:N0} steps trained again)"));
-        }
-        foreach (var s in r.Shards)
-        {
-            table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s")
-                + (r.Mode == "sync" ? string.Create(c, $", {s.Rounds:N0} rounds, {s.LateDropped:N0} late pushes dropped") : ""));
-        }
+    internal static void PrintSummary(JobCompleted r) => RunSummary.Print(r, Console.Out);
 
-        table.Print(Console.Out);
-    }
-
-    internal static void WriteSummary(string path, JobCompleted r)
-    {
-        var summary = new Dictionary<string, object>
-        {
-            ["test_accuracy"] = r.TestAccuracy,
-            ["best_test_accuracy"] = r.BestTestAccuracy,
-            ["epochs"] = r.Epochs,
-            ["train_examples_per_second"] = r.TrainExamplesPerSecond,
-            ["wall_seconds"] = r.WallSeconds,
-            ["workers"] = r.Workers,
-            ["ps_shards"] = r.PsShards,
-            ["mode"] = r.Mode,
-            ["max_parameter_lag"] = r.MaxParameterLag,
-            ["late_pushes_dropped"] = r.Shards.Sum(s => s.LateDropped),
-            ["rounds"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.Rounds),
-            ["max_staleness"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.MaxStaleness),
-            ["checkpoints"] = r.Checkpoints,
-            ["last_checkpoint"] = r.LastCheckpoint,
-            ["resumed_from"] = r.ResumedFrom,
-            ["lost_steps"] = r.LostSteps,
-            // Steps the job counts as trained, and each shard's version (the updates its parameters carry): a version
-            // below the steps means trained work was never applied (what dtrain-bench faults checks). Pushes are
-            // counted since each shard's last load (initialization or restore): after a restore, every step trained
-            // since it pushed once to every shard, so they equal the steps after the resumed checkpoint's.
-            ["steps"] = r.History.Length == 0 ? 0 : r.History[^1].Steps,
-            ["shards"] = r.Shards.Select(s => new Dictionary<string, object>
-            {
-                ["shard"] = s.ShardId,
-                ["version"] = s.Version,
-                ["pushes_applied"] = s.PushesApplied,
-                ["duplicates_ignored"] = s.DuplicatesIgnored,
-                ["pushes_rejected"] = s.PushesRejected,
-            }).ToArray(),
-            ["history"] = r.History.Select(e => new Dictionary<string, object>
-            {
-                ["epoch"] = e.Epoch,
-                ["steps"] = e.Steps,
-                ["train_loss"] = e.TrainLoss,
-                ["test_accuracy"] = e.TestAccuracy,
-                ["examples_per_second"] = e.ExamplesPerSecond,
-                ["train_seconds"] = e.TrainSeconds,
-                ["partitions_trained"] = e.PartitionsTrained,
-                ["partitions"] = e.Partitions,
-            }).ToArray(),
-        };
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        File.WriteAllText(path, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-    }
+    internal static void WriteSummary(string path, JobCompleted r) => RunSummary.Write(path, r);
 }

@@ -28,7 +28,37 @@ public sealed record ResumePlan(IReadOnlyList<Protocol.Persistence.JobEvents.Che
 /// </summary>
 public static class Coordinator
 {
-    /// <summary>Props for the job actor; it starts the job as soon as it starts.</summary>
-    public static Props Props(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(job, shards, workers, listener, trainingSet, testSet, resume));
+    /// <summary>
+    /// Props for the job actor; it starts the job as soon as it starts. <paramref name="validationSet"/> is scored after
+    /// every epoch and picks the best epoch (and drives early stopping); <paramref name="schema"/> lets regression
+    /// figures be reported in the data's units. Throws <see cref="Models.DtrainException"/> when the job asks for early
+    /// stopping it cannot have (see <see cref="CheckEarlyStopping"/>).
+    /// </summary>
+    public static Props Props(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null, DataSchema? schema = null)
+    {
+        CheckEarlyStopping(job, trainingSet.Task, validationSet);
+        return Akka.Actor.Props.Create(() => new CoordinatorActor(job, shards, workers, listener, trainingSet, testSet, resume, validationSet, schema));
+    }
+
+    /// <summary>
+    /// Refuses, in one line naming the model file, early stopping without a validation set to watch, or watching a
+    /// figure the task does not have (<c>val_accuracy</c> of a regression).
+    /// </summary>
+    public static void CheckEarlyStopping(JobSpec job, LearningTask task, ExampleSource? validationSet)
+    {
+        if (job.Settings.EarlyStopping is not { } stop)
+        {
+            return;
+        }
+
+        if (validationSet is null)
+        {
+            throw new Models.DtrainException($"{job.ModelFile}: training.early_stopping watches {stop.Monitor}, but the job has no validation set; give training.data.validation_split (--validation-split) or training.data.validation (--validation)");
+        }
+
+        if (!Models.Metrics.EarlyStopping.MonitorsOf(task).Contains(stop.Monitor))
+        {
+            throw new Models.DtrainException($"{job.ModelFile}: training.early_stopping.monitor '{stop.Monitor}' is not a figure of a {task.Name()}; known: {string.Join(", ", Models.Metrics.EarlyStopping.MonitorsOf(task))}");
+        }
+    }
 }

@@ -32,6 +32,9 @@ internal sealed partial class CoordinatorActor
     private int _epochSkippedExamples;
     private long _resumedFrom = -1;
 
+    /// <summary>The complete checkpoint taken at the end of the best epoch on validation (-1: none); keep-k never drops it.</summary>
+    private long _bestCheckpoint = -1;
+
     private bool CheckpointsOn => _job.Settings.Checkpoint && Storage.IsConfigured(Context.System);
 
     /// <summary>Tries of the final checkpoint after it failed, before the job ends without one.</summary>
@@ -58,6 +61,7 @@ internal sealed partial class CoordinatorActor
         if (_resume is not null)
         {
             _completed.AddRange(_resume.Checkpoints);
+            _bestCheckpoint = _resume.Checkpoints.LastOrDefault(c => c.Best)?.Id ?? -1;
             _nextCheckpoint = _resume.Checkpoints.Count == 0 ? 1 : _resume.Checkpoints.Max(c => c.Id) + 1;
         }
     }
@@ -139,7 +143,7 @@ internal sealed partial class CoordinatorActor
             return;
         }
 
-        _finalCheckpointDue = epochEnd && _epoch!.Epoch >= _job.Settings.Epochs;
+        _finalCheckpointDue = epochEnd && (_epoch!.Epoch >= _job.Settings.Epochs || _stoppedEarly);
         var id = _nextCheckpoint++;
         var epoch = _epoch!;
         var record = new CheckpointRecord(
@@ -154,7 +158,8 @@ internal sealed partial class CoordinatorActor
             [.. _history],
             _shards.Count,
             0,
-            DateTime.UtcNow);
+            DateTime.UtcNow,
+            Best: epochEnd && _evaluatedIsBest);
         _pending[id] = new PendingCheckpoint(record, why, [], 0, 0, Stopwatch.GetTimestamp());
         _stepsSinceCheckpoint = 0;
         _lastCheckpointAt = Stopwatch.GetTimestamp();
@@ -191,9 +196,14 @@ internal sealed partial class CoordinatorActor
 
         Timers.Cancel($"checkpoint-timeout-{record.Id}");
         _completed.Add(record);
-        if (record.Epoch > _job.Settings.Epochs)
+        if (record.Epoch > _job.Settings.Epochs || (_stoppedEarly && record.DonePartitions.Length == 0 && record.Epoch > _evalEpoch))
         {
             _finalCheckpointDue = false;
+        }
+
+        if (record.Best)
+        {
+            _bestCheckpoint = record.Id;
         }
 
         var seconds = Stopwatch.GetElapsedTime(p.Started).TotalSeconds;
@@ -202,9 +212,10 @@ internal sealed partial class CoordinatorActor
         Resolved();
     }
 
+    /// <summary>Keeps the newest <c>checkpoint_keep</c> complete checkpoints, and the best one wherever it falls.</summary>
     private void DropOldCheckpoints()
     {
-        var drop = _completed.Take(Math.Max(0, _completed.Count - _job.Settings.CheckpointKeep)).Select(c => c.Id).ToArray();
+        var drop = _completed.Take(Math.Max(0, _completed.Count - _job.Settings.CheckpointKeep)).Select(c => c.Id).Where(id => id != _bestCheckpoint).ToArray();
         if (drop.Length == 0)
         {
             return;
@@ -380,6 +391,11 @@ internal sealed partial class CoordinatorActor
         _restoring = -1;
         _resumedFrom = from.Id;
         _history.AddRange(from.History);
+        foreach (var epoch in from.History)
+        {
+            ObserveBest(epoch); // the best epoch and the epochs since it, as they stood when the checkpoint was taken
+        }
+
         // A mid-epoch record's steps include the epoch's so far, which StartEpoch puts back into _epochSteps.
         (_totalSteps, _trainSeconds, _trainExamples) = (from.Steps - from.EpochSteps, from.TrainSeconds, from.TrainExamples);
         var partitions = (_trainingSet.Count + _job.Settings.PartitionSize - 1) / _job.Settings.PartitionSize;

@@ -1,4 +1,5 @@
-// End of an epoch: pull every shard, evaluate the test set off the actor thread, report, go on or finish.
+// End of an epoch: pull every shard, score the validation and test sets off the actor thread, follow the best
+// epoch on validation, report, then go on, stop early, or finish.
 using Akka.Actor;
 using Dtrain.Protocol;
 using static Dtrain.Protocol.CoordinatorProtocol;
@@ -13,6 +14,14 @@ internal sealed partial class CoordinatorActor
     private int _evalEpoch;
     private double _evalTrainSeconds;
     private readonly List<ShardStats> _stats = [];
+    private readonly Dtrain.Models.Data.ExampleSource? _validationSet;
+
+    /// <summary>The best epoch on the validation figure "best" is chosen on; null without a validation set.</summary>
+    private readonly Dtrain.Models.Metrics.BestEpoch? _best;
+
+    /// <summary>Whether the epoch just evaluated is the best so far: its end-of-epoch checkpoint is the best one.</summary>
+    private bool _evaluatedIsBest;
+    private bool _stoppedEarly;
 
     private void BeginEvaluation(int epoch, double trainSeconds)
     {
@@ -42,17 +51,18 @@ internal sealed partial class CoordinatorActor
             p.Values.Release();
             if (--_paramsPending == 0)
             {
-                var evaluator = _evaluator;
+                var (evaluator, validation) = (_evaluator, _validationSet);
                 // Failures travel inside the result: Status.Failure would not survive serialize-messages.
                 Task.Run(() =>
                 {
                     try
                     {
-                        return new EvaluationDone(evaluator.Accuracy(), null);
+                        var validationFigures = validation is null ? null : EvaluationFigures.From(evaluator.Score(validation));
+                        return new EvaluationDone(validationFigures, evaluator.Test() is { } test ? EvaluationFigures.From(test) : null, null);
                     }
                     catch (Exception e) when (e is Dtrain.Models.DtrainException or ArgumentException or InvalidOperationException)
                     {
-                        return new EvaluationDone(0, e.Message);
+                        return new EvaluationDone(null, null, e.Message);
                     }
                 }).PipeTo(Self);
             }
@@ -69,28 +79,34 @@ internal sealed partial class CoordinatorActor
     {
         if (done.Error is not null)
         {
-            Fail($"evaluation on the test set failed: {done.Error}");
+            Fail($"evaluation failed: {done.Error}");
             return;
         }
 
         var examples = _epoch!.Partitions.Sum(p => p.Length);
+        var testAccuracy = done.Test?.Accuracy ?? 0;
         var report = new EpochCompleted(
             _evalEpoch,
             _epochLoss / examples,
-            done.Accuracy,
+            testAccuracy,
             (examples - _epochSkippedExamples) / _evalTrainSeconds,
             _evalTrainSeconds,
             _wall.Elapsed.TotalSeconds,
             _totalSteps,
             _epoch.DoneCount,
-            _epoch.Partitions.Length);
+            _epoch.Partitions.Length,
+            done.Validation,
+            done.Test);
         _history.Add(report);
-        Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(done.Accuracy);
+        _evaluatedIsBest = ObserveBest(report);
+        Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(testAccuracy);
         _listener.Tell(report);
+
+        var stop = _evalEpoch < _job.Settings.Epochs && ShouldStopEarly();
 
         // The epoch-end checkpoint: the next epoch with nothing done yet. Shards snapshot and go on serving.
         TakeCheckpoint($"end of epoch {_evalEpoch}", epochEnd: true);
-        if (_evalEpoch < _job.Settings.Epochs)
+        if (_evalEpoch < _job.Settings.Epochs && !stop)
         {
             Become(Training);
             StartEpoch(_evalEpoch + 1);
@@ -98,6 +114,27 @@ internal sealed partial class CoordinatorActor
         }
 
         BeginFinishing();
+    }
+
+    /// <summary>Follows the best epoch on validation; true when <paramref name="epoch"/> is the new best.</summary>
+    private bool ObserveBest(EpochCompleted epoch) =>
+        _best is not null && epoch.Validation?.Figure(_best.Figure) is { } value && _best.Observe(epoch.Epoch, value);
+
+    /// <summary>
+    /// Early stopping: true (and the user is told) once the monitor has gone <c>patience</c> epochs without improving.
+    /// Checked before the epoch-end checkpoint, so that checkpoint is the job's final one.
+    /// </summary>
+    private bool ShouldStopEarly()
+    {
+        if (_job.Settings.EarlyStopping is not { } rule || _best is null || _best.EpochsWithoutImprovement < rule.Patience)
+        {
+            return false;
+        }
+
+        _stoppedEarly = true;
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        Notice(string.Create(c, $"early stopping: {rule.Monitor} has not improved by more than {rule.MinDelta} for {_best.EpochsWithoutImprovement} epoch(s) (best {_best.Value:G6} at epoch {_best.Epoch}); the job stops after epoch {_evalEpoch} of {_job.Settings.Epochs}"));
+        return true;
     }
 
     private void BeginFinishing()
@@ -136,7 +173,7 @@ internal sealed partial class CoordinatorActor
         {
             // Training ran to its end either way; what the user must hear is that its final parameters are not on disk.
             var finalMissing = _job.Settings.Checkpoint && _finalCheckpointDue;
-            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}{(finalMissing ? "; the final checkpoint was not saved" : "")}"), new JobCompleted(
+            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}{(_stoppedEarly ? $"; stopped early after epoch {_history[^1].Epoch}" : "")}{(finalMissing ? "; the final checkpoint was not saved" : "")}"), new JobCompleted(
                 _history[^1].TestAccuracy,
                 _history.Max(h => h.TestAccuracy),
                 _history.Count,
@@ -152,11 +189,16 @@ internal sealed partial class CoordinatorActor
                 _completed.Count > 0 ? _completed[^1].Id : -1,
                 _resumedFrom,
                 _resume?.LostSteps ?? 0,
-                finalMissing));
+                finalMissing,
+                Dtrain.Models.Data.LearningTasks.Name(_trainingSet.Task),
+                _best?.Epoch ?? 0,
+                _best is null ? "" : _job.Settings.BestMonitor,
+                _bestCheckpoint,
+                _stoppedEarly));
         }
     }
 
-    private sealed record EvaluationDone(double Accuracy, string? Error);
+    private sealed record EvaluationDone(EvaluationFigures? Validation, EvaluationFigures? Test, string? Error);
 
     /// <summary>Sent to itself when a checkpoint resolves while finishing.</summary>
     private sealed record FinishIfDone;

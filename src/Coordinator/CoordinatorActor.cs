@@ -34,7 +34,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private long _epochSteps;
     private long _totalSteps;
 
-    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null)
+    public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null, DataSchema? schema = null)
     {
         _job = job;
         _resume = resume;
@@ -42,7 +42,9 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         _workers = [.. workers];
         _listener = listener;
         _trainingSet = trainingSet;
-        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount);
+        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount, schema, job.Settings.TopK);
+        _validationSet = validationSet;
+        _best = validationSet is null ? null : new Models.Metrics.BestEpoch(job.Settings.EarlyStopping?.Figure ?? "loss", job.Settings.EarlyStopping?.MinDelta ?? 0);
         _placement = ChunkPlacement.Plan(job.Model, job.Settings.ChunkSize, shards.Count);
         Placing();
     }

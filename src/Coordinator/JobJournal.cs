@@ -67,7 +67,11 @@ public static class JobJournal
     /// were damaged but had a safe fallback (or could not be verified); <see cref="Refusal"/> says why the job cannot go
     /// on from this journal at all (its submission is damaged), null when it can.
     /// </summary>
-    public sealed record JobRecord(JobSubmitted? Submitted, IReadOnlyList<CheckpointRecord> Checkpoints, long StepsSinceCheckpoint, JobEnded? Ended, IReadOnlyList<string> Warnings, string? Refusal) : INoSerializationVerificationNeeded;
+    public sealed record JobRecord(JobSubmitted? Submitted, IReadOnlyList<CheckpointRecord> Checkpoints, long StepsSinceCheckpoint, JobEnded? Ended, IReadOnlyList<string> Warnings, string? Refusal) : INoSerializationVerificationNeeded
+    {
+        /// <summary>The best checkpoint on validation (the newest marked best; the keep-k rule never drops it); null when none is.</summary>
+        public CheckpointRecord? Best => Checkpoints.LastOrDefault(c => c.Best);
+    }
 }
 
 /// <summary>The persistent actor behind <see cref="JobJournal"/>.</summary>

@@ -48,8 +48,45 @@ public static class CoordinatorProtocol
         [property: Key(10)] int WorkerSteps = 0) : IWireMessage;
 
     /// <summary>
+    /// The figures of one evaluation (a validation or test set scored), as <see cref="Models.Metrics.TaskMetrics"/>
+    /// carries them: the task's own figures are set, the others null. Regression figures are in the data's units.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record EvaluationFigures(
+        [property: Key(0)] string Task,
+        [property: Key(1)] long Examples,
+        [property: Key(2)] double Loss,
+        [property: Key(3)] double? Accuracy = null,
+        [property: Key(4)] double? TopKAccuracy = null,
+        [property: Key(5)] int TopK = 0,
+        [property: Key(6)] double? Rmse = null,
+        [property: Key(7)] double? Mae = null,
+        [property: Key(8)] double? R2 = null,
+        [property: Key(9)] double? Mse = null)
+    {
+        /// <summary>The wire form of <paramref name="m"/>.</summary>
+        public static EvaluationFigures From(Models.Metrics.TaskMetrics m) =>
+            new(Models.Data.LearningTasks.Name(m.Task), m.Examples, m.Loss, m.Accuracy, m.TopKAccuracy, m.TopK, m.Rmse, m.Mae, m.R2, m.Mse);
+
+        /// <summary>The figure a monitor names without prefix (<c>loss</c>, <c>accuracy</c>, <c>rmse</c>, ...); null when absent.</summary>
+        public double? Figure(string name) => name switch
+        {
+            "loss" => Loss,
+            "accuracy" => Accuracy,
+            "top_k_accuracy" => TopKAccuracy,
+            "rmse" => Rmse,
+            "mae" => Mae,
+            "r2" => R2,
+            "mse" => Mse,
+            _ => null,
+        };
+    }
+
+    /// <summary>
     /// Report: one epoch trained and evaluated. <see cref="PartitionsTrained"/> of <see cref="Partitions"/> were
     /// reported done (equal unless the job is broken: a dead worker's partitions are trained by others).
+    /// <see cref="TestAccuracy"/> is the test set's accuracy (0 when the task is not a classification, or there is no
+    /// test set); <see cref="Validation"/> and <see cref="Test"/> hold every figure of the task (null: no such set).
     /// </summary>
     [MessagePackObject]
     public sealed record EpochCompleted(
@@ -61,9 +98,16 @@ public static class CoordinatorProtocol
         [property: Key(5)] double ElapsedSeconds,
         [property: Key(6)] long Steps,
         [property: Key(7)] int PartitionsTrained = 0,
-        [property: Key(8)] int Partitions = 0) : IWireMessage;
+        [property: Key(8)] int Partitions = 0,
+        [property: Key(9)] EvaluationFigures? Validation = null,
+        [property: Key(10)] EvaluationFigures? Test = null) : IWireMessage;
 
-    /// <summary>Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>.</summary>
+    /// <summary>
+    /// Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>. <see cref="Task"/> names the
+    /// task; <see cref="BestEpoch"/> is the epoch best on <see cref="BestMonitor"/> (a validation figure; 0 without a
+    /// validation set) and <see cref="BestCheckpoint"/> the checkpoint taken at its end (-1: none);
+    /// <see cref="StoppedEarly"/> is true when early stopping ended the job before its last epoch.
+    /// </summary>
     [MessagePackObject]
     public sealed record JobCompleted(
         [property: Key(0)] double TestAccuracy,
@@ -81,7 +125,12 @@ public static class CoordinatorProtocol
         [property: Key(12)] long LastCheckpoint = -1,
         [property: Key(13)] long ResumedFrom = -1,
         [property: Key(14)] long LostSteps = 0,
-        [property: Key(15)] bool FinalCheckpointMissing = false) : IWireMessage;
+        [property: Key(15)] bool FinalCheckpointMissing = false,
+        [property: Key(16)] string Task = "classification",
+        [property: Key(17)] int BestEpoch = 0,
+        [property: Key(18)] string BestMonitor = "",
+        [property: Key(19)] long BestCheckpoint = -1,
+        [property: Key(20)] bool StoppedEarly = false) : IWireMessage;
 
     /// <summary>
     /// Report: something the user should read while the job runs: a checkpoint written, one that failed and will be

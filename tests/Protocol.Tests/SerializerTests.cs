@@ -20,7 +20,8 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
 
     private static readonly ShardStats Stats = new(2, 17, 15, 1, 2, 30, 1.25, 4, 0.5);
 
-    private static readonly EpochCompleted Epoch = new(3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19);
+    private static readonly EpochCompleted Epoch = new(
+        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5));
 
     /// <summary>A representative instance of every wire message; each field differs from its default.</summary>
     private static readonly Dictionary<Type, Func<IActorRef, IActorRef, IWireMessage>> Factories = new()
@@ -45,7 +46,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(WorkerFailed)] = (_, _) => new WorkerFailed(4, "push rejected"),
         [typeof(TrainingProgress)] = (_, _) => new TrainingProgress(2, 3, 19, 500, 0.2, 40000.5, 1.25, 4, 0.3, 21000.5, 25),
         [typeof(EpochCompleted)] = (_, _) => Epoch,
-        [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats]),
+        [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats], TrainingModes.Sync, 4, 2, 7, 3, 25, true, "regression", 2, "val_rmse", 6, true),
         [typeof(JobFailed)] = (_, _) => new JobFailed("a parameter shard could not start"),
         [typeof(ClusterProtocol.RegisterShard)] = (shard, _) => new ClusterProtocol.RegisterShard(shard, "akka.tcp://dtrain@10.0.0.2:4053", "10.0.0.2:4060", "ps-0"),
         [typeof(ClusterProtocol.RegisterWorker)] = (worker, _) => new ClusterProtocol.RegisterWorker(worker, "akka.tcp://dtrain@10.0.0.3:4053", "ilgpu cuda NVIDIA H100"),

@@ -1,6 +1,7 @@
 // Reads the optional "training" section of a model or job file into TrainingSettings.
 using System.Text.Json;
 using Dtrain.Models.Data;
+using Dtrain.Models.Metrics;
 using Dtrain.Models.Optimizers;
 
 namespace Dtrain.Models.Graph;
@@ -13,7 +14,7 @@ public static class TrainingParser
         "dataset", "optimizer", "lr", "momentum", "beta1", "beta2", "epsilon", "weight_decay", "batch", "epochs",
         "workers", "ps_shards", "seed", "n_fetch", "n_push", "partition_size", "chunk_size", "alpha", "rho", "clip_norm",
         "mode", "staleness", "backup_workers", "checkpoint", "checkpoint_every_steps", "checkpoint_every_seconds", "checkpoint_keep", "overlap_push",
-        "lr_schedule", "data",
+        "lr_schedule", "data", "early_stopping", "top_k",
     ];
 
     private static readonly string[] KnownDataFields =
@@ -21,6 +22,8 @@ public static class TrainingParser
         "train", "test", "validation", "validation_split", "format", "label", "task", "exclude", "normalize", "missing", "header",
         "resize", "color", "augment",
     ];
+
+    private static readonly string[] KnownEarlyStoppingFields = ["monitor", "patience", "min_delta"];
 
     private static readonly string[] KnownAugmentFields = ["crop_padding", "flip"];
 
@@ -80,6 +83,8 @@ public static class TrainingParser
             CheckpointEverySeconds = Int(t, "checkpoint_every_seconds", file) ?? d.CheckpointEverySeconds,
             CheckpointKeep = Int(t, "checkpoint_keep", file) ?? d.CheckpointKeep,
             Data = t.TryGetProperty("data", out var data) ? ParseData(data, file) : d.Data,
+            EarlyStopping = t.TryGetProperty("early_stopping", out var stop) ? ParseEarlyStopping(stop, file) : d.EarlyStopping,
+            TopK = Int(t, "top_k", file) ?? d.TopK,
         };
         // A bad value is a fault of this file, so it raises the same error type as every other model-file problem.
         return settings.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : settings;
@@ -215,6 +220,31 @@ public static class TrainingParser
         return spec.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : spec;
     }
 
+    /// <summary><c>"early_stopping": {"monitor": "val_loss", "patience": 3, "min_delta": 0}</c>; every field optional.</summary>
+    public static EarlyStopping ParseEarlyStopping(JsonElement s, string file)
+    {
+        const string section = "training.early_stopping";
+        if (s.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFileException(file, null, $"{section} must be an object such as {{\"monitor\": \"val_loss\", \"patience\": 3}}, got {s.GetRawText()}");
+        }
+
+        foreach (var p in s.EnumerateObject())
+        {
+            if (!KnownEarlyStoppingFields.Contains(p.Name))
+            {
+                throw new ModelFileException(file, null, $"unknown field {section}.{p.Name}; known: {string.Join(", ", KnownEarlyStoppingFields)}");
+            }
+        }
+
+        var d = new EarlyStopping();
+        var stop = new EarlyStopping(
+            Str(s, "monitor", file, section) ?? d.Monitor,
+            Int(s, "patience", file, section) ?? d.Patience,
+            Dbl(s, "min_delta", file, section) ?? d.MinDelta);
+        return stop.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : stop;
+    }
+
     private static ScheduleKind Kind(string name, string file) =>
         LearningRateSchedule.ParseKind(name)
         ?? throw new ModelFileException(file, null, $"training.lr_schedule type '{name}' is not known; known: {string.Join(", ", LearningRateSchedule.KindNames)}");
@@ -227,6 +257,11 @@ public static class TrainingParser
     private static float? Num(JsonElement t, string name, string file, string section = "training") =>
         !t.TryGetProperty(name, out var v) ? null
         : v.ValueKind == JsonValueKind.Number ? v.GetSingle()
+        : throw new ModelFileException(file, null, $"{section}.{name} must be a number, got {v.GetRawText()}");
+
+    private static double? Dbl(JsonElement t, string name, string file, string section) =>
+        !t.TryGetProperty(name, out var v) ? null
+        : v.ValueKind == JsonValueKind.Number ? v.GetDouble()
         : throw new ModelFileException(file, null, $"{section}.{name} must be a number, got {v.GetRawText()}");
 
     private static int? Int(JsonElement t, string name, string file, string section = "training") =>

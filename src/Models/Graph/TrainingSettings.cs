@@ -76,6 +76,15 @@ public sealed record TrainingSettings
     /// <summary>Complete checkpoints kept; older ones are deleted once a newer one is complete.</summary>
     public int CheckpointKeep { get; init; } = 3;
 
+    /// <summary>Stop once a validation figure has not improved for a while (null: train every epoch).</summary>
+    public Metrics.EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>Classification: the k of the top-k accuracy reported beside accuracy (0: off; ignored when k covers every class).</summary>
+    public int TopK { get; init; } = 5;
+
+    /// <summary>The validation figure "best" is chosen on: the early-stopping monitor, else <c>val_loss</c>.</summary>
+    public string BestMonitor => EarlyStopping?.Monitor ?? "val_loss";
+
     /// <summary>The training modes a job may name.</summary>
     public static readonly string[] KnownModes = ["async", "ssp", "sync"];
 
@@ -163,6 +172,16 @@ public sealed record TrainingSettings
         if (BackupWorkers > 0 && Mode != "sync")
         {
             return $"training.backup_workers applies to mode sync only, but mode is {Mode}";
+        }
+
+        if (TopK < 0)
+        {
+            return $"training.top_k must be zero (off) or positive, got {TopK}";
+        }
+
+        if (EarlyStopping?.FirstProblem() is { } stopProblem)
+        {
+            return stopProblem;
         }
 
         if (Data.FirstProblem() is { } dataProblem)

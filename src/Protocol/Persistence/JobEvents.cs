@@ -70,6 +70,8 @@ public static class JobEvents
     /// <summary>
     /// Where a job stands at a checkpoint: the epoch in progress and its partitions done (an epoch-end checkpoint
     /// names the next epoch with none done), the counters the summary needs, and every evaluated epoch so far.
+    /// <see cref="Best"/> marks an epoch-end checkpoint of the best epoch on validation so far: the newest one so marked
+    /// is the job's best checkpoint, which <c>export --best</c> writes and the keep-k rule never deletes.
     /// </summary>
     [MessagePackObject]
     public sealed record CheckpointRecord(
@@ -84,5 +86,6 @@ public static class JobEvents
         [property: Key(8)] CoordinatorProtocol.EpochCompleted[] History,
         [property: Key(9)] int Shards,
         [property: Key(10)] long Bytes,
-        [property: Key(11)] DateTime TakenUtc);
+        [property: Key(11)] DateTime TakenUtc,
+        [property: Key(12)] bool Best = false);
 }
