@@ -48,6 +48,18 @@ public sealed class RunSummaryTests
         Assert.Equal(1, json["best_epoch"]);
     }
 
+    [Fact]
+    public void Summary_of_a_classification_without_a_test_set_has_no_test_accuracy()
+    {
+        var val = new EvaluationFigures("classification", 30, 0.2, Accuracy: 0.9);
+
+        var json = RunSummary.Json(Completed("classification", Epoch(1, val, null)) with { BestEpoch = 1, BestMonitor = "val_loss" });
+
+        Assert.Equal(0.9, json["val_accuracy"]);
+        Assert.False(json.ContainsKey("test_accuracy"));
+        Assert.False(((Dictionary<string, object?>[])json["history"]!)[0].ContainsKey("test_accuracy"));
+    }
+
     [Theory]
     [InlineData("classification", false, true, "epoch  train_loss  test_acc  examples/s  epoch_s  elapsed_s  rss_mb")]
     [InlineData("classification", true, true, "epoch  train_loss  val_loss   val_acc  test_acc  examples/s  epoch_s  elapsed_s  rss_mb  best")]
