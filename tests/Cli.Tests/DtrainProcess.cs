@@ -10,7 +10,10 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 public static class DtrainProcess
 {
     /// <summary>Runs dtrain with <paramref name="args"/>, killing it after <paramref name="timeout"/>.</summary>
-    public static ProcessResult Run(TimeSpan timeout, params string[] args)
+    public static ProcessResult Run(TimeSpan timeout, params string[] args) => Run(timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Run(TimeSpan, string[])"/>, with <paramref name="environment"/> set in the child (e.g. its own DTRAIN_CACHE).</summary>
+    public static ProcessResult Run(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -18,6 +21,11 @@ public static class DtrainProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dtrain.dll"));
         foreach (var a in args)
         {

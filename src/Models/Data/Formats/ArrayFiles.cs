@@ -41,6 +41,13 @@ public static class ArrayFiles
         return features.Select(f => (f, label ?? (labelFiles?.TryGetValue(Path.GetFullPath(f), out var l) == true ? l : CompanionLabels.Find(f)))).ToList();
     }
 
+    /// <summary>
+    /// <paramref name="files"/> followed by the labels file found beside each by name, so the files a data set is
+    /// read from (and the encoded cache's key of their sizes and times) include its labels; <see cref="Pair"/> sets them apart again.
+    /// </summary>
+    public static IReadOnlyList<string> WithCompanions(IReadOnlyList<string> files) =>
+        files.Concat(files.Select(CompanionLabels.Find).Where(c => c is not null).Select(c => c!)).Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>The labels files named in <c>training.data.label</c>, by full features path, as the schema records them.</summary>
     public static IReadOnlyDictionary<string, string>? Named(IReadOnlyList<(string Features, string? Labels)> pairs, string? label) =>
         label is null ? null : pairs.ToDictionary(p => Path.GetFullPath(p.Features), _ => Path.GetFullPath(label), StringComparer.Ordinal);

@@ -22,7 +22,9 @@ public sealed partial class IdxFormat : IDataFormat
         Directory.Exists(path) && Mnist.FileNames.All(f => File.Exists(Path.Combine(path, f)) || File.Exists(Path.Combine(path, f + ".gz")));
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Expand(string path, bool test)
+    public IReadOnlyList<string> Expand(string path, bool test) => ArrayFiles.WithCompanions(ImagesFiles(path, test));
+
+    private IReadOnlyList<string> ImagesFiles(string path, bool test)
     {
         if (IsMnistFolder(path))
         {
@@ -56,7 +58,7 @@ public sealed partial class IdxFormat : IDataFormat
 
     /// <summary>A folder in the list stands for its files (its training pair when it is an MNIST folder).</summary>
     private IReadOnlyList<string> Resolve(IReadOnlyList<string> files, bool test) =>
-        files.SelectMany(f => Directory.Exists(f) ? Expand(f, test) : [f]).ToList();
+        files.SelectMany(f => Directory.Exists(f) ? ImagesFiles(f, test) : [f]).ToList();
 
     private static IEnumerable<Func<ArrayPair>> Open(IReadOnlyList<(string Features, string? Labels)> pairs) =>
         pairs.Select(p => (Func<ArrayPair>)(() =>

@@ -11,6 +11,9 @@ public sealed class NpyFormat : IDataFormat
     /// <inheritdoc/>
     public IReadOnlyList<string> Extensions { get; } = [".npy"];
 
+    /// <summary>The features files and the labels file beside each (so the cache key covers the labels too).</summary>
+    public IReadOnlyList<string> Expand(string path, bool test) => ArrayFiles.WithCompanions(DataFiles.Expand(path, Extensions));
+
     /// <inheritdoc/>
     public DataSchema Learn(IReadOnlyList<string> files, DataSpec spec, Func<long, bool> inTraining)
     {

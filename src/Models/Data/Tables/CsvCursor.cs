@@ -54,12 +54,14 @@ internal sealed class CsvCursor : TableCursor
             var headerLine = 0;
             if (hasHeader)
             {
+                // Sep 0.18 numbers the first row's lines from 2 (its LineNumberFrom); the header's line is counted here.
+                headerLine = 1;
                 while (reader.MoveNext() && reader.Current.Span.IsEmpty)
                 {
+                    headerLine++;
                 }
 
                 var row = reader.Current;
-                headerLine = row.LineNumberFrom;
                 names = new string[row.ColCount];
                 for (var c = 0; c < names.Length; c++)
                 {

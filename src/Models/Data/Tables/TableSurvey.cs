@@ -164,9 +164,9 @@ internal sealed class TableSurvey
                 training += inTrain ? 1 : 0;
                 foreach (var column in columns)
                 {
-                    if (column.Role == ColumnRole.Excluded)
+                    if (column.Role == ColumnRole.Excluded && strict)
                     {
-                        continue;
+                        continue; // learning never reads them; inspecting shows what they hold
                     }
 
                     switch (cursor.Cell(column.Index, out var x))
