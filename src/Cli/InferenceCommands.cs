@@ -17,35 +17,39 @@ public static class InferenceCommands
     private const int Batch = 500;
 
     /// <summary>
-    /// <c>dtrain eval MODEL.dtmodel [--data-dir DIR]</c>: the test set's metrics for the task; for a classification also
+    /// <c>dtrain eval MODEL.dtmodel [--test PATH [--format F]] [--data-dir DIR]</c>: the test set's metrics for the task; for a classification also
     /// per-class recall and precision and the confusion matrix.
     /// </summary>
     public static int Eval(CommandLine cl)
     {
         var path = cl.Single("trained model file");
         var dataDir = cl.String("--data-dir");
+        var testPath = cl.String("--test");
+        var format = cl.String("--format");
         cl.RejectUnknown();
         var (trained, model) = LoadTrained(path);
-        var (_, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
+        var schema = trained.Schema;
+        var test = EvalSet(path, schema, testPath, format, dataDir);
+        using var cacheFile = test as IDisposable;
         if (model.FeatureSize != test.FeatureSize)
         {
             throw new DtrainException($"{path}: the model takes {model.FeatureSize} floats per example, but {test.Name} examples have {test.FeatureSize}");
         }
 
         var classes = model.Values[model.OutputValue].Type.Size;
-        if (classes != test.Classes || model.LabelSize != 1)
+        if (test.Task == LearningTask.Classification && (classes != test.Classes || model.LabelSize != 1))
         {
             throw new DtrainException($"{path}: the model scores {classes} classes from {model.LabelSize} label(s) per example, but {test.Name} has {test.Classes} classes and one label per example");
         }
 
         // The evaluator the coordinator scores with, so eval and the training summary agree to the digit.
-        using var evaluator = new Dtrain.Coordinator.Evaluator(model, null, Environment.ProcessorCount, schema: null, topK: model.Spec.Training.TopK);
+        using var evaluator = new Dtrain.Coordinator.Evaluator(model, null, Environment.ProcessorCount, schema, model.Spec.Training.TopK);
         evaluator.Load(trained.Parameters);
-        var metrics = MetricAccumulator.For(test.Task, classes, test.TargetSize, null, model.Spec.Training.TopK, path);
+        var metrics = MetricAccumulator.For(test.Task, classes, test.TargetSize, schema, model.Spec.Training.TopK, path);
         var result = evaluator.Score(test, metrics);
 
         Console.WriteLine($"dtrain: {path} ({trained.Parameters.Length:N0} parameters; {Describe(trained)}) on {test.Name}, {test.Count:N0} examples; {result.Task.Name()}");
-        EvalReport.Print(result, metrics, classNames: null, Console.Out);
+        EvalReport.Print(result, metrics, schema.ClassNames is { } names && names.Count == classes ? names : null, Console.Out);
         return 0;
     }
 
@@ -113,6 +117,24 @@ public static class InferenceCommands
         };
         table.Print(Console.Out);
         return 0;
+    }
+
+    /// <summary>
+    /// The examples eval scores, encoded with the model's schema: <paramref name="testPath"/> (any format dtrain reads,
+    /// with its labels), or for a model trained on the built-in MNIST without one, MNIST's test set.
+    /// </summary>
+    public static ExampleSource EvalSet(string modelPath, DataSchema schema, string? testPath, string? format, string? dataDir)
+    {
+        if (testPath is null)
+        {
+            return schema.Format == "mnist"
+                ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out)).Test
+                : throw new DtrainException($"{modelPath}: the model was trained on {schema.Format} data; give the labelled data to evaluate on with --test PATH");
+        }
+
+        // MNIST's schema has flat 784-pixel examples; its IDX files (or Fashion-MNIST's) hold them as 28x28.
+        var encoding = schema.Format == "mnist" && DataFormats.For(testPath, format).Name == "idx" ? schema with { FeatureShape = [28, 28] } : schema;
+        return DataPreparer.Encode(testPath, format, encoding, Console.Out);
     }
 
     /// <summary>Reads a trained-model file and compiles its model, checking that its parameters fit it; one clear error when not.</summary>

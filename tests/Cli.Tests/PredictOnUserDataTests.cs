@@ -151,6 +151,28 @@ public sealed class PredictOnUserDataTests(ShapesJob job) : IClassFixture<Shapes
     }
 
     [Fact]
+    public void Eval_of_an_exported_csv_model_encodes_a_labelled_csv_with_the_models_schema_and_names_its_classes()
+    {
+        var test = Path.Combine(job.Dir, "shapes-eval.csv");
+        ShapesJob.WriteShapes(test, 90, seed: 5);
+
+        var eval = DtrainProcess.Run(Limit, job.Environment, "eval", job.Exported, "--test", test);
+
+        Assert.True(eval.ExitCode == 0, eval.Stdout + eval.Stderr);
+        Assert.Contains("on shapes-eval.csv, 90 examples; classification", eval.Stdout);
+        Assert.All(new[] { "circle", "square", "triangle" }, name => Assert.Contains(name, eval.Stdout));
+    }
+
+    [Fact]
+    public void Eval_of_a_csv_model_without_test_data_asks_for_it_in_one_line()
+    {
+        var eval = DtrainProcess.Run(Limit, job.Environment, "eval", job.Exported);
+
+        Assert.Equal(1, eval.ExitCode);
+        Assert.Equal($"dtrain: error: {job.Exported}: the model was trained on csv data; give the labelled data to evaluate on with --test PATH", eval.Stderr.Trim());
+    }
+
+    [Fact]
     public void Check_with_train_fits_auto_shapes_to_the_data_and_reports_widths_classes_and_parameters()
     {
         var check = DtrainProcess.Run(Limit, job.Environment, "check", job.ModelFile, "--train", job.Train, "--label", "shape");
@@ -223,6 +245,55 @@ public sealed class PredictOnImagesTests : IDisposable
 
         Assert.Equal(1, predict.ExitCode);
         Assert.Equal($"dtrain: error: {lines}:1: 3 values, but the model takes 16 per example", predict.Stderr.Trim());
+    }
+
+    [Fact]
+    public void Predict_of_a_regression_prints_targets_in_the_datas_own_units_under_the_target_columns_name()
+    {
+        // Arrange: training standardised price as (price - 100) * 0.5; the model predicts 2x, so price = 4x + 100.
+        const string json = """
+            {
+              "name": "price",
+              "inputs": [{ "name": "x", "shape": [1] }, { "name": "y", "shape": [1], "source": "labels" }],
+              "nodes": [
+                { "id": "out", "op": "dense", "inputs": ["x"], "attrs": { "units": 1 } },
+                { "id": "loss", "op": "mse", "inputs": ["out", "y"] }
+              ],
+              "loss": "loss",
+              "output": "out"
+            }
+            """;
+        var compiled = ModelCompiler.Compile(ModelParser.Parse(json, "price.json"));
+        var parameters = new float[compiled.ParameterCount];
+        parameters[compiled.Parameters.Single(p => p.Name.EndsWith("weight", StringComparison.Ordinal)).Offset] = 2;
+        var schema = new DataSchema
+        {
+            Format = "csv",
+            Task = LearningTask.Regression,
+            FeatureShape = [1],
+            TargetWidth = 1,
+            Header = true,
+            TargetShift = [100],
+            TargetScale = [0.5f],
+            Columns =
+            [
+                new ColumnEncoding { Name = "size", Index = 0, Role = ColumnRole.Feature, Kind = ColumnKind.Numeric, Offset = 0 },
+                new ColumnEncoding { Name = "price", Index = 1, Role = ColumnRole.Label, Kind = ColumnKind.Numeric, Shift = 100, Scale = 0.5f, Offset = 0 },
+            ],
+        };
+        var model = Path.Combine(_dir, "price.dtmodel");
+        new TrainedModel("price.json", json, parameters, new Dictionary<string, string>(), schema).Write(model);
+        var rows = Path.Combine(_dir, "sizes.csv");
+        File.WriteAllText(rows, "size\n1\n2.5\n");
+
+        // Act
+        var predict = DtrainProcess.Run(TimeSpan.FromMinutes(2), "predict", model, rows);
+
+        // Assert
+        Assert.True(predict.ExitCode == 0, predict.Stdout + predict.Stderr);
+        Assert.Matches(@"example\s+price\s*\n", predict.Stdout);
+        Assert.Matches(@"\n0\s+104\s*\n", predict.Stdout);
+        Assert.Matches(@"\n1\s+110\s*(\n|$)", predict.Stdout);
     }
 
     private string WritePng(string name, byte grey)
