@@ -200,7 +200,7 @@ public static class NodeCommand
 
     /// <summary>A job's training files read on this node with the job's schema, into this node's encoded cache.</summary>
     private static ExampleSource EncodeOnNode(string path, string? format, DataSchema schema) =>
-        DataPreparer.Encode(path, format, schema, Console.Out);
+        DataPreparer.EncodeTraining(path, format, schema, Console.Out);
 
     /// <summary>MNIST, loaded on first use and kept: every MNIST job of this node reads the same arrays.</summary>
     internal sealed class MnistOnce(string? dataDir)

@@ -14,6 +14,9 @@ public static class SubmitCommand
     /// <summary>Flags of the client itself; every other flag is a train flag forwarded with the job.</summary>
     private static readonly string[] ClientFlags = ["--cluster", "--cluster-name", "--tls-cert", "--tls-password", "--host", "--config", "--summary", "--timeout"];
 
+    /// <summary>How long a client waits for the coordinator to read a job's data (learn its schema, count its rows).</summary>
+    private static readonly TimeSpan PrepareWait = TimeSpan.FromHours(6);
+
     /// <summary>How long a client waits for a new coordinator singleton to take over after the old one stopped.</summary>
     private static readonly TimeSpan TakeoverWait = TimeSpan.FromMinutes(3);
 
@@ -58,6 +61,24 @@ public static class SubmitCommand
         // The model file's absolute path: the coordinator takes relative data paths in its training.data from its folder.
         var submit = new SubmitJob(Path.GetFullPath(file), modelJson, [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
         var accepted = await client.Request(proxy, submit, timeout, "the coordinator to accept the job");
+        if (accepted is JobNotice reading)
+        {
+            // The coordinator reads the job's data before it accepts the job: on a large set that takes a while. It is
+            // watched meanwhile, so a coordinator that dies is reported instead of waited for.
+            TrainCommand.PrintNotice(reading);
+            client.Watch(client.LastSender);
+            do
+            {
+                accepted = await client.Next(PrepareWait, "the coordinator to read the job's data");
+            }
+            while (accepted is JobNotice);
+
+            if (accepted is Terminated)
+            {
+                throw new DtrainException($"the coordinator at {cluster} stopped while it read the job's data; submit the job again");
+            }
+        }
+
         if (accepted is JobFailed rejected)
         {
             throw new DtrainException($"the cluster at {cluster} rejected {file}: {rejected.Reason}");

@@ -41,6 +41,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         Receive<RegisterShard>(OnRegisterShard);
         Receive<RegisterWorker>(OnRegisterWorker);
         Receive<SubmitJob>(OnSubmit);
+        Receive<JobPrepared>(OnPrepared);
         Receive<CheckWaiting>(_ =>
         {
             TryStart();
@@ -112,22 +113,22 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
             return;
         }
 
-        JobSpec job;
-        try
+        if (_preparing is { } preparing)
         {
-            // The previous job's evaluation files close here, long after its job actor stopped reading them.
-            (_previousData?.TestSet as IDisposable)?.Dispose();
-            (_previousData?.ValidationSet as IDisposable)?.Dispose();
-            _previousData = null;
-            _data = _prepareJob(submit, null);
-            job = _data.Job;
-        }
-        catch (DtrainException e)
-        {
-            submit.Listener.Tell(new JobFailed(e.Message));
+            submit.Listener.Tell(submit.SubmissionId.Length > 0 && submit.SubmissionId == preparing
+                ? new JobNotice("the coordinator is still reading the job's data", Warning: false)
+                : new JobFailed("the cluster is busy reading another job's data; one job runs at a time"));
             return;
         }
 
+        Prepare(submit);
+    }
+
+    /// <summary>The job is prepared (schema learned, rows counted): it is accepted and waits for shards and workers.</summary>
+    private void Accept(SubmitJob submit, ClusterCoordinator.PreparedJob data)
+    {
+        _data = data;
+        var job = data.Job;
         _jobCount++;
         _job = job with { JobId = $"{job.JobId}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{_jobCount}", TrainArgs = submit.TrainArgs };
         _client = submit.Listener;

@@ -13,7 +13,7 @@ namespace Dtrain.Worker;
 /// <param name="node">This node's address, named in errors.</param>
 /// <param name="mnist">Loads MNIST's training set (called at most once, when a job without its own data arrives).</param>
 /// <param name="encode">Reads the job's training files with its schema: <c>(path, format, schema) =&gt; examples</c>
-/// (<see cref="DataPreparer.Encode(string, string?, DataSchema, TextWriter)"/>, which caches them on this node).</param>
+/// (<see cref="DataPreparer.EncodeTraining"/>, which caches them on this node).</param>
 public sealed class NodeData(string node, Func<ExampleSource> mnist, Func<string, string?, DataSchema, ExampleSource> encode)
 {
     private readonly Lock _gate = new();

@@ -39,7 +39,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(GetStats)] = (_, _) => new GetStats(41),
         [typeof(ShardStats)] = (_, _) => Stats,
         [typeof(JoinJob)] = (shard, coordinator) => new JoinJob(
-            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0", 0x5eed_0001)], coordinator),
+            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0", 0x5eed_0001)], coordinator, Data: """{"seed": 7}"""),
         [typeof(AssignPartition)] = (_, _) => new AssignPartition(2, 5, [9, 3, 7]),
         [typeof(RequestWork)] = (_, _) => new RequestWork(4),
         [typeof(PartitionDone)] = (_, _) => new PartitionDone(4, 2, 5, 3200, 25, 57.5, 3.25),
