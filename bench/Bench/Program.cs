@@ -17,6 +17,8 @@ try
         "checkpoint" => CheckpointBench.Run(rest),
         "overlap" => OverlapBench.Run(rest),
         "faults" => Dtrain.Bench.Faults.FaultBench.Run(rest),
+        "data-memory" => DataBench.Memory(rest),
+        "data-formats" => DataBench.Formats(rest),
         _ => Usage(2),
     };
 }
@@ -57,5 +59,11 @@ static int Usage(int exitCode)
     w.WriteLine("        times killing (SIGKILL, then a restart) or pausing (SIGSTOP 10 s, SIGCONT) one role at a seeded moment;");
     w.WriteLine("        prints completion, accuracy against the unfaulted run, steps retrained, time lost and work lost while");
     w.WriteLine("        the job reported success. Exit 0 only when every run completed within 0.5 points and lost nothing.");
+    w.WriteLine("  data-memory [--scale 8] [--epochs 1] [--model FILE] [--data-dir DIR] [--work DIR] [--keep]");
+    w.WriteLine("        peak RSS of one epoch (default examples/mnist-mlp.json) on MNIST written as NPY once and replicated");
+    w.WriteLine("        --scale times, through the encoded cache; exit 0 when the larger peak is within 1.25x of the smaller.");
+    w.WriteLine("  data-formats [--epochs 3] [--model FILE] [--data-dir DIR] [--work DIR] [--keep]");
+    w.WriteLine("        examples/s after the first epoch with MNIST read as built-in IDX (in memory), and as IDX, CSV and NPY");
+    w.WriteLine("        files through the encoded cache, side by side.");
     return exitCode;
 }

@@ -14,7 +14,7 @@ namespace Dtrain.Cli
             usage: dtrain <command> [options]
 
             commands:
-              train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers)
+              train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers); or a JOB.json
               check MODEL.json [--train PATH --label COL ...]
                                            validate a model file and print its shapes and parameters; with data, check
                                            that model and data fit ("auto" shapes resolved from the data)
@@ -51,6 +51,11 @@ namespace Dtrain.Cli
               --staleness S        ssp: largest version lag a step may start with (default 3)
               --backup-workers B   sync: each round averages the first workers - B pushes, drops the late ones
               --device D           workers' backend: auto (CUDA if found, else CPU) | cpu | cuda[:N] | opencl[:N] | ilgpu-cpu
+              --train PATH         your training data: a file, a folder of shards or a glob (csv tsv npy npz idx images ...)
+              --test PATH          test data, read with the training data's schema
+              --validation PATH    validation data    --validation-split X   hold out this fraction of --train (seeded)
+              --label COL          label column: name or 0-based index    --format F   csv | tsv | npy | npz | idx | images | ...
+              --task T             classification | regression | reconstruction (default: inferred from the label)
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
               --summary FILE       write a JSON summary of the run
               --report DIR         write curves (report.html, loss.png, accuracy.png) and tables (summary.md, CSV) at the end

@@ -27,7 +27,17 @@ public static class TrainCommand
     /// <summary>Runs the command; <paramref name="args"/> are its raw arguments (the setting flags among them are journaled).</summary>
     public static async Task<int> Run(CommandLine cl, IReadOnlyList<string> args)
     {
-        var file = cl.Single("model file");
+        var file = cl.Single("model or job file");
+        if (File.Exists(file) && Cluster.JobFile.IsJobFile(file))
+        {
+            // A job file names the model and its flags (data included); the command line's own flags come after and win.
+            var (modelFile, flags) = Cluster.JobFile.Read(file);
+            var rest = args.ToList();
+            rest.Remove(file);
+            (file, args) = (modelFile, [modelFile, .. flags, .. rest]);
+            cl = CommandLine.Parse(args);
+        }
+
         var text = ReadModelText(file);
 
         // A model with "auto" shapes compiles once the data's schema is known; any other compiles (and fails) first.

@@ -122,6 +122,55 @@ public sealed class UserDataTrainTests : IDisposable
         Assert.True(Summary(summary).GetProperty("test_accuracy").GetDouble() >= 0.85, result.Stdout);
     }
 
+    /// <summary>Iris as a CSV with a header and text class names, shuffled by a fixed seed: 120 training and 30 test rows.</summary>
+    private (string Train, string Test) IrisCsvFiles()
+    {
+        string[] names = ["setosa", "versicolor", "virginica"];
+        var rows = File.ReadLines(IrisCsv).Skip(1).Select(l => l.Split(',')).ToArray();
+        new Random(5).Shuffle(rows);
+        string Split(string name, string[][] part) => Write(name, "sepal_length,sepal_width,petal_length,petal_width,species\n"
+            + string.Concat(part.Select(r => $"{string.Join(',', r[..4])},{names[int.Parse(r[4], CultureInfo.InvariantCulture)]}\n")));
+        return (Split("iris-train.csv", rows[..120]), Split("iris-test.csv", rows[120..]));
+    }
+
+    [Fact]
+    public void Csv_classification_with_text_labels_trains_end_to_end()
+    {
+        // Arrange
+        var (train, test) = IrisCsvFiles();
+        var summary = Path.Combine(_dir, "summary.json");
+
+        // Act
+        var result = Train(Model("softmax_cross_entropy", "int32", epochs: 30), "--train", train, "--test", test, "--label", "species", "--validation-split", "0.1", "--summary", summary);
+
+        // Assert
+        AssertSucceeded(result);
+        Assert.Contains("data: iris-train.csv: classification", result.Stdout, StringComparison.Ordinal);
+        Assert.True(Summary(summary).GetProperty("test_accuracy").GetDouble() >= 0.85, result.Stdout);
+    }
+
+    [Fact]
+    public void Csv_regression_reaches_a_sane_fit()
+    {
+        // Arrange: y = 2 a - b + 0.5 c + 1 with a header, 400 training and 100 test rows.
+        var rng = new Random(11);
+        string Table(string name, int n) => Write(name, "a,b,c,y\n" + string.Concat(Enumerable.Range(0, n).Select(_ =>
+        {
+            var (a, b, c) = ((rng.NextDouble() * 2) - 1, (rng.NextDouble() * 2) - 1, (rng.NextDouble() * 2) - 1);
+            return string.Create(CultureInfo.InvariantCulture, $"{a:F5},{b:F5},{c:F5},{(2 * a) - b + (0.5 * c) + 1:F5}\n");
+        })));
+        var (train, test) = (Table("lin-train.csv", 400), Table("lin-test.csv", 100));
+        var summary = Path.Combine(_dir, "summary.json");
+
+        // Act
+        var result = Train(Model("mse", "float32", epochs: 30), "--train", train, "--test", test, "--label", "y", "--task", "regression", "--summary", summary);
+
+        // Assert
+        AssertSucceeded(result);
+        Assert.Contains("data: lin-train.csv: regression, 400 training examples of [3], 1 target(s), 100 test", result.Stdout, StringComparison.Ordinal);
+        Assert.True(Summary(summary).GetProperty("test_r2").GetDouble() > 0.9, result.Stdout);
+    }
+
     [Fact]
     public void Regression_with_auto_shapes_reaches_a_sane_fit()
     {
@@ -222,6 +271,48 @@ public sealed class UserDataTrainTests : IDisposable
         // Assert
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"dtrain: error: {model}: node 'x': \"shape\": \"auto\" is taken from the data, which was not given: train with --train PATH (or training.data.train), or check with 'dtrain check MODEL --train PATH'", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public void Job_file_data_section_becomes_data_flags_from_its_folder()
+    {
+        // Arrange
+        var job = Path.Combine(_dir, "jobs", "iris.json");
+        const string text = """{"model": "../m.json", "flags": {"epochs": 2}, "data": {"train": "data/a.csv", "label": "species", "validation_split": 0.25}}""";
+
+        // Act
+        var (model, flags) = Cluster.JobFile.Parse(text, job);
+
+        // Assert
+        Assert.Equal(Path.Combine(_dir, "jobs", "../m.json"), model);
+        Assert.Equal(["--epochs", "2", "--train", Path.Combine(_dir, "jobs", "data", "a.csv"), "--label", "species", "--validation-split", "0.25"], flags);
+    }
+
+    [Fact]
+    public void Job_file_unknown_data_field_is_one_line()
+    {
+        // Act
+        var error = Assert.Throws<Models.DtrainException>(() => Cluster.JobFile.Parse("""{"model": "m.json", "data": {"trian": "a.csv"}}""", "job.json"));
+
+        // Assert
+        Assert.Equal("job.json: unknown field data.trian; known: train, test, validation, validation_split, label, task, format", error.Message);
+    }
+
+    [Fact]
+    public void Train_takes_a_job_file_with_its_data()
+    {
+        // Arrange
+        var (train, test) = IrisCsvFiles();
+        var model = Model("softmax_cross_entropy", "int32", epochs: 2);
+        var job = Write("job.json", $$$"""{"model": "{{{Path.GetFileName(model)}}}", "flags": {"batch": 8}, "data": {"train": "{{{Path.GetFileName(train)}}}", "test": "{{{Path.GetFileName(test)}}}", "label": "species"}}""");
+
+        // Act
+        var result = Train(job);
+
+        // Assert
+        AssertSucceeded(result);
+        Assert.Contains("data: iris-train.csv: classification, 120 training examples of [4], 3 classes, 30 test", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("batch 8", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,8 +6,9 @@ using Dtrain.Models;
 namespace Dtrain.Cli.Cluster;
 
 /// <summary>
-/// Reads <c>{"model": "mnist-mlp.json", "flags": {"epochs": 3, "ps-shards": 2}}</c>: the model path is relative to
-/// the job file, each flag becomes <c>--name value</c> ahead of the command line's own flags (which win).
+/// Reads <c>{"model": "mnist-mlp.json", "flags": {"epochs": 3, "ps-shards": 2}, "data": {"train": "a.csv"}}</c>: the
+/// model and data paths are relative to the job file, each flag becomes <c>--name value</c> ahead of the command
+/// line's own flags (which win), and each data field its train flag (<c>--train</c>, <c>--label</c>, ...).
 /// </summary>
 public static class JobFile
 {
@@ -115,7 +116,52 @@ public static class JobFile
                 }
             }
 
+            if (root.TryGetProperty("data", out var data))
+            {
+                flags.AddRange(DataFlags(data, path));
+            }
+
             return (modelPath, flags);
         }
+    }
+
+    /// <summary>The job file's fields of <c>"data"</c> and the train flag each becomes.</summary>
+    private static readonly (string Field, string Flag, bool IsPath)[] DataFields =
+    [
+        ("train", "--train", true), ("test", "--test", true), ("validation", "--validation", true),
+        ("validation_split", "--validation-split", false), ("label", "--label", false), ("task", "--task", false), ("format", "--format", false),
+    ];
+
+    /// <summary>
+    /// <c>"data": {"train": "weather.csv", "label": "weather", "validation_split": 0.1}</c>: the data flags, over the
+    /// model file's <c>training.data</c> field by field; paths are taken from the job file's folder.
+    /// </summary>
+    private static IEnumerable<string> DataFlags(JsonElement data, string path)
+    {
+        if (data.ValueKind != JsonValueKind.Object)
+        {
+            throw new DtrainException($"{path}: \"data\" must be an object with some of {string.Join(", ", DataFields.Select(f => f.Field))}");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var flags = new List<string>();
+        foreach (var field in data.EnumerateObject())
+        {
+            var known = DataFields.FirstOrDefault(f => f.Field == field.Name);
+            if (known.Flag is null)
+            {
+                throw new DtrainException($"{path}: unknown field data.{Printable.Of(field.Name)}; known: {string.Join(", ", DataFields.Select(f => f.Field))}");
+            }
+
+            var value = field.Value.ValueKind switch
+            {
+                JsonValueKind.String when !known.IsPath || field.Value.GetString()!.Length is > 0 and <= 4096 => field.Value.GetString()!,
+                JsonValueKind.Number when !known.IsPath => field.Value.GetDouble().ToString(CultureInfo.InvariantCulture),
+                _ => throw new DtrainException($"{path}: data.{field.Name} must be {(known.IsPath ? "a path (1-4096 characters)" : "a string or a number")}"),
+            };
+            flags.AddRange([known.Flag, known.IsPath ? Path.GetFullPath(Path.Combine(folder, value)) : value]);
+        }
+
+        return flags;
     }
 }

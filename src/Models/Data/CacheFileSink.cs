@@ -22,14 +22,16 @@ public sealed class CacheFileSink : ExampleSink, IDisposable
     private readonly int _storedTargets;
     private readonly byte[] _record;
     private readonly Action<long>? _progress;
+    private readonly TimeSpan _progressEvery;
     private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
     private bool _completed;
 
     /// <summary>Opens a sink that will become <paramref name="path"/> for examples of <paramref name="schema"/>'s shape.</summary>
     /// <param name="path">The cache file to write (replaced when complete).</param>
     /// <param name="schema">Gives the feature shape, task, class count and target width of every record.</param>
-    /// <param name="progress">Called with the rows written so far about every <see cref="ProgressEvery"/>; null for none.</param>
-    public CacheFileSink(string path, DataSchema schema, Action<long>? progress = null)
+    /// <param name="progress">Called with the rows written so far about every <paramref name="progressEvery"/>; null for none.</param>
+    /// <param name="progressEvery">How often progress is reported (default 5 seconds).</param>
+    public CacheFileSink(string path, DataSchema schema, Action<long>? progress = null, TimeSpan? progressEvery = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         _path = path;
@@ -40,14 +42,12 @@ public sealed class CacheFileSink : ExampleSink, IDisposable
         _storedTargets = schema.Task == LearningTask.Reconstruction ? 0 : schema.TargetWidth;
         _record = new byte[4 * (_featureSize + _storedTargets)];
         _progress = progress;
+        _progressEvery = progressEvery ?? TimeSpan.FromSeconds(5);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         _stream = new FileStream(_temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         _stream.Write(new byte[EncodedCache.HeaderBytes]);
     }
-
-    /// <summary>How often progress is reported while encoding.</summary>
-    public static TimeSpan ProgressEvery { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Examples written so far.</summary>
     public long Rows { get; private set; }
@@ -86,7 +86,7 @@ public sealed class CacheFileSink : ExampleSink, IDisposable
 
         _stream.Write(record);
         Rows++;
-        if (_progress is not null && _sinceProgress.Elapsed >= ProgressEvery)
+        if (_progress is not null && _sinceProgress.Elapsed >= _progressEvery)
         {
             _progress(Rows);
             _sinceProgress.Restart();

@@ -183,6 +183,28 @@ public sealed class EncodedCacheTests : IDisposable
     }
 
     [Fact]
+    public void Sink_reports_progress_while_encoding()
+    {
+        // Arrange
+        var path = Path.Combine(_folder.FullName, "p.bin");
+        var reported = new List<long>();
+
+        // Act: a zero interval reports after every row.
+        using (var sink = new CacheFileSink(path, Schema(LearningTask.Classification, [2], 1, classes: 2), reported.Add, TimeSpan.Zero))
+        {
+            for (var r = 0; r < 3; r++)
+            {
+                sink.Write([r, r], [0]);
+            }
+
+            sink.Complete();
+        }
+
+        // Assert
+        Assert.Equal([1L, 2L, 3L], reported);
+    }
+
+    [Fact]
     public void Unfinished_sink_leaves_no_file_under_the_cache_name()
     {
         // Arrange
