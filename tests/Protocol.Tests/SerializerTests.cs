@@ -21,7 +21,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
     private static readonly ShardStats Stats = new(2, 17, 15, 1, 2, 30, 1.25, 4, 0.5);
 
     private static readonly EpochCompleted Epoch = new(
-        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5));
+        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5), true);
 
     /// <summary>A representative instance of every wire message; each field differs from its default.</summary>
     private static readonly Dictionary<Type, Func<IActorRef, IActorRef, IWireMessage>> Factories = new()
