@@ -5,9 +5,14 @@
 #
 #   deploy/local/start-cluster.sh [-k PS_NODES] [-n WORKER_NODES] [MODEL.json] [train flags...]
 #   e.g. deploy/local/start-cluster.sh -k 2 -n 2 examples/mnist-mlp.json --epochs 3
+#        deploy/local/start-cluster.sh model.json --train data/train.csv --test data/test.csv --label species
+#
+# The job's data flags (--train, --test, --validation PATH) may be relative to the folder you run this from: they
+# are made absolute, as every node must see the data at the same path (here: this machine's disk).
 #
 # Node logs go to $DTRAIN_LOG_DIR (default: a fresh temporary folder, printed at the start).
 set -euo pipefail
+caller=$PWD
 cd "$(dirname "$0")/../.."
 
 ps_nodes=2
@@ -16,12 +21,23 @@ while getopts "k:n:h" opt; do
   case "$opt" in
     k) ps_nodes=$OPTARG ;;
     n) worker_nodes=$OPTARG ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-model=${1:-examples/mnist-mlp.json}
-[ $# -gt 0 ] && shift
+absolute() { # a path from the caller's folder, as the nodes (started from the repository root) must see it
+  case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$caller" "$1" ;; esac
+}
+model=examples/mnist-mlp.json
+if [ $# -gt 0 ]; then model=$(absolute "$1"); shift; fi
+flags=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --train|--test|--validation) flags+=("$1" "$(absolute "$2")"); shift 2 ;;
+    --train=*|--test=*|--validation=*) flags+=("${1%%=*}=$(absolute "${1#*=}")"); shift ;;
+    *) flags+=("$1"); shift ;;
+  esac
+done
 
 logs=${DTRAIN_LOG_DIR:-$(mktemp -d -t dtrain-cluster.XXXXXX)}
 mkdir -p "$logs"
@@ -65,14 +81,16 @@ free_port() {
 echo "start-cluster: building dtrain (logs in $logs)"
 dotnet build src/Cli -c Release -nologo -v quiet >"$logs/build.log" 2>&1 || { cat "$logs/build.log" >&2; exit 1; }
 dtrain=(dotnet src/Cli/bin/Release/net10.0/dtrain.dll)
-data_dir=$("${dtrain[@]}" data | tail -n 1)
+# MNIST for MNIST jobs (a job on its own files needs none: where it cannot be fetched, the nodes start without it).
+data_flags=()
+if data_dir=$("${dtrain[@]}" data 2>>"$logs/build.log" | tail -n 1) && [ -n "$data_dir" ]; then data_flags=(--data-dir "$data_dir"); fi
 
 seed_port=$(free_port)
 seed="127.0.0.1:$seed_port"
 # The worker nodes share this machine's cores, as `dtrain train --workers N` shares them among its replicas.
 threads=$(( $(nproc) / worker_nodes )); [ "$threads" -lt 1 ] && threads=1
 start_node() { # name roles port [flags]
-  "${dtrain[@]}" node --roles "$2" --host 127.0.0.1 --port "$3" --seeds "$seed" --data-dir "$data_dir" "${@:4}" >"$logs/$1.log" 2>&1 &
+  "${dtrain[@]}" node --roles "$2" --host 127.0.0.1 --port "$3" --seeds "$seed" ${data_flags[@]+"${data_flags[@]}"} "${@:4}" >"$logs/$1.log" 2>&1 &
   pids+=($!)
 }
 start_node coordinator coordinator "$seed_port"
@@ -82,7 +100,7 @@ echo "start-cluster: coordinator at $seed, $ps_nodes PS node(s), $worker_nodes w
 
 # The coordinator waits (up to 2 minutes) until the shards and workers the job asks for have registered.
 # In the background plus `wait`, so a signal to this script runs the trap at once instead of after the job.
-"${dtrain[@]}" submit "$model" --cluster "$seed" --workers "$worker_nodes" --ps-shards "$ps_nodes" "$@" &
+"${dtrain[@]}" submit "$model" --cluster "$seed" --workers "$worker_nodes" --ps-shards "$ps_nodes" ${flags[@]+"${flags[@]}"} &
 pids+=($!)
 wait $!
 "${dtrain[@]}" status --cluster "$seed"

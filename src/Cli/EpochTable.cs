@@ -36,7 +36,7 @@ public sealed class EpochTable(TextWriter output)
             output.WriteLine(header);
         }
 
-        output.WriteLine(string.Join("  ", columns.Select(c => c.Cell(e).PadLeft(c.Width))));
+        output.WriteLine(string.Join("  ", columns.Select(c => c.Cell(e).PadLeft(c.Width))).TrimEnd());
     }
 
     /// <summary>The header line of a job of <paramref name="task"/> (a task name) scoring the sets named.</summary>
@@ -86,6 +86,12 @@ public sealed class EpochTable(TextWriter output)
 
         // Resident memory is printed per epoch so a leak shows as a growing column.
         columns.Add(new("rss_mb", 6, _ => (Environment.WorkingSet / (1024 * 1024)).ToString(c)));
+        if (validation)
+        {
+            // The best epoch on validation so far: the last row marked is the best checkpoint's epoch.
+            columns.Add(new("best", 4, e => e.BestSoFar ? "*" : ""));
+        }
+
         return columns;
     }
 

@@ -68,7 +68,9 @@ public static class ExportCommand
         }
 
         var path = output ?? Path.Combine(folder ?? ".", $"{jobId}.dtmodel");
-        new TrainedModel(Path.GetFileName(submitted.ModelFile), submitted.ModelJson, parameters, origin).Write(path);
+        // The schema goes with the weights: eval and predict encode raw inputs exactly as training did.
+        var schema = submitted.Schema($"{storage.Describe()}: job {jobId}'s journal");
+        new TrainedModel(Path.GetFileName(submitted.ModelFile), submitted.ModelJson, parameters, origin, schema).Write(path);
 
         var table = new Table("export", "value");
         table.Add("job", jobId);

@@ -1,5 +1,5 @@
-// dtrain eval and dtrain predict: a trained-model file (dtrain export) scored on MNIST's test set or run on inputs,
-// in this process on the CPU backend, with no cluster and no database.
+// dtrain eval and dtrain predict: a trained-model file (dtrain export) scored on a test set or run on raw inputs
+// encoded with its data schema, in this process on the CPU backend, with no cluster and no database.
 using System.Globalization;
 using Dtrain.Models;
 using Dtrain.Models.Autodiff;
@@ -17,41 +17,47 @@ public static class InferenceCommands
     private const int Batch = 500;
 
     /// <summary>
-    /// <c>dtrain eval MODEL.dtmodel [--data-dir DIR]</c>: the test set's metrics for the task; for a classification also
+    /// <c>dtrain eval MODEL.dtmodel [--test PATH [--format F]] [--data-dir DIR]</c>: the test set's metrics for the task; for a classification also
     /// per-class recall and precision and the confusion matrix.
     /// </summary>
     public static int Eval(CommandLine cl)
     {
         var path = cl.Single("trained model file");
         var dataDir = cl.String("--data-dir");
+        var testPath = cl.String("--test");
+        var format = cl.String("--format");
         cl.RejectUnknown();
         var (trained, model) = LoadTrained(path);
-        var (_, test) = Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
+        var schema = trained.Schema;
+        var test = EvalSet(path, schema, testPath, format, dataDir);
+        using var cacheFile = test as IDisposable;
         if (model.FeatureSize != test.FeatureSize)
         {
             throw new DtrainException($"{path}: the model takes {model.FeatureSize} floats per example, but {test.Name} examples have {test.FeatureSize}");
         }
 
         var classes = model.Values[model.OutputValue].Type.Size;
-        if (classes != test.Classes || model.LabelSize != 1)
+        if (test.Task == LearningTask.Classification && (classes != test.Classes || model.LabelSize != 1))
         {
             throw new DtrainException($"{path}: the model scores {classes} classes from {model.LabelSize} label(s) per example, but {test.Name} has {test.Classes} classes and one label per example");
         }
 
         // The evaluator the coordinator scores with, so eval and the training summary agree to the digit.
-        using var evaluator = new Dtrain.Coordinator.Evaluator(model, null, Environment.ProcessorCount, schema: null, topK: model.Spec.Training.TopK);
+        using var evaluator = new Dtrain.Coordinator.Evaluator(model, null, Environment.ProcessorCount, schema, model.Spec.Training.TopK);
         evaluator.Load(trained.Parameters);
-        var metrics = MetricAccumulator.For(test.Task, classes, test.TargetSize, null, model.Spec.Training.TopK, path);
+        var metrics = MetricAccumulator.For(test.Task, classes, test.TargetSize, schema, model.Spec.Training.TopK, path);
         var result = evaluator.Score(test, metrics);
 
         Console.WriteLine($"dtrain: {path} ({trained.Parameters.Length:N0} parameters; {Describe(trained)}) on {test.Name}, {test.Count:N0} examples; {result.Task.Name()}");
-        EvalReport.Print(result, metrics, classNames: null, Console.Out);
+        EvalReport.Print(result, metrics, schema.ClassNames is { } names && names.Count == classes ? names : null, Console.Out);
         return 0;
     }
 
     /// <summary>
-    /// <c>dtrain predict MODEL.dtmodel INPUT [--first N]</c>: INPUT is an IDX image file (bytes scaled to [0, 1], as in
-    /// training) or a text file with one example per line (numbers separated by commas or spaces).
+    /// <c>dtrain predict MODEL.dtmodel INPUT [--first N] [--top K]</c>: INPUT is read with the data schema the model was
+    /// trained with (<see cref="PredictInputs.Read"/>): table rows, arrays, images or IDX, or lines of numbers. A
+    /// classification prints each example's class name, its probability and the top K; a regression its targets in the
+    /// data's own units; a reconstruction the mean squared error of each example's reconstruction.
     /// </summary>
     public static int Predict(CommandLine cl)
     {
@@ -62,21 +68,27 @@ public static class InferenceCommands
 
         var (path, input) = (cl.Positional[0], cl.Positional[1]);
         var first = cl.Int("--first") ?? 10;
+        var top = cl.Int("--top") ?? 3;
         cl.RejectUnknown();
-        if (first < 1)
+        if (first < 1 || top < 1)
         {
-            throw new UsageException($"--first expects a positive count, got {first}");
+            throw new UsageException($"--first and --top expect a positive count, got {first} and {top}");
         }
 
         var (trained, model) = LoadTrained(path);
-        var examples = ReadInputs(input, model.FeatureSize, first);
-        var classes = model.Values[model.OutputValue].Type.Size;
+        var schema = trained.Schema;
+        if (schema.FeatureSize != model.FeatureSize)
+        {
+            throw new DtrainException($"{path}: its model takes {model.FeatureSize} floats per example, but its data schema encodes {schema.FeatureSize} ([{string.Join(", ", schema.FeatureShape)}])");
+        }
+
+        var examples = PredictInputs.Read(input, schema, first);
+        var outputs = model.Values[model.OutputValue].Type.Size;
         using var backend = new CpuBackend(Environment.ProcessorCount);
         using var executor = Executor(model, backend, trained.Parameters);
-        var table = new Table("example", "predicted", "confidence", "runner-up");
-        var scores = new float[Batch * classes];
+        var scores = new float[Batch * outputs];
         var labels = new float[Batch * model.LabelSize];
-        var c = CultureInfo.InvariantCulture;
+        var rows = new List<float[]>();
         for (var start = 0; start < examples.Count; start += Batch)
         {
             var n = Math.Min(Batch, examples.Count - start);
@@ -87,20 +99,42 @@ public static class InferenceCommands
             for (var i = 0; i < n; i++)
             {
                 // Finite inputs can still overflow the model (1e30 through a dense layer): a NaN is no prediction.
-                if (FirstNonFinite(scores.AsSpan(i * classes, classes)) >= 0)
+                if (FirstNonFinite(scores.AsSpan(i * outputs, outputs)) >= 0)
                 {
                     throw new DtrainException($"{input}: example {start + i + 1}: the model's scores are not finite numbers; its values are too large for this model");
                 }
 
-                var p = Softmax(scores.AsSpan(i * classes, classes));
-                var order = Enumerable.Range(0, classes).OrderByDescending(k => p[k]).ToArray();
-                table.Add((start + i).ToString(c), order[0].ToString(c), p[order[0]].ToString("P1", c), classes > 1 ? $"{order[1]} ({p[order[1]].ToString("P1", c)})" : "-");
+                rows.Add(scores.AsSpan(i * outputs, outputs).ToArray());
             }
         }
 
         Console.WriteLine($"dtrain: {path} ({Describe(trained)}) on {examples.Count} example(s) of {input}");
+        var table = schema.Task switch
+        {
+            LearningTask.Regression => PredictTable.Regression(rows, schema),
+            LearningTask.Reconstruction => PredictTable.Reconstruction(rows, examples),
+            _ => PredictTable.Classification(rows, schema, top),
+        };
         table.Print(Console.Out);
         return 0;
+    }
+
+    /// <summary>
+    /// The examples eval scores, encoded with the model's schema: <paramref name="testPath"/> (any format dtrain reads,
+    /// with its labels), or for a model trained on the built-in MNIST without one, MNIST's test set.
+    /// </summary>
+    public static ExampleSource EvalSet(string modelPath, DataSchema schema, string? testPath, string? format, string? dataDir)
+    {
+        if (testPath is null)
+        {
+            return schema.Format == "mnist"
+                ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out)).Test
+                : throw new DtrainException($"{modelPath}: the model was trained on {schema.Format} data; give the labelled data to evaluate on with --test PATH");
+        }
+
+        // MNIST's schema has flat 784-pixel examples; its IDX files (or Fashion-MNIST's) hold them as 28x28.
+        var encoding = schema.Format == "mnist" && DataFormats.For(testPath, format).Name == "idx" ? schema with { FeatureShape = [28, 28] } : schema;
+        return DataPreparer.Encode(testPath, format, encoding, Console.Out);
     }
 
     /// <summary>Reads a trained-model file and compiles its model, checking that its parameters fit it; one clear error when not.</summary>
@@ -138,68 +172,6 @@ public static class InferenceCommands
     private static string Describe(TrainedModel t) =>
         t.Origin.TryGetValue("job", out var job) ? $"job {job}, checkpoint {t.Origin.GetValueOrDefault("checkpoint")}, {t.Origin.GetValueOrDefault("epochs_trained")} epoch(s)" : t.ModelFile;
 
-    private static List<float[]> ReadInputs(string input, int featureSize, int first)
-    {
-        if (!File.Exists(input))
-        {
-            throw new DtrainException($"{input}: no such input file");
-        }
-
-        var examples = new List<float[]>();
-        if (IsIdx(input))
-        {
-            var images = IdxReader.Read(input);
-            if (images.Dimensions[0] == 0)
-            {
-                throw new DtrainException($"{input}: no examples in it");
-            }
-
-            var size = images.Dimensions.Skip(1).Aggregate(1L, (a, b) => a * b);
-            if (size != featureSize)
-            {
-                throw new DtrainException($"{input}: its examples hold {size} values, but the model takes {featureSize}");
-            }
-
-            for (var e = 0; e < Math.Min(first, images.Dimensions[0]); e++)
-            {
-                examples.Add(images.Data.AsSpan(e * featureSize, featureSize).ToArray().Select(b => b / 255f).ToArray());
-            }
-
-            return examples;
-        }
-
-        var line = 0;
-        foreach (var text in File.ReadLines(input))
-        {
-            line++;
-            if (string.IsNullOrWhiteSpace(text) || examples.Count >= first)
-            {
-                continue;
-            }
-
-            var parts = text.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != featureSize)
-            {
-                throw new DtrainException($"{input}:{line}: {parts.Length} values, but the model takes {featureSize} per example");
-            }
-
-            // NaN, infinities and values past float's range (1e40 parses as infinity) are no input a model can score.
-            examples.Add(parts.Select((p, i) => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v)
-                ? v
-                : throw new DtrainException($"{input}:{line}: value {i + 1} '{Shorten(p)}' is not a finite number")).ToArray());
-        }
-
-        return examples.Count > 0 ? examples : throw new DtrainException($"{input}: no examples in it");
-    }
-
-    /// <summary>IDX files start with two zero bytes, a type code and the number of dimensions.</summary>
-    private static bool IsIdx(string path)
-    {
-        using var stream = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[4];
-        return stream.Read(head) == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 && head[3] is >= 1 and <= 4;
-    }
-
     private static int FirstNonFinite(ReadOnlySpan<float> values)
     {
         for (var i = 0; i < values.Length; i++)
@@ -211,37 +183,5 @@ public static class InferenceCommands
         }
 
         return -1;
-    }
-
-    private static string Shorten(string text) => text.Length <= 40 ? text : $"{text[..40]}...";
-
-    private static int ArgMax(ReadOnlySpan<float> scores)
-    {
-        var best = 0;
-        for (var k = 1; k < scores.Length; k++)
-        {
-            best = scores[k] > scores[best] ? k : best;
-        }
-
-        return best;
-    }
-
-    private static float[] Softmax(ReadOnlySpan<float> scores)
-    {
-        var max = scores[ArgMax(scores)];
-        var p = new float[scores.Length];
-        var sum = 0f;
-        for (var k = 0; k < p.Length; k++)
-        {
-            p[k] = MathF.Exp(scores[k] - max);
-            sum += p[k];
-        }
-
-        for (var k = 0; k < p.Length; k++)
-        {
-            p[k] /= sum;
-        }
-
-        return p;
     }
 }

@@ -25,6 +25,9 @@ public static class LocalJob
     {
         // Refused before any actor starts: a job that asks for early stopping without a validation set trains nothing.
         Coordinator.Coordinator.CheckEarlyStopping(job, trainingSet.Task, validationSet);
+
+        // The schema is journaled with the job (a resumed job keeps the one it started with), so export and eval find it.
+        job = job with { Schema = job.Schema ?? schema };
         if (storage is null)
         {
             job = job with { Settings = job.Settings with { Checkpoint = false } };

@@ -11,6 +11,7 @@ using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 using Dtrain.ParameterServer;
 using Dtrain.Protocol.Transport;
+using Dtrain.Worker;
 using static Dtrain.Protocol.ClusterProtocol;
 
 namespace Dtrain.Cli;
@@ -72,9 +73,9 @@ public static class NodeCommand
 
         // service.name dtrain-ROLES (e.g. dtrain-ps); nothing is exported unless --metrics-port or OTEL_* ask for it.
         using var exporters = TelemetryExport.Start(string.Join("-", roles), telemetry);
-        (Dataset Train, Dataset Test)? data = roles.Contains("worker") || roles.Contains("coordinator")
-            ? Mnist.Load(Mnist.Ensure(dataDir, Console.Out))
-            : null;
+        // MNIST is loaded when a job first asks for it (a cluster that trains only the users' files never fetches it);
+        // a job's own files are read by each worker node itself, with the schema the coordinator learned.
+        var mnist = new MnistOnce(dataDir);
 
         // Only the roles that write (coordinator: journals; ps: snapshots) open the database.
         var storage = roles.Contains("coordinator") || roles.Contains("ps")
@@ -92,8 +93,7 @@ public static class NodeCommand
         var self = cluster.SelfAddress.ToString();
         if (roles.Contains("coordinator"))
         {
-            var (train, test) = data!.Value;
-            var singleton = ClusterCoordinator.Props(ParseJob, credentials, train, test);
+            var singleton = ClusterCoordinator.Props((submit, schema) => PrepareJob(submit, schema, dataDir), credentials);
             system.ActorOf(ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole("coordinator")), ClusterCoordinator.ManagerName);
         }
 
@@ -117,11 +117,11 @@ public static class NodeCommand
 
         if (roles.Contains("worker"))
         {
-            var train = data!.Value.Train;
+            var nodeData = new NodeData(self, () => mnist.Load().Train, EncodeOnNode);
             Console.WriteLine($"dtrain node: {workersPerNode} worker(s) on {DeviceOption.Describe(threads)}");
             for (var w = 0; w < workersPerNode; w++)
             {
-                var worker = system.ActorOf(Worker.Worker.Props(train, DeviceOption.Factory(threads), credentials), $"worker-{w}");
+                var worker = system.ActorOf(Worker.Worker.Props(nodeData.For, DeviceOption.Factory(threads), credentials), $"worker-{w}");
                 system.ActorOf(Registrar.Props(proxy, new RegisterWorker(worker, self, DeviceOption.Describe(threads))), $"register-worker-{w}");
             }
         }
@@ -147,22 +147,75 @@ public static class NodeCommand
         return 0;
     }
 
-    /// <summary>Turns a submission into a job exactly as <c>dtrain train</c> reads its file and flags.</summary>
-    internal static JobSpec ParseJob(SubmitJob submit)
+    /// <summary>
+    /// Turns a submission into a job with its data, as <c>dtrain train</c> reads its file and flags. The coordinator's
+    /// pass over the data learns the schema (or takes <paramref name="journaled"/>, the one a resumed job started with),
+    /// fits "auto" shapes to it and counts the training rows; it keeps the validation and test sets it scores and only
+    /// an index of the training rows, which every worker node reads from the files itself.
+    /// </summary>
+    internal static ClusterCoordinator.PreparedJob PrepareJob(SubmitJob submit, DataSchema? journaled, string? dataDir)
     {
-        var model = ModelCompiler.Compile(ModelParser.Parse(submit.ModelJson, submit.ModelFile));
+        var (text, file) = (submit.ModelJson, submit.ModelFile);
+        var model = AutoShapes.Has(text) ? null : ModelCompiler.Compile(ModelParser.Parse(text, file));
         var cl = CommandLine.Parse(submit.TrainArgs);
-        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, cl);
+        var settings = TrainCommand.ApplyOverrides(model?.Spec.Training ?? AutoShapes.Training(text, file), cl, file);
         cl.RejectUnknown();
         settings.Validate("submitted flags");
-        JobScale.CheckName(model.Spec.Name, submit.ModelFile);
-        JobScale.Check(model, settings, "submitted flags", oneProcess: false);
         if (settings.Dataset != "mnist")
         {
-            throw new DtrainException($"{submit.ModelFile}: training.dataset '{settings.Dataset}' is not known; known: mnist");
+            throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
         }
 
-        return new JobSpec(model.Spec.Name, submit.ModelFile, submit.ModelJson, model, settings);
+        var data = DataPreparer.Prepare(settings.Data, settings.Seed, dataDir, Console.Out);
+        try
+        {
+            var schema = journaled ?? data.Schema;
+            if (model is null)
+            {
+                (text, model) = TrainData.Fit(text, file, schema);
+            }
+
+            JobScale.CheckName(model.Spec.Name, file);
+            JobScale.Check(model, settings, "submitted flags", oneProcess: false);
+            ModelDataFit.Check(model, data.Train, file);
+            var spec = settings.Data;
+            var split = spec.Validation is null && spec.ValidationSplit > 0;
+            var job = new JobSpec(model.Spec.Name, file, text, model, settings, Schema: schema, DataRows: data.Train.Count + (split ? data.Validation?.Count ?? 0 : 0));
+            Coordinator.Coordinator.CheckEarlyStopping(job, data.Train.Task, data.Validation);
+            var index = new TrainingIndex(data.Train);
+            (data.Train as IDisposable)?.Dispose();
+            if (!spec.IsBuiltInMnist)
+            {
+                Console.WriteLine($"dtrain node: job data {spec.Train}: the coordinator keeps an index of {index.Count:N0} training rows; each worker node reads them itself");
+            }
+
+            return new ClusterCoordinator.PreparedJob(job, index, data.Test, data.Validation);
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A job's training files read on this node with the job's schema, into this node's encoded cache.</summary>
+    private static ExampleSource EncodeOnNode(string path, string? format, DataSchema schema) =>
+        DataPreparer.EncodeTraining(path, format, schema, Console.Out);
+
+    /// <summary>MNIST, loaded on first use and kept: every MNIST job of this node reads the same arrays.</summary>
+    internal sealed class MnistOnce(string? dataDir)
+    {
+        private readonly Lock _gate = new();
+        private (Dataset Train, Dataset Test)? _data;
+
+        /// <summary>The training and test sets (fetched into the cache the first time when no --data-dir holds them).</summary>
+        public (Dataset Train, Dataset Test) Load()
+        {
+            lock (_gate)
+            {
+                return _data ??= Mnist.Load(Mnist.Ensure(dataDir, Console.Out));
+            }
+        }
     }
 
     private static int? EnvInt(string name) =>

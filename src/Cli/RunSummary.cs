@@ -162,9 +162,9 @@ public static class RunSummary
                 ["partitions_trained"] = e.PartitionsTrained,
                 ["partitions"] = e.Partitions,
             };
-            if (r.Task != "classification")
+            if (r.Task != "classification" || (e.Test is null && e.Validation is not null))
             {
-                epoch.Remove("test_accuracy");
+                epoch.Remove("test_accuracy"); // no test set scored, or not a classification: no accuracy to report
             }
 
             AddFigures(epoch, e);

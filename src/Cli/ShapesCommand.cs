@@ -8,10 +8,10 @@ namespace Dtrain.Cli;
 /// <summary>The <c>data shapes</c> subcommand.</summary>
 public static class ShapesCommand
 {
-    /// <summary>Writes <c>--count</c> training images per class (default 300) and a quarter as many test images, of <c>--size</c> pixels (default 32).</summary>
+    /// <summary>Writes <c>--count</c> training images per class (default 1000) and a quarter as many test images, of <c>--size</c> pixels (default 32).</summary>
     public static int Run(CommandLine cl)
     {
-        var count = cl.Int("--count") ?? 300;
+        var count = cl.Int("--count") ?? 1000;
         var size = cl.Int("--size") ?? 32;
         var seed = cl.Int("--seed") ?? 1;
         cl.RejectUnknown();

@@ -14,6 +14,9 @@ public static class SubmitCommand
     /// <summary>Flags of the client itself; every other flag is a train flag forwarded with the job.</summary>
     private static readonly string[] ClientFlags = ["--cluster", "--cluster-name", "--tls-cert", "--tls-password", "--host", "--config", "--summary", "--timeout"];
 
+    /// <summary>How long a client waits for the coordinator to read a job's data (learn its schema, count its rows).</summary>
+    private static readonly TimeSpan PrepareWait = TimeSpan.FromHours(6);
+
     /// <summary>How long a client waits for a new coordinator singleton to take over after the old one stopped.</summary>
     private static readonly TimeSpan TakeoverWait = TimeSpan.FromMinutes(3);
 
@@ -35,22 +38,47 @@ public static class SubmitCommand
         var options = NodeOptions.Read(cl) with { Port = 0 };
         cl.RejectUnknown();
 
-        // Check the file and the flags here, so a typo is reported before anything reaches the cluster.
-        var model = ModelCompiler.Load(file);
+        // Check the file and the flags here, so a typo is reported before anything reaches the cluster. A model with
+        // "auto" shapes is fitted by the coordinator, which reads the job's data; the data's paths go as absolute paths
+        // (the nodes must see them there: a shared volume).
+        var modelJson = File.ReadAllText(file);
+        var model = AutoShapes.Has(modelJson) ? null : ModelCompiler.Load(file);
+        trainArgs = AbsoluteDataPaths(trainArgs);
         var trainCl = CommandLine.Parse(trainArgs);
-        var settings = TrainCommand.ApplyOverrides(model.Spec.Training, trainCl);
+        var settings = TrainCommand.ApplyOverrides(model?.Spec.Training ?? AutoShapes.Training(modelJson, file), trainCl, file);
         trainCl.RejectUnknown();
         settings.Validate("command line");
-        JobScale.CheckName(model.Spec.Name, file);
-        JobScale.Check(model, settings, "command line", oneProcess: false);
-        ModelLimits.CheckBatch(model, settings.Batch, "batch");
+        if (model is not null)
+        {
+            JobScale.CheckName(model.Spec.Name, file);
+            JobScale.Check(model, settings, "command line", oneProcess: false);
+            ModelLimits.CheckBatch(model, settings.Batch, "batch");
+        }
 
-        var modelJson = File.ReadAllText(file);
         CheckFitsOneMessage(file, modelJson, trainArgs);
         await using var client = ClusterClient.Open(options, cluster);
         var proxy = await client.Connect(timeout);
-        var submit = new SubmitJob(file, modelJson, [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
+        // The model file's absolute path: the coordinator takes relative data paths in its training.data from its folder.
+        var submit = new SubmitJob(Path.GetFullPath(file), modelJson, [.. trainArgs], client.Listener, Guid.NewGuid().ToString("N"));
         var accepted = await client.Request(proxy, submit, timeout, "the coordinator to accept the job");
+        if (accepted is JobNotice reading)
+        {
+            // The coordinator reads the job's data before it accepts the job: on a large set that takes a while. It is
+            // watched meanwhile, so a coordinator that dies is reported instead of waited for.
+            TrainCommand.PrintNotice(reading);
+            client.Watch(client.LastSender);
+            do
+            {
+                accepted = await client.Next(PrepareWait, "the coordinator to read the job's data");
+            }
+            while (accepted is JobNotice);
+
+            if (accepted is Terminated)
+            {
+                throw new DtrainException($"the coordinator at {cluster} stopped while it read the job's data; submit the job again");
+            }
+        }
+
         if (accepted is JobFailed rejected)
         {
             throw new DtrainException($"the cluster at {cluster} rejected {file}: {rejected.Reason}");
@@ -58,7 +86,9 @@ public static class SubmitCommand
 
         var job = accepted as JobAccepted ?? throw new DtrainException($"unexpected answer {accepted.GetType().Name} from {cluster}");
         client.Watch(job.Coordinator);
-        Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) submitted to {cluster} as {job.JobId}: {job.Description}");
+        Console.WriteLine(model is null
+            ? $"dtrain: {file} (shapes fitted to the data by the coordinator) submitted to {cluster} as {job.JobId}: {job.Description}"
+            : $"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) submitted to {cluster} as {job.JobId}: {job.Description}");
         EpochTable.Console.Start(Dtrain.Models.Data.LearningTask.Classification, validation: false, test: true); // a row of another task prints its own header
 
         var progress = ProgressLine.ForConsole();
@@ -133,6 +163,34 @@ public static class SubmitCommand
         {
             throw new DtrainException($"{file}: the submission would be {bytes:N0} bytes; the cluster transport carries at most {Protocol.Serialization.WireConfig.MaxFrameBytes:N0} bytes per message");
         }
+    }
+
+    /// <summary>The train flags with the data flags' paths (<c>--train</c>, <c>--test</c>, <c>--validation</c>) made absolute from this folder.</summary>
+    private static List<string> AbsoluteDataPaths(List<string> args)
+    {
+        var result = new List<string>(args.Count);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i].Split('=', 2)[0];
+            if (!TrainData.PathFlags.Contains(name))
+            {
+                result.Add(args[i]);
+            }
+            else if (args[i].Contains('=', StringComparison.Ordinal))
+            {
+                result.Add($"{name}={TrainData.JournaledValue(name, args[i][(name.Length + 1)..])}");
+            }
+            else
+            {
+                result.Add(args[i]);
+                if (i + 1 < args.Count)
+                {
+                    result.Add(TrainData.JournaledValue(name, args[++i]));
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Splits the arguments into the client's own (with the model file) and the train flags.</summary>

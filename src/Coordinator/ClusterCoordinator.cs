@@ -20,12 +20,20 @@ public static class ClusterCoordinator
     public const string ProxyName = "coordinator-proxy";
 
     /// <summary>
-    /// Props for the singleton. <paramref name="parseJob"/> turns a submission into a job (a
-    /// <see cref="Models.DtrainException"/> rejects it with its message). The coordinator talks to shards over
-    /// their bulk data channel where they have one, proving <paramref name="bulkCredentials"/>.
+    /// Props for the singleton. <paramref name="prepareJob"/> turns a submission into a job with its data (a
+    /// <see cref="Models.DtrainException"/> rejects it with its message); its second argument is the data schema a job
+    /// being resumed was journaled with (null for a new job, whose schema is learned). The coordinator talks to shards
+    /// over their bulk data channel where they have one, proving <paramref name="bulkCredentials"/>.
     /// </summary>
-    public static Props Props(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, ExampleSource trainingSet, ExampleSource testSet) =>
-        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(parseJob, bulkCredentials, trainingSet, testSet));
+    public static Props Props(Func<SubmitJob, DataSchema?, PreparedJob> prepareJob, BulkCredentials bulkCredentials) =>
+        Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(prepareJob, bulkCredentials));
+
+    /// <summary>
+    /// A submitted job ready to run: the job (with its data schema) and what the coordinator reads of its data.
+    /// <paramref name="TrainingIndex"/> is only an index (the training rows' count and shapes): the workers read the
+    /// rows themselves. The coordinator scores <paramref name="ValidationSet"/> each epoch and <paramref name="TestSet"/>.
+    /// </summary>
+    public sealed record PreparedJob(JobSpec Job, ExampleSource TrainingIndex, ExampleSource? TestSet, ExampleSource? ValidationSet = null);
 
     /// <summary>A registered shard: its ref, node and bulk channel address (null where the node runs none).</summary>
     public sealed record ClusterShard(IActorRef Shard, string Node, string? BulkEndpoint, string? BulkTarget);

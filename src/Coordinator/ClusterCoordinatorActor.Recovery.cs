@@ -4,6 +4,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models;
+using Dtrain.Models.Data;
 using Dtrain.Protocol.Persistence;
 using static Dtrain.Protocol.ClusterProtocol;
 using static Dtrain.Protocol.CoordinatorProtocol;
@@ -79,8 +80,10 @@ internal sealed partial class ClusterCoordinatorActor
 
         try
         {
-            var job = _parseJob(new SubmitJob(running.ModelFile, running.ModelJson, running.TrainArgs, running.Listener, running.SubmissionId));
-            _job = job with { JobId = running.JobId, TrainArgs = running.TrainArgs };
+            // The journaled schema, not one learned again: the job goes on encoding its data exactly as it started.
+            var schema = running.DataSchemaJson is { Length: > 0 } json ? DataSchema.FromJson(json, $"job {running.JobId}'s cluster journal") : null;
+            _data = _prepareJob(new SubmitJob(running.ModelFile, running.ModelJson, running.TrainArgs, running.Listener, running.SubmissionId), schema);
+            _job = _data.Job with { JobId = running.JobId, TrainArgs = running.TrainArgs };
         }
         catch (DtrainException e)
         {

@@ -15,11 +15,9 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(2);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Func<SubmitJob, JobSpec> _parseJob;
+    private readonly Func<SubmitJob, DataSchema?, ClusterCoordinator.PreparedJob> _prepareJob;
     private readonly BulkCredentials _bulkCredentials;
     private readonly List<IActorRef> _bulkProxies = [];
-    private readonly ExampleSource _trainingSet;
-    private readonly ExampleSource _testSet;
     private readonly List<ClusterCoordinator.ClusterShard> _shards = [];
     private readonly List<ClusterCoordinator.AddWorker> _workers = [];
     private int _jobCount;
@@ -27,6 +25,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     // The current job (waiting or running) and what the status command shows of it.
     private JobSpec? _job;
+    private ClusterCoordinator.PreparedJob? _data;
+    private ClusterCoordinator.PreparedJob? _previousData;
     private IActorRef _client = ActorRefs.Nobody;
     private IActorRef? _jobActor;
     private IReadOnlyList<IActorRef> _jobShards = [];
@@ -34,15 +34,14 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private JobStatus? _status;
     private ClusterCoordinator.JobSnapshot? _snapshot;
 
-    public ClusterCoordinatorActor(Func<SubmitJob, JobSpec> parseJob, BulkCredentials bulkCredentials, ExampleSource trainingSet, ExampleSource testSet)
+    public ClusterCoordinatorActor(Func<SubmitJob, DataSchema?, ClusterCoordinator.PreparedJob> prepareJob, BulkCredentials bulkCredentials)
     {
-        _parseJob = parseJob;
+        _prepareJob = prepareJob;
         _bulkCredentials = bulkCredentials;
-        _trainingSet = trainingSet;
-        _testSet = testSet;
         Receive<RegisterShard>(OnRegisterShard);
         Receive<RegisterWorker>(OnRegisterWorker);
         Receive<SubmitJob>(OnSubmit);
+        Receive<JobPrepared>(OnPrepared);
         Receive<CheckWaiting>(_ =>
         {
             TryStart();
@@ -114,17 +113,22 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
             return;
         }
 
-        JobSpec job;
-        try
+        if (_preparing is { } preparing)
         {
-            job = _parseJob(submit);
-        }
-        catch (DtrainException e)
-        {
-            submit.Listener.Tell(new JobFailed(e.Message));
+            submit.Listener.Tell(submit.SubmissionId.Length > 0 && submit.SubmissionId == preparing
+                ? new JobNotice("the coordinator is still reading the job's data", Warning: false)
+                : new JobFailed("the cluster is busy reading another job's data; one job runs at a time"));
             return;
         }
 
+        Prepare(submit);
+    }
+
+    /// <summary>The job is prepared (schema learned, rows counted): it is accepted and waits for shards and workers.</summary>
+    private void Accept(SubmitJob submit, ClusterCoordinator.PreparedJob data)
+    {
+        _data = data;
+        var job = data.Job;
         _jobCount++;
         _job = job with { JobId = $"{job.JobId}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{_jobCount}", TrainArgs = submit.TrainArgs };
         _client = submit.Listener;
@@ -133,7 +137,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         _waitingSince = DateTime.UtcNow;
         _status = new JobStatus(_job.JobId, "waiting", 0, job.Settings.Epochs, 0, 0);
         _client.Tell(new JobAccepted(_job.JobId, Self, $"waiting for {job.Settings.PsShards} shard(s) and {job.Settings.Workers} worker(s); {_shards.Count} and {_workers.Count} registered"));
-        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(_job.JobId, _jobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId)));
+        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(_job.JobId, _jobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId, job.Schema?.ToJson())));
         TryStart();
     }
 
@@ -174,8 +178,9 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         var job2 = job with { Settings = settings with { Workers = _workers.Count } };
         _jobShards = shards.Select(s => s.Shard).ToList();
         var plan = _resumePlan;
+        var data = _data!;
         _jobActor = Context.ActorOf(
-            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, _trainingSet, _testSet, plan)),
+            Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, data.TrainingIndex, data.TestSet, plan, data.ValidationSet)),
             $"job-{_jobCount}-{++_incarnation}");
         (_resumeReason, _resumePlan) = (null, null);
         Context.Watch(_jobActor);
@@ -231,7 +236,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
         _bulkProxies.Clear();
         _status = _status is null ? null : _status with { State = state };
-        (_job, _jobActor, _client, _jobShards) = (null, null, ActorRefs.Nobody, []);
+        (_job, _jobActor, _client, _jobShards, _data, _previousData) = (null, null, ActorRefs.Nobody, [], null, _data ?? _previousData);
     }
 
     private void OnTerminated(Terminated t)

@@ -12,7 +12,10 @@ namespace Dtrain.Coordinator;
 /// <param name="Model">The compiled model.</param>
 /// <param name="Settings">Training settings after command-line overrides.</param>
 /// <param name="TrainArgs">The <c>train</c> flags behind <paramref name="Settings"/>, journaled so a resumed job reads them again.</param>
-public sealed record JobSpec(string JobId, string ModelFile, string ModelJson, CompiledModel Model, TrainingSettings Settings, string[]? TrainArgs = null);
+/// <param name="Schema">How the job's raw data becomes features and targets (null: MNIST's), journaled with the job so
+/// checkpoints, exports and a resumed job apply exactly what training applied.</param>
+/// <param name="DataRows">Cluster mode on the user's files: the rows of the training files (validation rows included), which workers check they see too.</param>
+public sealed record JobSpec(string JobId, string ModelFile, string ModelJson, CompiledModel Model, TrainingSettings Settings, string[]? TrainArgs = null, DataSchema? Schema = null, long DataRows = 0);
 
 /// <summary>
 /// A job that goes on instead of starting: from the newest of <paramref name="Checkpoints"/> (oldest first) whose

@@ -57,7 +57,7 @@ internal sealed partial class CoordinatorActor
 
         _journal = Context.ActorOf(JobJournal.Props(_job.JobId, Self), $"journal-{Guid.NewGuid():N}");
         // A resumed job records its submission again: flags given to resume (e.g. more epochs) hold for a later resume too.
-        Record(new JobSubmitted(_job.JobId, _job.ModelFile, _job.ModelJson, _job.TrainArgs ?? []));
+        Record(new JobSubmitted(_job.JobId, _job.ModelFile, _job.ModelJson, _job.TrainArgs ?? [], _job.Schema?.ToJson()));
         if (_resume is not null)
         {
             _completed.AddRange(_resume.Checkpoints);

@@ -97,8 +97,9 @@ internal sealed partial class CoordinatorActor
             _epoch.Partitions.Length,
             done.Validation,
             done.Test);
-        _history.Add(report);
         _evaluatedIsBest = ObserveBest(report);
+        report = report with { BestSoFar = _evaluatedIsBest };
+        _history.Add(report);
         Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(testAccuracy);
         _listener.Tell(report);
 

@@ -15,10 +15,11 @@ internal sealed partial class CoordinatorActor
     private readonly Dictionary<IActorRef, string> _workerNodes = [];
     private readonly Dictionary<IActorRef, string> _workerDevices = [];
     private readonly IReadOnlyList<ClusterCoordinator.ClusterShard>? _clusterShards;
+    private string? _workerData;
 
     /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
-    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource testSet, ResumePlan? resume = null)
-        : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet, resume)
+    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null)
+        : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet, resume, validationSet, job.Schema)
     {
         _clusterShards = clusterShards;
         foreach (var w in workers)
@@ -47,8 +48,18 @@ internal sealed partial class CoordinatorActor
 
         // A synchronous round is one step: every worker pulls the round's parameters and pushes one gradient.
         var sync = s.Mode == TrainingModes.Sync;
-        return new(_job.JobId, w, _job.ModelFile, _job.ModelJson, s.Batch, sync ? 1 : s.FetchEvery, sync ? 1 : s.PushEvery, routes, Self, s.ClipNorm, s.Mode, s.Staleness, s.OverlapPush);
+        return new(_job.JobId, w, _job.ModelFile, _job.ModelJson, s.Batch, sync ? 1 : s.FetchEvery, sync ? 1 : s.PushEvery, routes, Self, s.ClipNorm, s.Mode, s.Staleness, s.OverlapPush, WorkerData());
     }
+
+    /// <summary>
+    /// Cluster mode on the user's files: what each worker needs to read the data itself (the coordinator holds only
+    /// the training rows' count). Null for MNIST without a validation split, which every worker node loads whole, and in
+    /// one process, where the workers were handed the data set.
+    /// </summary>
+    private string? WorkerData() =>
+        _clusterShards is not null && _job.Schema is { } schema && (!_job.Settings.Data.IsBuiltInMnist || _job.Settings.Data.ValidationSplit > 0)
+            ? _workerData ??= new JobData(_job.Settings.Data, schema, _job.Settings.Seed, _job.DataRows).ToJson()
+            : null;
 
     private void OnAddWorker(ClusterCoordinator.AddWorker add)
     {

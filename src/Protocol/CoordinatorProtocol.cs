@@ -87,6 +87,7 @@ public static class CoordinatorProtocol
     /// reported done (equal unless the job is broken: a dead worker's partitions are trained by others).
     /// <see cref="TestAccuracy"/> is the test set's accuracy (0 when the task is not a classification, or there is no
     /// test set); <see cref="Validation"/> and <see cref="Test"/> hold every figure of the task (null: no such set).
+    /// <see cref="BestSoFar"/> is true when this epoch is the best on validation so far (its checkpoint is the best one).
     /// </summary>
     [MessagePackObject]
     public sealed record EpochCompleted(
@@ -100,7 +101,8 @@ public static class CoordinatorProtocol
         [property: Key(7)] int PartitionsTrained = 0,
         [property: Key(8)] int Partitions = 0,
         [property: Key(9)] EvaluationFigures? Validation = null,
-        [property: Key(10)] EvaluationFigures? Test = null) : IWireMessage;
+        [property: Key(10)] EvaluationFigures? Test = null,
+        [property: Key(11)] bool BestSoFar = false) : IWireMessage;
 
     /// <summary>
     /// Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>. <see cref="Task"/> names the

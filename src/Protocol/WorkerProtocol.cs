@@ -28,7 +28,9 @@ public static class WorkerProtocol
     /// <summary>
     /// Makes the worker a replica of the job's model; it answers with <see cref="CoordinatorProtocol.RequestWork"/>.
     /// <see cref="ClipNorm"/> caps the global L2 norm of each pushed gradient (0: no clipping); with
-    /// <see cref="OverlapPush"/> each shard's part is pushed as soon as backward has finished it.
+    /// <see cref="OverlapPush"/> each shard's part is pushed as soon as backward has finished it. <see cref="Data"/> is the
+    /// job's data as the worker reads it itself (<see cref="Models.Data.JobData.ToJson"/>: files, schema, split seed);
+    /// null: the data set the worker was started with (MNIST, or the set of a one-process run).
     /// </summary>
     [MessagePackObject]
     public sealed record JoinJob(
@@ -44,7 +46,8 @@ public static class WorkerProtocol
         [property: Key(9)] float ClipNorm = 0f,
         [property: Key(10)] string Mode = TrainingModes.Async,
         [property: Key(11)] int Staleness = 0,
-        [property: Key(12)] bool OverlapPush = true) : ICommand;
+        [property: Key(12)] bool OverlapPush = true,
+        [property: Key(13)] string? Data = null) : ICommand;
 
     /// <summary>Train one partition: these training-set indices, in this order, in minibatches.</summary>
     [MessagePackObject]

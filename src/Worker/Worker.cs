@@ -27,5 +27,13 @@ public static class Worker
     /// data channel, proving <paramref name="bulkCredentials"/> (and with their certificate, over pinned TLS).
     /// </summary>
     public static Props Props(ExampleSource trainingSet, Func<IBackend> backendFactory, Protocol.Transport.BulkCredentials bulkCredentials) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(trainingSet, backendFactory, bulkCredentials)).WithDispatcher(Dispatcher);
+        Props(_ => trainingSet, backendFactory, bulkCredentials);
+
+    /// <summary>
+    /// A cluster node's worker that finds each job's training examples with <paramref name="data"/> when it joins the
+    /// job (on the worker's thread; a <see cref="Models.DtrainException"/> fails the job with its message), e.g. a
+    /// <see cref="NodeData"/> that encodes the job's files on this node.
+    /// </summary>
+    public static Props Props(Func<Protocol.WorkerProtocol.JoinJob, ExampleSource> data, Func<IBackend> backendFactory, Protocol.Transport.BulkCredentials bulkCredentials) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(data, backendFactory, bulkCredentials)).WithDispatcher(Dispatcher);
 }

@@ -14,8 +14,8 @@ internal sealed partial class WorkerActor
     private readonly BulkCredentials? _bulkCredentials;
 
     /// <summary>A worker whose bulk connections prove <paramref name="bulkCredentials"/>.</summary>
-    public WorkerActor(ExampleSource trainingSet, Func<IBackend> backendFactory, BulkCredentials bulkCredentials)
-        : this(trainingSet, backendFactory) => _bulkCredentials = bulkCredentials;
+    public WorkerActor(Func<JoinJob, ExampleSource> data, Func<IBackend> backendFactory, BulkCredentials bulkCredentials)
+        : this(data, backendFactory) => _bulkCredentials = bulkCredentials;
 
     /// <summary>True when <paramref name="sender"/> is a route of the current job (or the shard itself, without a bulk channel).</summary>
     private bool IsCurrentRoute(IActorRef sender) =>

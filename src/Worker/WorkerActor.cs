@@ -23,8 +23,11 @@ internal sealed partial class WorkerActor : ReceiveActor
     private const int MaxPushesInFlight = 2;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly ExampleSource _trainingSet;
+    private readonly Func<JoinJob, ExampleSource> _data;
     private readonly Func<IBackend> _backendFactory;
+
+    // The job's training examples: the data set the worker was started with, or the job's own files (cluster mode).
+    private ExampleSource _trainingSet = null!;
     private JoinJob? _job;
     private WorkerTelemetry _telemetry = new(-1);
     private IBackend? _backend;
@@ -63,8 +66,14 @@ internal sealed partial class WorkerActor : ReceiveActor
     private long _computeTicks;
 
     public WorkerActor(ExampleSource trainingSet, Func<IBackend> backendFactory)
+        : this(_ => trainingSet, backendFactory)
     {
-        _trainingSet = trainingSet;
+    }
+
+    /// <summary>A worker that finds each job's training examples with <paramref name="data"/> when it joins the job.</summary>
+    public WorkerActor(Func<JoinJob, ExampleSource> data, Func<IBackend> backendFactory)
+    {
+        _data = data;
         _backendFactory = backendFactory;
         Receive<JoinJob>(Join);
     }
@@ -95,6 +104,9 @@ internal sealed partial class WorkerActor : ReceiveActor
         try
         {
             var model = ModelCompiler.Compile(ModelParser.Parse(job.ModelJson, job.ModelFile));
+
+            // A node that cannot read the job's files fails the job here, before any step, naming itself and the path.
+            _trainingSet = _data(job);
             if (model.FeatureSize != _trainingSet.FeatureSize)
             {
                 throw new DtrainException($"{job.ModelFile}: the model's features have {model.FeatureSize} floats per example but data set '{_trainingSet.Name}' has {_trainingSet.FeatureSize}");

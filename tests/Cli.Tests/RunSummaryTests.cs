@@ -48,10 +48,22 @@ public sealed class RunSummaryTests
         Assert.Equal(1, json["best_epoch"]);
     }
 
+    [Fact]
+    public void Summary_of_a_classification_without_a_test_set_has_no_test_accuracy()
+    {
+        var val = new EvaluationFigures("classification", 30, 0.2, Accuracy: 0.9);
+
+        var json = RunSummary.Json(Completed("classification", Epoch(1, val, null)) with { BestEpoch = 1, BestMonitor = "val_loss" });
+
+        Assert.Equal(0.9, json["val_accuracy"]);
+        Assert.False(json.ContainsKey("test_accuracy"));
+        Assert.False(((Dictionary<string, object?>[])json["history"]!)[0].ContainsKey("test_accuracy"));
+    }
+
     [Theory]
     [InlineData("classification", false, true, "epoch  train_loss  test_acc  examples/s  epoch_s  elapsed_s  rss_mb")]
-    [InlineData("classification", true, true, "epoch  train_loss  val_loss   val_acc  test_acc  examples/s  epoch_s  elapsed_s  rss_mb")]
-    [InlineData("regression", true, true, "epoch  train_loss  val_loss  val_rmse  test_rmse  examples/s  epoch_s  elapsed_s  rss_mb")]
+    [InlineData("classification", true, true, "epoch  train_loss  val_loss   val_acc  test_acc  examples/s  epoch_s  elapsed_s  rss_mb  best")]
+    [InlineData("regression", true, true, "epoch  train_loss  val_loss  val_rmse  test_rmse  examples/s  epoch_s  elapsed_s  rss_mb  best")]
     [InlineData("reconstruction", false, true, "epoch  train_loss  test_mse  examples/s  epoch_s  elapsed_s  rss_mb")]
     public void Epoch_table_columns_fit_the_task(string task, bool validation, bool test, string header) =>
         Assert.Equal(header, EpochTable.Header(task, validation, test).Trim());
@@ -63,11 +75,13 @@ public sealed class RunSummaryTests
         var table = new EpochTable(output);
 
         table.Start(Models.Data.LearningTask.Regression, validation: true, test: true);
-        table.Row(Epoch(1, RegressionVal, RegressionTest));
+        table.Row(Epoch(1, RegressionVal, RegressionTest) with { BestSoFar = true });
+        table.Row(Epoch(2, RegressionVal, RegressionTest));
 
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, lines.Length); // the row fits the header printed: no second header
-        Assert.Matches(@"^\s+1\s+0\.1000\s+0\.2000\s+3\.5\s+4\.5\s", lines[1]);
+        Assert.Equal(3, lines.Length); // the rows fit the header printed: no second header
+        Assert.Matches(@"^\s+1\s+0\.1000\s+0\.2000\s+3\.5\s+4\.5\s.*\*$", lines[1]);
+        Assert.DoesNotContain("*", lines[2]);
     }
 
     [Fact]

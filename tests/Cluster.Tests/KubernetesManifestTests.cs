@@ -106,6 +106,31 @@ public sealed class KubernetesManifestTests
         }
     }
 
+    [Fact]
+    public void The_coordinator_and_the_workers_mount_the_shared_data_volume_read_only_at_one_path()
+    {
+        // Arrange: one claim that many pods may mount at once.
+        var claim = Named("PersistentVolumeClaim", "dtrain-data");
+        Assert.Equal(["ReadOnlyMany"], Seq(claim, "spec", "accessModes").Children.Select(a => ((YamlScalarNode)a).Value!));
+
+        // Assert: a job names its files by one path, so every pod that reads data mounts the claim at the same place.
+        var paths = new HashSet<string>();
+        foreach (var workload in new[] { Named("StatefulSet", "dtrain-coordinator"), Of("Deployment").Single() })
+        {
+            var volume = Seq(workload, "spec", "template", "spec", "volumes").Children.Cast<YamlMappingNode>()
+                .Single(v => v.Children.ContainsKey(new YamlScalarNode("persistentVolumeClaim")) && Str(v, "persistentVolumeClaim", "claimName") == "dtrain-data");
+            Assert.Equal("true", Str(volume, "persistentVolumeClaim", "readOnly"));
+            var mount = Containers(workload).Single().Children[new YamlScalarNode("volumeMounts")] is YamlSequenceNode mounts
+                ? mounts.Children.Cast<YamlMappingNode>().Single(m => Str(m, "name") == Str(volume, "name"))
+                : throw new Xunit.Sdk.XunitException($"{Name(workload)} mounts no volume");
+            Assert.Equal("true", Str(mount, "readOnly"));
+            paths.Add(Str(mount, "mountPath"));
+        }
+
+        Assert.Single(paths);
+        Assert.NotEqual("/data", paths.Single()); // the image keeps MNIST under /data/mnist
+    }
+
     private static List<YamlMappingNode> Load()
     {
         var folder = LocalCluster.Example("mnist-mlp.json");

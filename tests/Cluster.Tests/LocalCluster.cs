@@ -113,6 +113,9 @@ public sealed class LocalCluster : IDisposable
     /// </summary>
     public string? Secret { get; set; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Environment variables set for every process started after they are added (e.g. DTRAIN_CACHE).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>A cluster with a new state folder of its own.</summary>
     public LocalCluster()
     {
@@ -189,6 +192,11 @@ public sealed class LocalCluster : IDisposable
         else
         {
             start.Environment.Remove("DTRAIN_SECRET");
+        }
+
+        foreach (var (variable, value) in Environment)
+        {
+            start.Environment[variable] = value;
         }
 
         foreach (var a in args)

@@ -21,7 +21,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
     private static readonly ShardStats Stats = new(2, 17, 15, 1, 2, 30, 1.25, 4, 0.5);
 
     private static readonly EpochCompleted Epoch = new(
-        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5));
+        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5), true);
 
     /// <summary>A representative instance of every wire message; each field differs from its default.</summary>
     private static readonly Dictionary<Type, Func<IActorRef, IActorRef, IWireMessage>> Factories = new()
@@ -39,7 +39,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(GetStats)] = (_, _) => new GetStats(41),
         [typeof(ShardStats)] = (_, _) => Stats,
         [typeof(JoinJob)] = (shard, coordinator) => new JoinJob(
-            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0", 0x5eed_0001)], coordinator),
+            "job-1", 4, "model.json", """{"nodes": []}""", 64, 2, 3, [new ShardRoute(2, shard, Chunks, "10.0.0.2:4060", "ps-0", 0x5eed_0001)], coordinator, Data: """{"seed": 7}"""),
         [typeof(AssignPartition)] = (_, _) => new AssignPartition(2, 5, [9, 3, 7]),
         [typeof(RequestWork)] = (_, _) => new RequestWork(4),
         [typeof(PartitionDone)] = (_, _) => new PartitionDone(4, 2, 5, 3200, 25, 57.5, 3.25),
@@ -66,7 +66,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(ShardCheckpointFailed)] = (_, _) => new ShardCheckpointFailed(2, 7, "Failed to connect to 127.0.0.1:5432"),
         [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2", 0x5eed_0001),
         [typeof(JobNotice)] = (_, _) => new JobNotice("checkpoint 7 cannot be used", true),
-        [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"]),
+        [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"], """{"format": "csv"}"""),
         [typeof(Persistence.JobEvents.PartitionTrained)] = (_, _) => new Persistence.JobEvents.PartitionTrained(2, 5, 1, 25),
         [typeof(Persistence.JobEvents.MemberSeen)] = (_, _) => new Persistence.JobEvents.MemberSeen("worker", 1, "akka.tcp://dtrain@10.0.0.3:4053"),
         [typeof(Persistence.JobEvents.CheckpointCompleted)] = (_, _) => new Persistence.JobEvents.CheckpointCompleted(
@@ -74,7 +74,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(Persistence.JobEvents.CheckpointsDropped)] = (_, _) => new Persistence.JobEvents.CheckpointsDropped([3, 4]),
         [typeof(Persistence.JobEvents.JobResumed)] = (_, _) => new Persistence.JobEvents.JobResumed(7, 25, "dtrain resume"),
         [typeof(Persistence.JobEvents.JobEnded)] = (_, _) => new Persistence.JobEvents.JobEnded("completed", "test accuracy 97.79 %"),
-        [typeof(Persistence.JobEvents.ClusterJobStarted)] = (_, listener) => new Persistence.JobEvents.ClusterJobStarted("mnist-mlp-20261124-030705-1", 1, "mnist-mlp.json", """{"nodes": []}""", ["--workers", "2"], listener, "5f2c"),
+        [typeof(Persistence.JobEvents.ClusterJobStarted)] = (_, listener) => new Persistence.JobEvents.ClusterJobStarted("mnist-mlp-20261124-030705-1", 1, "mnist-mlp.json", """{"nodes": []}""", ["--workers", "2"], listener, "5f2c", """{"format": "csv"}"""),
         [typeof(Persistence.JobEvents.ClusterJobEnded)] = (_, _) => new Persistence.JobEvents.ClusterJobEnded("mnist-mlp-20261124-030705-1", "completed"),
     };
 

@@ -22,7 +22,7 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
     {
         // Arrange: one shard and one real worker registered; the job asks for one of each.
         var settings = new TrainingSettings { Batch = 16, Epochs = 2, Workers = 1, PsShards = 1, PartitionSize = 64, ChunkSize = 64, Optimizer = new("adam", 0.02f) };
-        var coordinator = Sys.ActorOf(ClusterCoordinator.Props(_ => TinyJob.Spec(settings), Dtrain.Protocol.Transport.BulkCredentials.Generate(), TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
+        var coordinator = Sys.ActorOf(ClusterCoordinator.Props((_, _) => new ClusterCoordinator.PreparedJob(TinyJob.Spec(settings), TinyJob.Data(512, 1), TinyJob.Data(256, 9)), Dtrain.Protocol.Transport.BulkCredentials.Generate()));
         coordinator.Tell(new RegisterShard(Sys.ActorOf(ParameterShard.Props()), "node-a"));
         ExpectMsg<Registered>(Wait);
         coordinator.Tell(new RegisterWorker(Sys.ActorOf(Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1))), "node-b"));
@@ -30,6 +30,7 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
         var client = CreateTestProbe();
         client.IgnoreMessages(m => m is TrainingProgress);
         coordinator.Tell(new SubmitJob("tiny.json", "{}", [], client.Ref, "s-1"));
+        client.ExpectMsg<JobNotice>(Wait); // reading the job's data
         client.ExpectMsg<JobAccepted>(Wait);
 
         // Act: a late worker registers, joins, takes a partition and dies with it.
@@ -57,8 +58,9 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
     {
         // Arrange: nothing registered, so the first job waits.
         var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 1, PsShards = 1, PartitionSize = 64 };
-        var coordinator = Sys.ActorOf(ClusterCoordinator.Props(_ => TinyJob.Spec(settings), Dtrain.Protocol.Transport.BulkCredentials.Generate(), TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
+        var coordinator = Sys.ActorOf(ClusterCoordinator.Props((_, _) => new ClusterCoordinator.PreparedJob(TinyJob.Spec(settings), TinyJob.Data(512, 1), TinyJob.Data(256, 9)), Dtrain.Protocol.Transport.BulkCredentials.Generate()));
         coordinator.Tell(new SubmitJob("tiny.json", "{}", [], TestActor, "s-1"));
+        ExpectMsg<JobNotice>(Wait);
         ExpectMsg<JobAccepted>(Wait);
 
         // Act
@@ -69,5 +71,47 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
         // Job ids are the model's name, the time and a count: unique across restarts of a cluster on one database.
         Assert.Matches(@"busy with job tiny-\d{8}-\d{6}-1;", ExpectMsg<JobFailed>(Wait).Reason);
         Assert.Matches(@"^tiny-\d{8}-\d{6}-1$", ExpectMsg<JobAccepted>(Wait).JobId);
+    }
+
+    [Fact]
+    public void A_jobs_data_is_read_off_the_singletons_thread_while_registrations_and_resends_are_answered()
+    {
+        // Arrange: preparing the job blocks until the test lets it finish.
+        var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 1, PsShards = 1, PartitionSize = 64 };
+        using var release = new ManualResetEventSlim();
+        var coordinator = Sys.ActorOf(ClusterCoordinator.Props(
+            (_, _) =>
+            {
+                release.Wait(TimeSpan.FromMinutes(1));
+                return new ClusterCoordinator.PreparedJob(TinyJob.Spec(settings), TinyJob.Data(512, 1), TinyJob.Data(256, 9));
+            },
+            Dtrain.Protocol.Transport.BulkCredentials.Generate()));
+        coordinator.Tell(new SubmitJob("tiny.json", "{}", [], TestActor, "s-1"));
+        Assert.Contains("reading the job's data", ExpectMsg<JobNotice>(Wait).Text);
+
+        // Act: while the data is read, a shard registers, the submission is resent and another one arrives.
+        coordinator.Tell(new RegisterShard(Sys.ActorOf(ParameterShard.Props()), "node-a"));
+        ExpectMsg<Registered>(Wait);
+        coordinator.Tell(new SubmitJob("tiny.json", "{}", [], TestActor, "s-1"));
+        Assert.Contains("still reading", ExpectMsg<JobNotice>(Wait).Text);
+        coordinator.Tell(new SubmitJob("tiny.json", "{}", [], TestActor, "s-2"));
+        Assert.Contains("busy reading another job's data", ExpectMsg<JobFailed>(Wait).Reason);
+        release.Set();
+
+        // Assert: once read, the job is accepted.
+        Assert.Matches(@"^tiny-\d{8}-\d{6}-1$", ExpectMsg<JobAccepted>(Wait).JobId);
+    }
+
+    [Fact]
+    public void A_job_whose_data_cannot_be_read_is_refused_with_its_one_line()
+    {
+        var coordinator = Sys.ActorOf(ClusterCoordinator.Props(
+            (_, _) => throw new Models.DtrainException("/datasets/t.csv: no such file or folder"),
+            Dtrain.Protocol.Transport.BulkCredentials.Generate()));
+
+        coordinator.Tell(new SubmitJob("tiny.json", "{}", [], TestActor, "s-1"));
+
+        ExpectMsg<JobNotice>(Wait);
+        Assert.Equal("/datasets/t.csv: no such file or folder", ExpectMsg<JobFailed>(Wait).Reason);
     }
 }

@@ -51,6 +51,7 @@ public sealed class ValidationTests : TestKit
         Assert.StartsWith("early stopping: val_loss has not improved by more than 1000000000 for 2 epoch(s) (best ", notice.Text);
         Assert.EndsWith("at epoch 1); the job stops after epoch 3 of 10", notice.Text);
         Assert.Equal((3, 1, true), (done.Epochs, done.BestEpoch, done.StoppedEarly));
+        Assert.Equal([true, false, false], epochs.Select(e => e.BestSoFar));
     }
 
     [Fact]

@@ -73,10 +73,11 @@ public static class JobFile
                 throw new DtrainException($"{path}: \"model\" must be a file path (1-4096 characters, no control characters)");
             }
 
-            string modelPath;
+            string modelPath, folder;
             try
             {
-                modelPath = Path.IsPathRooted(model) ? model : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, model);
+                folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+                modelPath = Path.IsPathRooted(model) ? model : Path.Combine(folder, model);
             }
             catch (Exception e) when (e is ArgumentException or PathTooLongException or NotSupportedException)
             {
@@ -105,6 +106,12 @@ public static class JobFile
                         JsonValueKind.Number => flag.Value.GetDouble().ToString(CultureInfo.InvariantCulture),
                         _ => throw new DtrainException($"{path}: flags.{name} must be a string or a number"),
                     };
+                    // A data path, like the model's, is taken from the job file's folder: the job file travels with its data.
+                    if (TrainData.PathFlags.Contains("--" + name) && value.Length > 0 && !Path.IsPathRooted(value))
+                    {
+                        value = Path.Combine(folder, value);
+                    }
+
                     flags.AddRange(["--" + name, value]);
                 }
             }

@@ -8,7 +8,7 @@ public static class DataFormats
     public static readonly string[] KnownNames = ["csv", "tsv", "npy", "npz", "idx", "parquet", "images", "mnist"];
 
     /// <summary>The formats implemented, each registered here once.</summary>
-    public static IReadOnlyList<IDataFormat> All { get; } = [new Formats.CsvFormat(), new Formats.TsvFormat(), new Formats.NpyFormat(), new Formats.NpzFormat(), new Formats.IdxFormat(), new Formats.ImageFolderFormat()];
+    public static IReadOnlyList<IDataFormat> All { get; } = [new Formats.CsvFormat(), new Formats.TsvFormat(), new Formats.ParquetFormat(), new Formats.NpyFormat(), new Formats.NpzFormat(), new Formats.IdxFormat(), new Formats.ImageFolderFormat()];
 
     /// <summary>
     /// The format for <paramref name="path"/>: <paramref name="format"/> when given, else the one whose extension the

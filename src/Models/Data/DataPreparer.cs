@@ -43,6 +43,13 @@ public static class DataPreparer
     public static ExampleSource Encode(string path, string? format, DataSchema schema, TextWriter log) =>
         Encode(path, format, schema, log, DataFormats.For, CacheRoot());
 
+    /// <summary>
+    /// Reads a job's training files with its schema, as a cluster worker does: all their rows (validation rows
+    /// included), taken from the path as training takes it (an MNIST folder means its train pair, not its t10k pair).
+    /// </summary>
+    public static ExampleSource EncodeTraining(string path, string? format, DataSchema schema, TextWriter log) =>
+        Encode(path, format, schema, log, DataFormats.For, CacheRoot(), test: false);
+
     /// <summary>The folder encoded caches live in: <c>$DTRAIN_CACHE/data</c>, else beside the MNIST cache (<c>~/.cache/dtrain/data</c>).</summary>
     public static string CacheRoot() => Path.Combine(Path.GetDirectoryName(Mnist.CacheFolder())!, "data");
 
@@ -139,10 +146,10 @@ public static class DataPreparer
     }
 
     /// <summary>As <see cref="Encode(string, string?, DataSchema, TextWriter)"/>, with the format lookup and cache folder given (tests).</summary>
-    internal static ExampleSource Encode(string path, string? formatName, DataSchema schema, TextWriter log, Func<string, string?, IDataFormat> formatFor, string cacheRoot)
+    internal static ExampleSource Encode(string path, string? formatName, DataSchema schema, TextWriter log, Func<string, string?, IDataFormat> formatFor, string cacheRoot, bool test = true)
     {
         var format = formatFor(path, formatName);
-        var files = format.Expand(path, test: true);
+        var files = format.Expand(path, test);
         var name = Path.GetFileName(path.TrimEnd('/', Path.DirectorySeparatorChar));
         var cache = Path.Combine(cacheRoot, Key("encode", format.Name, FileStamps(files), schema.ToJson()) + ".bin");
         var problem = CacheProblem(cache, schema);
@@ -173,14 +180,7 @@ public static class DataPreparer
     private static PreparedData PrepareMnist(DataSpec spec, int seed, string? dataDir, TextWriter log)
     {
         var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, log));
-        var schema = new DataSchema
-        {
-            Format = "mnist",
-            Task = LearningTask.Classification,
-            FeatureShape = (int[])train.FeatureShape.Clone(),
-            TargetWidth = 1,
-            ClassNames = MnistClassNames,
-        };
+        var schema = DataSchema.Mnist with { FeatureShape = (int[])train.FeatureShape.Clone(), ClassNames = MnistClassNames };
         if (spec.ValidationSplit <= 0)
         {
             return new PreparedData(schema, train, null, test);

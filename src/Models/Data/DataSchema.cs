@@ -129,6 +129,20 @@ public sealed record DataSchema
     [JsonIgnore]
     public int Classes => ClassNames?.Count ?? 0;
 
+    /// <summary>
+    /// The built-in MNIST set as training reads it: 784 pixels per example (28x28 grey, scaled to [0, 1] as every format
+    /// scales bytes), classes "0".."9". It is the schema of a job, checkpoint or trained model that stored none (all of
+    /// them trained on MNIST).
+    /// </summary>
+    public static DataSchema Mnist { get; } = new()
+    {
+        Format = "mnist",
+        Task = LearningTask.Classification,
+        FeatureShape = [784],
+        TargetWidth = 1,
+        ClassNames = [.. Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+    };
+
     private static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = true,

@@ -10,13 +10,23 @@ public static class JobEvents
     /// <summary>Anything the job journal persists.</summary>
     public interface IJobEvent : IWireMessage;
 
-    /// <summary>The job as submitted: the model file's text and the <c>train</c> flags over it.</summary>
+    /// <summary>
+    /// The job as submitted: the model file's text and the <c>train</c> flags over it, and the data schema learned from
+    /// its training split (<see cref="Models.Data.DataSchema.ToJson"/>; null for a job journaled before schemas
+    /// travelled, which trained on MNIST). Export, eval and resume read the schema from here.
+    /// </summary>
     [MessagePackObject]
     public sealed record JobSubmitted(
         [property: Key(0)] string JobId,
         [property: Key(1)] string ModelFile,
         [property: Key(2)] string ModelJson,
-        [property: Key(3)] string[] TrainArgs) : IJobEvent;
+        [property: Key(3)] string[] TrainArgs,
+        [property: Key(4)] string? DataSchemaJson = null) : IJobEvent
+    {
+        /// <summary>The job's data schema, or MNIST's when none was journaled; <paramref name="source"/> names the journal in errors.</summary>
+        public Models.Data.DataSchema Schema(string source) =>
+            DataSchemaJson is { Length: > 0 } json ? Models.Data.DataSchema.FromJson(json, source) : Models.Data.DataSchema.Mnist;
+    }
 
     /// <summary>A worker reported a partition trained (what a checkpoint may not yet hold).</summary>
     [MessagePackObject]
@@ -51,7 +61,8 @@ public static class JobEvents
 
     /// <summary>
     /// The cluster coordinator accepted job <see cref="JobId"/> (the <see cref="JobCount"/>-th): a new singleton that finds
-    /// no <see cref="ClusterJobEnded"/> after it resumes the job and reports to <see cref="Listener"/>.
+    /// no <see cref="ClusterJobEnded"/> after it resumes the job and reports to <see cref="Listener"/>, with the data schema
+    /// <see cref="DataSchemaJson"/> learned at the start (null: MNIST), so a resumed job encodes its data as before.
     /// </summary>
     [MessagePackObject]
     public sealed record ClusterJobStarted(
@@ -61,7 +72,8 @@ public static class JobEvents
         [property: Key(3)] string ModelJson,
         [property: Key(4)] string[] TrainArgs,
         [property: Key(5)] Akka.Actor.IActorRef Listener,
-        [property: Key(6)] string SubmissionId) : IJobEvent;
+        [property: Key(6)] string SubmissionId,
+        [property: Key(7)] string? DataSchemaJson = null) : IJobEvent;
 
     /// <summary>The cluster's job <see cref="JobId"/> ended (<see cref="State"/> <c>completed</c> or <c>failed</c>).</summary>
     [MessagePackObject]

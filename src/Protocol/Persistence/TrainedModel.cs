@@ -1,10 +1,11 @@
-// A trained model in one file: the model file's JSON (the DAG), its parameters, where they came from, and a
-// CRC-64 over all of it. dtrain export writes it; eval and predict read it with no cluster running.
+// A trained model in one file: the model file's JSON (the DAG), the data schema training applied, its parameters,
+// where they came from, and a CRC-64 over all of it. dtrain export writes it; eval and predict read it with no cluster running.
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Dtrain.Models.Data;
 
 namespace Dtrain.Protocol.Persistence;
 
@@ -16,9 +17,15 @@ namespace Dtrain.Protocol.Persistence;
 /// <param name="ModelJson">That file's text.</param>
 /// <param name="Parameters">The trained parameters.</param>
 /// <param name="Origin">Where they came from: job, checkpoint, epoch, step, test accuracy.</param>
-public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Parameters, IReadOnlyDictionary<string, string> Origin)
+/// <param name="StoredSchema">How raw data became the model's inputs in training; null in a file written before schemas travelled (MNIST's).</param>
+public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Parameters, IReadOnlyDictionary<string, string> Origin, DataSchema? StoredSchema = null)
 {
-    private const int Format = 1;
+    // Format 2 adds the data schema part after the model JSON; format 1 files (no schema) are still read, as MNIST models.
+    private const int Format = 2;
+    private const int FirstFormat = 1;
+
+    /// <summary>The schema eval and predict apply to raw inputs: the stored one, or MNIST's for a file that has none.</summary>
+    public DataSchema Schema => StoredSchema ?? DataSchema.Mnist;
     private static readonly byte[] Magic = "DTRNMODL"u8.ToArray();
 
     // Throws on bytes that are not UTF-8 instead of replacing them, so a damaged part is named, not half-read.
@@ -29,14 +36,15 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
     {
         var origin = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { model_file = ModelFile, origin = Origin }));
         var json = Encoding.UTF8.GetBytes(ModelJson);
+        var schema = Encoding.UTF8.GetBytes(StoredSchema?.ToJson() ?? "");
         var floats = MemoryMarshal.AsBytes(Parameters.AsSpan());
-        var bytes = new byte[8 + 4 + 4 + origin.Length + 4 + json.Length + 4 + floats.Length + 8];
+        var bytes = new byte[8 + 4 + 4 + origin.Length + 4 + json.Length + 4 + schema.Length + 4 + floats.Length + 8];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
         var at = 8;
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], Format);
         at += 4;
-        foreach (var part in new[] { origin, json })
+        foreach (var part in new[] { origin, json, schema })
         {
             BinaryPrimitives.WriteInt32LittleEndian(span[at..], part.Length);
             part.CopyTo(span[(at + 4)..]);
@@ -85,9 +93,9 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
         }
 
         var format = BinaryPrimitives.ReadInt32LittleEndian(span[8..]);
-        if (format != Format)
+        if (format is < FirstFormat or > Format)
         {
-            throw new Models.DtrainException($"{path}: model format {format}; this dtrain reads format {Format}");
+            throw new Models.DtrainException($"{path}: model format {format}; this dtrain reads formats {FirstFormat} to {Format}");
         }
 
         // The CRC proves the bytes are the ones written, not that a writer wrote them sensibly: a crafted file may carry
@@ -97,6 +105,7 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
         var at = 12;
         var originText = Part(path, body, ref at, "origin");
         var json = Part(path, body, ref at, "model JSON");
+        var schemaText = format >= 2 ? Part(path, body, ref at, "data schema") : "";
         if (body.Length - at < 4)
         {
             throw Damaged(path, "parameter count", $"it needs 4 bytes at offset {at}, but {body.Length - at} remain");
@@ -111,7 +120,8 @@ public sealed record TrainedModel(string ModelFile, string ModelJson, float[] Pa
 
         var parameters = MemoryMarshal.Cast<byte, float>(body.Slice(at + 4, count * 4)).ToArray();
         var (modelFile, fields) = ParseOrigin(path, originText);
-        return new TrainedModel(modelFile, json, parameters, fields);
+        var schema = schemaText.Length > 0 ? DataSchema.FromJson(schemaText, $"{path}: the trained model's data schema") : null;
+        return new TrainedModel(modelFile, json, parameters, fields, schema);
     }
 
     /// <summary>One length-prefixed UTF-8 part at <paramref name="at"/>: its length must lie inside the file.</summary>

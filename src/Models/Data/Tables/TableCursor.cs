@@ -32,6 +32,9 @@ internal abstract class TableCursor : IDisposable
     /// <summary>Whether the names came from the file (a CSV header, Parquet's schema).</summary>
     public abstract bool HasHeader { get; }
 
+    /// <summary>Whether the column's cells can be read at all (a Parquet column of dates cannot); such a column must be excluded.</summary>
+    public virtual bool Readable(int column) => true;
+
     /// <summary>Moves to the next data row; false at the end of the file.</summary>
     public abstract bool Read();
 
@@ -58,13 +61,7 @@ internal abstract class TableCursor : IDisposable
     /// </summary>
     public static CellKind Classify(ReadOnlySpan<char> text, out double number)
     {
-        number = 0;
-        text = text.Trim();
-        if (text.IsEmpty || IsMissingWord(text))
-        {
-            return CellKind.Missing;
-        }
-
+        // Numbers first: they are nearly every cell of a training table.
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
         {
             if (double.IsFinite(number))
@@ -76,7 +73,9 @@ internal abstract class TableCursor : IDisposable
             return CellKind.Missing;
         }
 
-        return CellKind.Text;
+        number = 0;
+        text = text.Trim();
+        return text.IsEmpty || IsMissingWord(text) ? CellKind.Missing : CellKind.Text;
     }
 
     /// <summary>Text as an error shows it: escaped, and cut to 40 characters.</summary>

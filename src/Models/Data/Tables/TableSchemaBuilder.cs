@@ -161,9 +161,9 @@ internal static class TableSchemaBuilder
         }
 
         CheckNotMixed(c, file);
-        if (c.TextOverflow || c.TextCounts.Count + c.NumberCounts.Count > ColumnSurvey.DistinctCap)
+        if (c.TextOverflow || c.NumberOverflow || c.TextCounts.Count + c.NumberCounts.Count > ColumnSurvey.DistinctCap)
         {
-            throw new DtrainException($"{file}: column '{TableCursor.Show(c.Name)}' has more than {ColumnSurvey.DistinctCap} distinct text values (an id or free text?); exclude it");
+            throw new DtrainException($"{file}: column '{TableCursor.Show(c.Name)}' has more than {ColumnSurvey.DistinctCap} distinct values and some text (an id or free text?); exclude it");
         }
 
         var categories = c.TextCounts.Keys.Concat(c.NumberCounts.Keys.Select(NumberName)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();

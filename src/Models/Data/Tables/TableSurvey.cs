@@ -59,6 +59,13 @@ internal sealed class ColumnSurvey(string name, int index, ColumnRole role)
         Min = Math.Min(Min, x);
         Max = Math.Max(Max, x);
         AllIntegers &= x == Math.Floor(x) && Math.Abs(x) < 1e15;
+        if (!NumberOverflow && StopsCounting && Role == ColumnRole.Feature && Texts == 0 && Numbers > DistinctCap)
+        {
+            // A feature of more than a thousand numbers and no text yet is numeric: its values need not be counted
+            // (the lookup per cell was half of the learning pass). Were it to turn to text later, the error says so.
+            NumberOverflow = true;
+        }
+
         if (!NumberOverflow)
         {
             ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(NumberCounts, x, out var existed);
@@ -95,6 +102,9 @@ internal sealed class ColumnSurvey(string name, int index, ColumnRole role)
     }
 
     public void AddMissing() => Missing++;
+
+    /// <summary>Whether distinct numbers stop being counted once a feature is plainly numeric (learning; inspecting counts them all).</summary>
+    public bool StopsCounting { get; init; }
 }
 
 /// <summary>The learning pass over a table's files.</summary>
@@ -148,7 +158,7 @@ internal sealed class TableSurvey
                 labels = ResolveLabels(cursor, spec);
                 var excluded = ResolveExcluded(cursor, spec);
                 columns = cursor.Names.Select((n, i) => new ColumnSurvey(n, i,
-                    labels.Contains(i) ? ColumnRole.Label : excluded.Contains(i) ? ColumnRole.Excluded : ColumnRole.Feature)).ToArray();
+                    labels.Contains(i) ? ColumnRole.Label : excluded.Contains(i) ? ColumnRole.Excluded : ColumnRole.Feature) { StopsCounting = strict }).ToArray();
             }
             else
             {
@@ -164,7 +174,7 @@ internal sealed class TableSurvey
                 training += inTrain ? 1 : 0;
                 foreach (var column in columns)
                 {
-                    if (column.Role == ColumnRole.Excluded && strict)
+                    if (column.Role == ColumnRole.Excluded && (strict || !cursor.Readable(column.Index)))
                     {
                         continue; // learning never reads them; inspecting shows what they hold
                     }
@@ -218,7 +228,7 @@ internal sealed class TableSurvey
     public static DtrainException MissingError(TableCursor cursor, int column)
     {
         var text = cursor.Text(column).Trim();
-        var what = text.IsEmpty ? "the cell is empty" : $"'{TableCursor.Show(text)}' is a missing value";
+        var what = text.IsEmpty ? cursor is ParquetCursor ? "the value is null" : "the cell is empty" : $"'{TableCursor.Show(text)}' is a missing value";
         return new DtrainException($"{cursor.File}: {cursor.Where(column)}: {what}; set missing to mean or zero, or exclude the column");
     }
 
