@@ -260,20 +260,6 @@ public sealed class UserDataTrainTests : IDisposable
     }
 
     [Fact]
-    public void Check_of_an_auto_model_without_data_says_to_give_it()
-    {
-        // Arrange
-        var model = Model("softmax_cross_entropy", "int32", epochs: 1);
-
-        // Act
-        var result = DtrainProcess.Run(TimeSpan.FromMinutes(1), Environment, "check", model);
-
-        // Assert
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"dtrain: error: {model}: node 'x': \"shape\": \"auto\" is taken from the data, which was not given: train with --train PATH (or training.data.train), or check with 'dtrain check MODEL --train PATH'", result.Stderr.Trim());
-    }
-
-    [Fact]
     public void Job_file_data_section_becomes_data_flags_from_its_folder()
     {
         // Arrange
