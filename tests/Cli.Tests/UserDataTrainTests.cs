@@ -302,6 +302,21 @@ public sealed class UserDataTrainTests : IDisposable
     }
 
     [Fact]
+    public void Worker_refuses_image_augmentation_of_a_table_in_one_line()
+    {
+        // Arrange: the worker reads training.data.augment from the job's model and applies it after each gather.
+        var (train, _) = IrisCsvFiles();
+        var model = Model("softmax_cross_entropy", "int32", epochs: 1, extra: ", \"data\": { \"augment\": { \"flip\": true } }");
+
+        // Act
+        var result = Train(model, "--train", train, "--label", "species");
+
+        // Assert
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{model}: training.data.augment needs images ([channels, height, width] or [height, width]), but data set 'iris-train.csv' has examples of [4]", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Data_flags_are_journaled_with_absolute_paths()
     {
         // Act
