@@ -260,20 +260,6 @@ public sealed class UserDataTrainTests : IDisposable
     }
 
     [Fact]
-    public void Check_of_an_auto_model_without_data_says_to_give_it()
-    {
-        // Arrange
-        var model = Model("softmax_cross_entropy", "int32", epochs: 1);
-
-        // Act
-        var result = DtrainProcess.Run(TimeSpan.FromMinutes(1), Environment, "check", model);
-
-        // Assert
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"dtrain: error: {model}: node 'x': \"shape\": \"auto\" is taken from the data, which was not given: train with --train PATH (or training.data.train), or check with 'dtrain check MODEL --train PATH'", result.Stderr.Trim());
-    }
-
-    [Fact]
     public void Job_file_data_section_becomes_data_flags_from_its_folder()
     {
         // Arrange
@@ -313,6 +299,21 @@ public sealed class UserDataTrainTests : IDisposable
         AssertSucceeded(result);
         Assert.Contains("data: iris-train.csv: classification, 120 training examples of [4], 3 classes, 30 test", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("batch 8", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Worker_refuses_image_augmentation_of_a_table_in_one_line()
+    {
+        // Arrange: the worker reads training.data.augment from the job's model and applies it after each gather.
+        var (train, _) = IrisCsvFiles();
+        var model = Model("softmax_cross_entropy", "int32", epochs: 1, extra: ", \"data\": { \"augment\": { \"flip\": true } }");
+
+        // Act
+        var result = Train(model, "--train", train, "--label", "species");
+
+        // Assert
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{model}: training.data.augment needs images ([channels, height, width] or [height, width]), but data set 'iris-train.csv' has examples of [4]", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,8 +36,26 @@ public static class ReportWriter
         var b = new StringBuilder();
         b.AppendLine(CultureInfo.InvariantCulture, $"# {title}").AppendLine();
         b.AppendLine("| result | value |").AppendLine("| --- | ---: |");
-        b.AppendLine(c, $"| test accuracy (final) | {r.TestAccuracy.ToString("P2", c)} |");
-        b.AppendLine(c, $"| test accuracy (best) | {r.BestTestAccuracy.ToString("P2", c)} |");
+        var last = r.History.Length > 0 ? r.History[^1] : null;
+        b.AppendLine(c, $"| task | {r.Task} |");
+        if (r.Task == "classification" && (last?.Test is not null || last?.Validation is null))
+        {
+            b.AppendLine(c, $"| test accuracy (final) | {r.TestAccuracy.ToString("P2", c)} |");
+            b.AppendLine(c, $"| test accuracy (best) | {r.BestTestAccuracy.ToString("P2", c)} |");
+        }
+
+        foreach (var (set, figures) in new[] { ("test", last?.Test), ("validation", last?.Validation) })
+        {
+            foreach (var (name, value) in RunSummary.Figures(figures).Where(f => !(set == "test" && f.Name == "accuracy")))
+            {
+                b.AppendLine(c, $"| {set} {RunSummary.Label(name, figures)} | {RunSummary.Show(name, value)} |");
+            }
+        }
+
+        if (r.BestEpoch > 0)
+        {
+            b.AppendLine(c, $"| best epoch ({r.BestMonitor}) | {r.BestEpoch} |");
+        }
         b.AppendLine(c, $"| epochs | {r.Epochs} |");
         b.AppendLine(c, $"| train examples/s | {r.TrainExamplesPerSecond.ToString("N0", c)} |");
         b.AppendLine(c, $"| wall seconds | {r.WallSeconds.ToString("F1", c)} |");
@@ -58,10 +76,15 @@ public static class ReportWriter
 
     private static string EpochsCsv(IEnumerable<EpochCompleted> epochs)
     {
-        var b = new StringBuilder("epoch,train_loss,test_accuracy,examples_per_second,train_seconds,elapsed_seconds,steps\n");
+        // The task's figures follow today's columns, empty where the task or the sets scored have none.
+        string[] figures = ["loss", "accuracy", "rmse", "mae", "r2", "mse"];
+        var b = new StringBuilder("epoch,train_loss,test_accuracy,examples_per_second,train_seconds,elapsed_seconds,steps");
+        b.Append(string.Concat(figures.Select(f => $",val_{f}"))).Append(string.Concat(figures.Select(f => $",test_{f}"))).Append('\n');
+        string Cells(EvaluationFigures? set) =>
+            string.Concat(figures.Select(f => "," + (set?.Figure(f) is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "")));
         foreach (var e in epochs)
         {
-            b.AppendLine(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:R},{e.TestAccuracy:R},{e.ExamplesPerSecond:R},{e.TrainSeconds:R},{e.ElapsedSeconds:R},{e.Steps}");
+            b.AppendLine(CultureInfo.InvariantCulture, $"{e.Epoch},{e.TrainLoss:R},{e.TestAccuracy:R},{e.ExamplesPerSecond:R},{e.TrainSeconds:R},{e.ElapsedSeconds:R},{e.Steps}{Cells(e.Validation)}{Cells(e.Test)}");
         }
 
         return b.ToString();

@@ -314,4 +314,67 @@ public sealed class CsvFormatTests : IDisposable
         Assert.Equal("excluded", inspection.Columns[0].Role);
         Assert.Equal([("a", 2L), ("b", 1L)], inspection.ClassCounts!);
     }
+    [Fact]
+    public void Headerless_prediction_input_without_the_label_column_gets_NaN_targets()
+    {
+        var train = _files.Write("train.csv", "1,0,5", "2,1,6");
+        var input = _files.Write("input.csv", "1,5");
+
+        var schema = _csv.Learn([train], new DataSpec { Label = "1", Normalize = "none" }, All);
+        var sink = ListSink.Of(_csv, schema, input);
+
+        Assert.Equal([1f, 5f], sink.Features[0]);
+        Assert.True(float.IsNaN(sink.Targets[0][0]));
+    }
+
+    [Fact]
+    public void Blank_lines_are_skipped()
+    {
+        var path = _files.Write("b.csv", "x,y", "1,0", "", "2,1", "");
+
+        var schema = _csv.Learn([path], new DataSpec { Label = "y" }, All);
+
+        Assert.Equal(2, ListSink.Of(_csv, schema, path).Features.Count);
+    }
+
+    [Fact]
+    public void Numeric_feature_with_more_than_a_thousand_distinct_values_stays_numeric()
+    {
+        var lines = new[] { "x,y" }.Concat(Enumerable.Range(0, 1500).Select(i => $"{i * 0.5},{i % 2}")).ToArray();
+        var path = _files.Write("wide.csv", lines);
+
+        var schema = _csv.Learn([path], new DataSpec { Label = "y" }, All);
+
+        Assert.Equal(ColumnKind.Numeric, schema.Columns[0].Kind);
+        Assert.Equal(374.75f, schema.Columns[0].Shift, 2);
+    }
+
+    [Fact]
+    public void Text_column_with_more_than_a_thousand_values_is_refused_as_an_id()
+    {
+        var lines = new[] { "name,y" }.Concat(Enumerable.Range(0, 1001).Select(i => $"user{i},{i % 2}")).ToArray();
+        var path = _files.Write("ids.csv", lines);
+
+        var message = Assert.Throws<DtrainException>(() => _csv.Learn([path], new DataSpec { Label = "y" }, All)).Message;
+
+        Assert.Equal($"{path}: column 'name' has more than 1000 distinct values and some text (an id or free text?); exclude it", message);
+    }
+
+    [Fact]
+    public void Numbers_in_a_text_column_are_categories_by_their_value()
+    {
+        var train = _files.Write("train.csv", "size,y", "S,0", "M,1", "2,0", "XL,1");
+        var test = _files.Write("test.csv", "size,y", "2.0,0");
+
+        var schema = _csv.Learn([train], new DataSpec { Label = "y" }, All);
+
+        Assert.Equal(["2", "M", "S", "XL"], schema.Columns[0].Categories);
+        Assert.Equal([1f, 0f, 0f, 0f], ListSink.Of(_csv, schema, test).Features[0]);
+    }
+
+    [Fact]
+    public void Tsv_extension_selects_the_tsv_format()
+    {
+        Assert.IsType<TsvFormat>(DataFormats.For("data/train.tsv.gz", null));
+    }
 }

@@ -197,6 +197,44 @@ public sealed class DataPreparerTests : IDisposable
     }
 
     [Fact]
+    public void Damaged_schema_is_learned_again()
+    {
+        // Arrange
+        var train = File("t.lines", 30);
+        Prepare(new DataSpec { Train = train }).Dispose();
+        System.IO.File.WriteAllText(Directory.GetFiles(Cache, "*.schema.json").Single(), "{ not json");
+
+        // Act
+        using var data = Prepare(new DataSpec { Train = train });
+
+        // Assert: learned again; the same schema finds the same encoded cache.
+        Assert.Equal((2, 1), (_format.Learned, _format.Encoded));
+        Assert.Equal(14.5f, data.Schema.FeatureShift![0]);
+    }
+
+    [Fact]
+    public void In_memory_split_of_the_builtin_set_uses_the_same_seeded_rule()
+    {
+        // Arrange: 500 examples whose first feature is their index.
+        var features = new float[500 * 2];
+        for (var i = 0; i < 500; i++)
+        {
+            features[i * 2] = i;
+        }
+
+        var set = new Dataset("mnist-train", [2], classes: 10, features, Enumerable.Range(0, 500).Select(i => i % 10).ToArray());
+
+        // Act
+        var (train, validation) = DataPreparer.SplitInMemory(set, seed: 42, fraction: 0.1);
+
+        // Assert
+        var held = Enumerable.Range(0, 500).Where(i => ValidationSplit.IsValidation(i, 42, 0.1)).ToArray();
+        Assert.Equal(held, Enumerable.Range(0, validation.Count).Select(i => (int)validation.Features[i * 2]));
+        Assert.Equal(500 - held.Length, train.Count);
+        Assert.Equal(held.Select(i => i % 10), validation.Labels);
+    }
+
+    [Fact]
     public void Split_that_leaves_no_training_rows_is_one_line()
     {
         // Arrange: one row, almost surely held out at 0.99.
