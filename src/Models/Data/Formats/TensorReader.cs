@@ -40,6 +40,9 @@ public sealed class TensorReader : IDisposable
     private readonly byte[] _buffer;
     private long _next;
 
+    /// <summary>The most values one example may have (16M: 64 MB of floats, far past any model input), so a lying header cannot ask for gigabytes.</summary>
+    public const int MaxExampleSize = 1 << 24;
+
     /// <summary>Wraps <paramref name="stream"/>, positioned at the first data byte.</summary>
     /// <param name="stream">The data; disposed with the reader.</param>
     /// <param name="path">The file (and member) named in errors.</param>
@@ -62,21 +65,21 @@ public sealed class TensorReader : IDisposable
         foreach (var d in shape[1..])
         {
             exampleSize *= d;
-            if (d <= 0 || d > int.MaxValue || exampleSize > int.MaxValue / 8)
+            if (d <= 0 || d > MaxExampleSize || exampleSize > MaxExampleSize)
             {
-                throw new DtrainException($"{path}: an example of shape [{string.Join(", ", shape[1..])}] is empty or too large");
+                throw new DtrainException($"{path}: an example of shape [{string.Join(", ", shape[1..])}] is empty or has more than {MaxExampleSize} values");
             }
         }
 
         ExampleShape = shape[1..].Select(d => (int)d).ToArray();
         ExampleSize = (int)exampleSize;
-        _buffer = new byte[ExampleSize * ElementSize(element)];
-        if (Count < 0 || Count > long.MaxValue / _buffer.Length)
+        int exampleBytes = ExampleSize * ElementSize(element);
+        if (Count < 0 || Count > long.MaxValue / exampleBytes)
         {
             throw new DtrainException($"{path}: the array's shape ({string.Join(", ", shape)}) is too large");
         }
 
-        DataBytes = Count * _buffer.Length;
+        DataBytes = Count * exampleBytes;
 
         // A plain file's length is known, so a header that does not describe the body is refused before reading it.
         if (stream.CanSeek)
@@ -92,6 +95,9 @@ public sealed class TensorReader : IDisposable
                 throw new DtrainException($"{path}: {follow - DataBytes} bytes follow the {DataBytes} that shape ({string.Join(", ", shape)}) of {Name(element)} declares");
             }
         }
+
+        // Allocated only once the header has been checked against the file, so a lying header costs nothing.
+        _buffer = new byte[exampleBytes];
     }
 
     /// <summary>The file (and member) named in errors.</summary>
