@@ -174,7 +174,7 @@ internal sealed partial class CoordinatorActor
         {
             // Training ran to its end either way; what the user must hear is that its final parameters are not on disk.
             var finalMissing = _job.Settings.Checkpoint && _finalCheckpointDue;
-            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"test accuracy {(_history.Count > 0 ? _history[^1].TestAccuracy : 0):P2}{(_stoppedEarly ? $"; stopped early after epoch {_history[^1].Epoch}" : "")}{(finalMissing ? "; the final checkpoint was not saved" : "")}"), new JobCompleted(
+            EndWith(new Protocol.Persistence.JobEvents.JobEnded("completed", $"{Headline()}{(_stoppedEarly ? $"; stopped early after epoch {_history[^1].Epoch}" : "")}{(finalMissing ? "; the final checkpoint was not saved" : "")}"), new JobCompleted(
                 _history[^1].TestAccuracy,
                 _history.Max(h => h.TestAccuracy),
                 _history.Count,
@@ -197,6 +197,21 @@ internal sealed partial class CoordinatorActor
                 _bestCheckpoint,
                 _stoppedEarly));
         }
+    }
+
+    /// <summary>The last epoch's headline figure for the journal: test accuracy, RMSE or MSE by task (validation's without a test set).</summary>
+    private string Headline()
+    {
+        var last = _history.Count > 0 ? _history[^1] : null;
+        var (set, figures) = last?.Test is { } test ? ("test", test) : last?.Validation is { } validation ? ("validation", validation) : ("test", null);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return figures switch
+        {
+            { Accuracy: { } a } => string.Create(c, $"{set} accuracy {a:P2}"),
+            { Rmse: { } r } => string.Create(c, $"{set} RMSE {r:G4}"),
+            { Mse: { } m } => string.Create(c, $"{set} MSE {m:G4}"),
+            _ => string.Create(c, $"test accuracy {last?.TestAccuracy ?? 0:P2}"),
+        };
     }
 
     private sealed record EvaluationDone(EvaluationFigures? Validation, EvaluationFigures? Test, string? Error);
