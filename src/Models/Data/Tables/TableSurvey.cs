@@ -157,8 +157,8 @@ internal sealed class TableSurvey
                 first = cursor;
                 labels = ResolveLabels(cursor, spec);
                 var excluded = ResolveExcluded(cursor, spec);
-                columns = cursor.Names.Select((n, i) => new ColumnSurvey(n, i,
-                    labels.Contains(i) ? ColumnRole.Label : excluded.Contains(i) ? ColumnRole.Excluded : ColumnRole.Feature) { StopsCounting = strict }).ToArray();
+                var roles = cursor.Names.Select((_, i) => labels.Contains(i) ? ColumnRole.Label : excluded.Contains(i) ? ColumnRole.Excluded : ColumnRole.Feature).ToArray();
+                columns = cursor.Names.Select((n, i) => new ColumnSurvey(n, i, roles[i]) { StopsCounting = strict }).ToArray();
             }
             else
             {
