@@ -55,9 +55,10 @@ fi
 
 stop_all() {
   local status=$?
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
+  trap '' PIPE # a reader that went away must not cut the clean-up short: its writes just fail
   if [ ${#pids[@]} -gt 0 ]; then
-    echo "start-cluster: stopping ${#pids[@]} node(s)" >&2
+    echo "start-cluster: stopping ${#pids[@]} node(s)" >&2 || true
     kill -TERM "${pids[@]}" 2>/dev/null || true
     for _ in $(seq 1 50); do
       alive=0
@@ -73,6 +74,9 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# A closed terminal or a reader that went away (start-cluster.sh ... | head) stops the nodes too.
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
