@@ -47,6 +47,17 @@ public static class RunSummary
         _ => figure,
     };
 
+    /// <summary>
+    /// The test accuracy the table shows beside the final one: with a validation set, the test accuracy of the epoch
+    /// chosen on validation (the test set never picks the best); without one, the highest over the epochs, said as such.
+    /// </summary>
+    internal static double BestTestAccuracy(JobCompleted r) =>
+        r.BestEpoch > 0 && r.History.FirstOrDefault(h => h.Epoch == r.BestEpoch) is { } best ? best.TestAccuracy : r.BestTestAccuracy;
+
+    /// <summary>The row name for <see cref="BestTestAccuracy"/>.</summary>
+    internal static string BestTestLabel(JobCompleted r) =>
+        r.BestEpoch > 0 ? $"test accuracy (epoch {r.BestEpoch}, best on validation)" : "test accuracy (highest epoch)";
+
     /// <summary>Prints the result table.</summary>
     public static void Print(JobCompleted r, TextWriter output)
     {
@@ -59,7 +70,7 @@ public static class RunSummary
         if (classification && (last?.Test is not null || last?.Validation is null))
         {
             table.Add("test accuracy (final)", r.TestAccuracy.ToString("P2", c));
-            table.Add("test accuracy (best)", r.BestTestAccuracy.ToString("P2", c));
+            table.Add(BestTestLabel(r), BestTestAccuracy(r).ToString("P2", c));
         }
 
         foreach (var (name, value) in Figures(last?.Test).Where(f => !(classification && f.Name == "accuracy")))

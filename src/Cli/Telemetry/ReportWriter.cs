@@ -41,7 +41,7 @@ public static class ReportWriter
         if (r.Task == "classification" && (last?.Test is not null || last?.Validation is null))
         {
             b.AppendLine(c, $"| test accuracy (final) | {r.TestAccuracy.ToString("P2", c)} |");
-            b.AppendLine(c, $"| test accuracy (best) | {r.BestTestAccuracy.ToString("P2", c)} |");
+            b.AppendLine(c, $"| {RunSummary.BestTestLabel(r)} | {RunSummary.BestTestAccuracy(r).ToString("P2", c)} |");
         }
 
         foreach (var (set, figures) in new[] { ("test", last?.Test), ("validation", last?.Validation) })
