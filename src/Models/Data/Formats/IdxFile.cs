@@ -1,7 +1,6 @@
 // Opens IDX arrays of any element type and rank (MNIST's format: 0x00 0x00 type rank, big-endian uint32
 // dimensions, then big-endian data) as a streaming TensorReader; .gz files are decompressed on the fly.
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Dtrain.Models.Data.Formats;
 
@@ -11,20 +10,7 @@ public static class IdxFile
     /// <summary>Opens <paramref name="path"/>, checking the magic number and that the dimensions describe the file.</summary>
     public static TensorReader Open(string path)
     {
-        Stream stream;
-        try
-        {
-            stream = File.OpenRead(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DtrainException($"{path}: cannot be read: {e.Message}", e);
-        }
-
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-        {
-            stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16);
-        }
+        var stream = TensorReader.OpenFile(path);
 
         try
         {

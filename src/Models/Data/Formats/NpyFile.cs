@@ -2,7 +2,6 @@
 // ({'descr': '<f4', 'fortran_order': False, 'shape': (60000, 28, 28), }), then the raw C-order data.
 using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -16,20 +15,7 @@ public static partial class NpyFile
     /// <summary>Opens a <c>.npy</c> file (gzip-compressed when it ends in <c>.gz</c>).</summary>
     public static TensorReader Open(string path)
     {
-        Stream stream;
-        try
-        {
-            stream = File.OpenRead(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DtrainException($"{path}: cannot be read: {e.Message}", e);
-        }
-
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-        {
-            stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16);
-        }
+        var stream = TensorReader.OpenFile(path);
 
         return Open(stream, path);
     }

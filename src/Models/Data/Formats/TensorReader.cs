@@ -1,6 +1,7 @@
 // Reads a dense array (NPY, NPZ member, IDX) one example at a time from a stream: the first axis is the example
 // axis, the rest is one example. Only one example's bytes are held, so memory does not grow with the file.
 using System.Buffers.Binary;
+using System.IO.Compression;
 
 namespace Dtrain.Models.Data.Formats;
 
@@ -35,6 +36,24 @@ public enum TensorElement
 /// </summary>
 public sealed class TensorReader : IDisposable
 {
+    /// <summary>Opens an array file for reading, decompressing it on the fly when its name ends in <c>.gz</c>.</summary>
+    public static Stream OpenFile(string path)
+    {
+        Stream stream;
+        try
+        {
+            stream = File.OpenRead(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DtrainException($"{path}: cannot be read: {e.Message}", e);
+        }
+
+        return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16)
+            : stream;
+    }
+
     private readonly Stream _stream;
     private readonly bool _bigEndian;
     private readonly byte[] _buffer;
