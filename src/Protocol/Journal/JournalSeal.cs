@@ -1,5 +1,6 @@
 // The seal around a journal event: magic, format, the event's MessagePack bytes and a CRC-64 over all of them (the
 // CRC the shard snapshots carry), so one flipped byte in a stored event is found instead of being trained with.
+// Here, not in Persistence, because the serializer seals and opens events (its namespace is kept for callers).
 using System.Buffers.Binary;
 using System.IO.Hashing;
 

@@ -1,5 +1,7 @@
 // The coordinator's journal of a job: what was submitted, which partitions trained, which checkpoints completed.
 // A new coordinator (a restarted process, a new singleton, dtrain resume) rebuilds the job from these events.
+// Wire messages, so they live in Protocol; the namespace stays Dtrain.Protocol.Persistence: it is part of every
+// stored event's manifest.
 using MessagePack;
 
 namespace Dtrain.Protocol.Persistence;

@@ -1,4 +1,6 @@
 // What a bulk proxy tells a sender whose message it could not deliver (a wire message, so it survives serialization).
+// A wire message, so it lives in Protocol (the serializers resolve only this assembly); its namespace stays
+// Dtrain.Protocol.Transport, which is its manifest.
 using MessagePack;
 
 namespace Dtrain.Protocol.Transport;
