@@ -1,7 +1,5 @@
 // MessagePack for the bulk channel: the serializer's resolver, except that float payloads leave the body and
 // travel as raw bytes after it, so they are written from and read into pooled buffers directly.
-using System.Collections.Concurrent;
-using System.Text;
 using Akka.Actor;
 using Dtrain.Protocol.Serialization;
 using MessagePack;
@@ -16,8 +14,6 @@ namespace Dtrain.Protocol.Transport;
 /// </summary>
 internal sealed class BulkCodec
 {
-    private static readonly ConcurrentDictionary<string, Type> TypesByManifest = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<Type, byte[]> ManifestsByType = new();
     private readonly PayloadFormatter _payloads = new();
 
     public BulkCodec(ExtendedActorSystem system)
@@ -27,9 +23,6 @@ internal sealed class BulkCodec
     }
 
     public MessagePackSerializerOptions Options { get; }
-
-    /// <summary>The UTF-8 manifest of a message type (its full name, as the Akka serializer's manifest).</summary>
-    public static byte[] ManifestOf(Type type) => ManifestsByType.GetOrAdd(type, t => Encoding.UTF8.GetBytes(t.FullName!));
 
     /// <summary>Serializes <paramref name="message"/>'s body into <paramref name="body"/>; its float payloads land in <paramref name="payloads"/>.</summary>
     public void Serialize(IWireMessage message, FrameBuffer body, List<FloatBuffer> payloads)
@@ -48,7 +41,8 @@ internal sealed class BulkCodec
     /// <summary>Rebuilds a message from its manifest, body and the payloads read after it (all of which it must use).</summary>
     public IWireMessage Deserialize(string manifest, ReadOnlyMemory<byte> body, Queue<FloatBuffer> payloads)
     {
-        var type = ResolveType(manifest);
+        // Only wire-message types of the Protocol assembly, as the Akka serializer: the name comes off the network.
+        var type = WireTypes.TryResolve(manifest, out var known) ? known : throw new MalformedFrameException(WireTypes.Refusal(manifest));
         _payloads.Incoming = payloads;
         try
         {
@@ -69,23 +63,6 @@ internal sealed class BulkCodec
         {
             _payloads.Incoming = null;
         }
-    }
-
-    /// <summary>Only wire-message types of the Protocol assembly, as the Akka serializer: the name comes off the network.</summary>
-    private static Type ResolveType(string manifest)
-    {
-        if (TypesByManifest.TryGetValue(manifest, out var known))
-        {
-            return known;
-        }
-
-        var type = typeof(IWireMessage).Assembly.GetType(manifest, throwOnError: false);
-        if (type is null || !typeof(IWireMessage).IsAssignableFrom(type))
-        {
-            throw new MalformedFrameException($"unknown wire message type '{manifest}'");
-        }
-
-        return TypesByManifest.GetOrAdd(manifest, type);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using Akka.Actor;
+using Dtrain.Protocol.Serialization;
 
 namespace Dtrain.Protocol.Transport;
 
@@ -47,7 +48,7 @@ internal sealed class FrameWriter(Stream stream, ExtendedActorSystem system) : I
         var start = _pending.Count;
         _pending.GetSpan(FrameHeader.Bytes);
         _pending.Advance(FrameHeader.Bytes);
-        var manifest = BulkCodec.ManifestOf(message.GetType());
+        var manifest = WireTypes.Utf8ManifestOf(message.GetType());
         manifest.CopyTo(_pending.GetSpan(manifest.Length));
         _pending.Advance(manifest.Length);
         var bodyStart = _pending.Count;

@@ -1,5 +1,4 @@
 // The Akka serializer for every IWireMessage: MessagePack with stable integer keys and raw float payloads.
-using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Serialization;
 using Dtrain.Protocol.Persistence;
@@ -11,14 +10,13 @@ namespace Dtrain.Protocol.Serialization;
 
 /// <summary>
 /// Serializes <see cref="IWireMessage"/> records with MessagePack. The manifest is the message's type
-/// name, so a node only ever instantiates types of the Protocol assembly that are wire messages.
+/// name (<see cref="WireTypes"/>), so a node only ever instantiates types of the Protocol assembly that are wire messages.
 /// </summary>
 public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
 {
     /// <summary>Serializer id registered in Akka's configuration (ids below 100 are Akka's own).</summary>
     public const int Id = 4711;
 
-    private static readonly ConcurrentDictionary<string, Type> TypesByManifest = new(StringComparer.Ordinal);
     private readonly MessagePackSerializerOptions _options;
 
     /// <summary>Created by Akka from configuration.</summary>
@@ -34,16 +32,12 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
     public override int Identifier => Id;
 
     /// <inheritdoc/>
-    public override string Manifest(object o) => o.GetType().FullName!;
+    public override string Manifest(object o) => WireTypes.ManifestOf(o.GetType());
 
     /// <inheritdoc/>
     public override byte[] ToBinary(object obj)
     {
-        if (obj is not IWireMessage)
-        {
-            throw new ArgumentException($"{obj.GetType()} is not a wire message (IWireMessage)", nameof(obj));
-        }
-
+        _ = WireTypes.ManifestOf(obj.GetType()); // refuses anything that is not a wire message, in WireTypes' words
         var bytes = MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
 
         // Journal events outlive the process that wrote them: they carry a CRC like the snapshots do.
@@ -53,7 +47,7 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
     /// <inheritdoc/>
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        var type = TypesByManifest.GetOrAdd(manifest, Resolve);
+        var type = WireTypes.Resolve(manifest);
         return typeof(JobEvents.IJobEvent).IsAssignableFrom(type)
             ? OpenJobEvent(type, bytes)
             : MessagePackSerializer.Deserialize(type, bytes, _options)
@@ -82,16 +76,5 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
         {
             return new DamagedEvent(type.Name, $"its payload does not read: {ex.GetBaseException().Message}");
         }
-    }
-
-    private static Type Resolve(string manifest)
-    {
-        var type = typeof(IWireMessage).Assembly.GetType(manifest, throwOnError: false);
-        if (type is null || !typeof(IWireMessage).IsAssignableFrom(type))
-        {
-            throw new System.Runtime.Serialization.SerializationException($"unknown wire message type '{manifest}'");
-        }
-
-        return type;
     }
 }
