@@ -1,6 +1,7 @@
 // The end-of-run summary: the table train and submit print, and the --summary JSON that scripts and tests read.
 using System.Globalization;
 using System.Text.Json;
+using Dtrain.Models.Graph;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
 namespace Dtrain.Cli;
@@ -95,7 +96,7 @@ public static class RunSummary
         table.Add("train examples/s", r.TrainExamplesPerSecond.ToString("N0", c));
         table.Add("wall seconds", r.WallSeconds.ToString("F1", c));
         table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
-        table.Add("mode", r.Mode);
+        table.Add("mode", r.Mode.Name());
         table.Add("max parameter lag at a step", r.MaxParameterLag.ToString(c));
         table.Add("checkpoints kept (last)", r.Checkpoints == 0 ? "none" : $"{r.Checkpoints} ({r.LastCheckpoint})");
         if (r.ResumedFrom >= 0)
@@ -106,7 +107,7 @@ public static class RunSummary
         foreach (var s in r.Shards)
         {
             table.Add($"shard {s.ShardId}", string.Create(c, $"{s.PushesApplied:N0} pushes, staleness mean {s.MeanStaleness:F2} max {s.MaxStaleness}, apply {s.ApplySeconds:F2}s")
-                + (r.Mode == "sync" ? string.Create(c, $", {s.Rounds:N0} rounds, {s.LateDropped:N0} late pushes dropped") : ""));
+                + (r.Mode == TrainingMode.Sync ? string.Create(c, $", {s.Rounds:N0} rounds, {s.LateDropped:N0} late pushes dropped") : ""));
         }
 
         table.Print(output);
@@ -137,7 +138,7 @@ public static class RunSummary
         summary["wall_seconds"] = r.WallSeconds;
         summary["workers"] = r.Workers;
         summary["ps_shards"] = r.PsShards;
-        summary["mode"] = r.Mode;
+        summary["mode"] = r.Mode.Name();
         summary["max_parameter_lag"] = r.MaxParameterLag;
         summary["late_pushes_dropped"] = r.Shards.Sum(s => s.LateDropped);
         summary["rounds"] = r.Shards.Length == 0 ? 0 : r.Shards.Max(s => s.Rounds);

@@ -224,7 +224,7 @@ public static class TrainCommand
             PushEvery = cl.Int("--n-push") ?? s.PushEvery,
             PartitionSize = cl.Int("--partition-size") ?? s.PartitionSize,
             ClipNorm = cl.Float("--clip-norm") ?? s.ClipNorm,
-            Mode = cl.String("--mode") ?? s.Mode,
+            Mode = cl.String("--mode") is { } mode ? TrainingModes.Parse(mode) ?? throw new UsageException(TrainingModes.NotKnown("--mode", mode)) : s.Mode,
             Staleness = cl.Int("--staleness") ?? s.Staleness,
             BackupWorkers = cl.Int("--backup-workers") ?? s.BackupWorkers,
             Checkpoint = !cl.Flag("--no-checkpoint") && s.Checkpoint,
@@ -276,9 +276,9 @@ public static class TrainCommand
     /// <summary>The mode with its parameter: <c>async</c>, <c>ssp (staleness 3)</c>, <c>sync (3 workers, 1 backup)</c>.</summary>
     internal static string DescribeMode(TrainingSettings s) => s.Mode switch
     {
-        "ssp" => $"ssp (staleness {s.Staleness})",
-        "sync" => $"sync ({s.Workers} workers, {s.BackupWorkers} backup)",
-        _ => s.Mode,
+        TrainingMode.Ssp => $"ssp (staleness {s.Staleness})",
+        TrainingMode.Sync => $"sync ({s.Workers} workers, {s.BackupWorkers} backup)",
+        _ => s.Mode.Name(),
     };
 
     internal static void PrintSummary(JobCompleted r) => RunSummary.Print(r, Console.Out);

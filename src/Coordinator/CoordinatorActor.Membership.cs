@@ -47,7 +47,7 @@ internal sealed partial class CoordinatorActor
         var s = _job.Settings;
 
         // A synchronous round is one step: every worker pulls the round's parameters and pushes one gradient.
-        var sync = s.Mode == TrainingModes.Sync;
+        var sync = s.Mode == Models.Graph.TrainingMode.Sync;
         return new(_job.JobId, w, _job.ModelFile, _job.ModelJson, s.Batch, sync ? 1 : s.FetchEvery, sync ? 1 : s.PushEvery, routes, Self, s.ClipNorm, s.Mode, s.Staleness, s.OverlapPush, WorkerData());
     }
 

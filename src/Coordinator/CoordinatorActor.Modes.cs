@@ -15,7 +15,7 @@ internal sealed partial class CoordinatorActor
     private int SyncQuorum()
     {
         var s = _job.Settings;
-        if (s.Mode != TrainingModes.Sync)
+        if (s.Mode != Models.Graph.TrainingMode.Sync)
         {
             return 0;
         }
@@ -31,7 +31,7 @@ internal sealed partial class CoordinatorActor
 
     private void LeaveRounds(int worker)
     {
-        if (_job.Settings.Mode != TrainingModes.Sync || worker < 0)
+        if (_job.Settings.Mode != Models.Graph.TrainingMode.Sync || worker < 0)
         {
             return;
         }

@@ -121,7 +121,7 @@ public static class CoordinatorProtocol
         [property: Key(6)] int PsShards,
         [property: Key(7)] EpochCompleted[] History,
         [property: Key(8)] ParameterShardProtocol.ShardStats[] Shards,
-        [property: Key(9)] string Mode = TrainingModes.Async,
+        [property: Key(9)] Models.Graph.TrainingMode Mode = Models.Graph.TrainingMode.Async,
         [property: Key(10)] long MaxParameterLag = 0,
         [property: Key(11)] int Checkpoints = 0,
         [property: Key(12)] long LastCheckpoint = -1,

@@ -44,7 +44,7 @@ public static class WorkerProtocol
         [property: Key(7)] ShardRoute[] Shards,
         [property: Key(8)] IActorRef Coordinator,
         [property: Key(9)] float ClipNorm = 0f,
-        [property: Key(10)] string Mode = TrainingModes.Async,
+        [property: Key(10)] Models.Graph.TrainingMode Mode = Models.Graph.TrainingMode.Async,
         [property: Key(11)] int Staleness = 0,
         [property: Key(12)] bool OverlapPush = true,
         [property: Key(13)] string? Data = null) : ICommand;

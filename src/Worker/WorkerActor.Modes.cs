@@ -20,7 +20,7 @@ internal sealed partial class WorkerActor
     private bool TooStale()
     {
         var job = _job!;
-        if (job.Mode != TrainingModes.Ssp)
+        if (job.Mode != Models.Graph.TrainingMode.Ssp)
         {
             return false;
         }
@@ -48,7 +48,7 @@ internal sealed partial class WorkerActor
     private void TakePartInRounds(bool active)
     {
         var job = _job!;
-        if (job.Mode != TrainingModes.Sync)
+        if (job.Mode != Models.Graph.TrainingMode.Sync)
         {
             return;
         }

@@ -31,6 +31,16 @@ public sealed class TrainOverridesTests
     }
 
     [Fact]
+    public void Mode_flag_parses_to_the_training_mode_and_an_unknown_one_is_a_usage_error_listing_the_modes()
+    {
+        var settings = TrainCommand.ApplyOverrides(new TrainingSettings(), CommandLine.Parse(["--mode", "ssp"]));
+        var error = Assert.Throws<UsageException>(() => TrainCommand.ApplyOverrides(new TrainingSettings(), CommandLine.Parse(["--mode", "bsp"])));
+
+        Assert.Equal(TrainingMode.Ssp, settings.Mode);
+        Assert.Equal("--mode 'bsp' is not known; known: async, ssp, sync", error.Message);
+    }
+
+    [Fact]
     public void No_overlap_push_turns_the_overlap_off_and_is_journaled_without_swallowing_the_next_flag()
     {
         string[] args = ["--no-overlap-push", "--epochs", "2"];

@@ -46,7 +46,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(WorkerFailed)] = (_, _) => new WorkerFailed(4, "push rejected"),
         [typeof(TrainingProgress)] = (_, _) => new TrainingProgress(2, 3, 19, 500, 0.2, 40000.5, 1.25, 4, 0.3, 21000.5, 25),
         [typeof(EpochCompleted)] = (_, _) => Epoch,
-        [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats], TrainingModes.Sync, 4, 2, 7, 3, 25, true, "regression", 2, "val_rmse", 6, true),
+        [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats], Models.Graph.TrainingMode.Sync, 4, 2, 7, 3, 25, true, "regression", 2, "val_rmse", 6, true),
         [typeof(JobFailed)] = (_, _) => new JobFailed("a parameter shard could not start"),
         [typeof(ClusterProtocol.RegisterShard)] = (shard, _) => new ClusterProtocol.RegisterShard(shard, "akka.tcp://dtrain@10.0.0.2:4053", "10.0.0.2:4060", "ps-0"),
         [typeof(ClusterProtocol.RegisterWorker)] = (worker, _) => new ClusterProtocol.RegisterWorker(worker, "akka.tcp://dtrain@10.0.0.3:4053", "ilgpu cuda NVIDIA H100"),

@@ -22,14 +22,14 @@ public sealed class TrainingModeTests : TestKit
     [Fact]
     public void Sync_with_a_backup_worker_trains_every_step_once_applied_or_dropped_and_the_model_learns()
     {
-        var settings = new TrainingSettings { Batch = 16, Epochs = 3, Workers = 3, PsShards = 2, PartitionSize = 64, ChunkSize = 16, Optimizer = new("adam", 0.02f), Mode = "sync", BackupWorkers = 1 };
+        var settings = new TrainingSettings { Batch = 16, Epochs = 3, Workers = 3, PsShards = 2, PartitionSize = 64, ChunkSize = 16, Optimizer = new("adam", 0.02f), Mode = TrainingMode.Sync, BackupWorkers = 1 };
         var listener = CreateTestProbe();
 
         StartJob(settings, listener, Enumerable.Range(0, 3).Select(_ => RealWorker()).ToList());
         var done = listener.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(60));
 
         Assert.True(done.TestAccuracy > 0.9, $"accuracy {done.TestAccuracy}");
-        Assert.Equal("sync", done.Mode);
+        Assert.Equal(TrainingMode.Sync, done.Mode);
         foreach (var shard in done.Shards)
         {
             // 512 / 16 = 32 steps an epoch, 96 in all: each reached every shard, averaged into a round or dropped late.
@@ -47,7 +47,7 @@ public sealed class TrainingModeTests : TestKit
     {
         // No backups: every round waits for all three workers, so without the coordinator telling the shards that
         // the dead one has left, the first round would wait for it forever.
-        var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 3, PsShards = 2, PartitionSize = 64, ChunkSize = 16, Optimizer = new("adam", 0.02f), Mode = "sync" };
+        var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 3, PsShards = 2, PartitionSize = 64, ChunkSize = 16, Optimizer = new("adam", 0.02f), Mode = TrainingMode.Sync };
         var listener = CreateTestProbe();
         var doomed = CreateTestProbe();
 
@@ -72,13 +72,13 @@ public sealed class TrainingModeTests : TestKit
     public void Ssp_never_starts_a_step_more_than_staleness_versions_behind()
     {
         // Pulling only every 8 steps lets asynchronous workers run far behind; ssp with staleness 1 must not.
-        var settings = new TrainingSettings { Batch = 16, Epochs = 2, Workers = 2, PsShards = 2, PartitionSize = 64, ChunkSize = 16, FetchEvery = 8, Optimizer = new("adam", 0.02f), Mode = "ssp", Staleness = 1 };
+        var settings = new TrainingSettings { Batch = 16, Epochs = 2, Workers = 2, PsShards = 2, PartitionSize = 64, ChunkSize = 16, FetchEvery = 8, Optimizer = new("adam", 0.02f), Mode = TrainingMode.Ssp, Staleness = 1 };
         var listener = CreateTestProbe();
 
         StartJob(settings, listener, Enumerable.Range(0, 2).Select(_ => RealWorker()).ToList());
         var done = listener.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(60));
 
-        Assert.Equal("ssp", done.Mode);
+        Assert.Equal(TrainingMode.Ssp, done.Mode);
         Assert.InRange(done.MaxParameterLag, 0, 1);
         Assert.True(done.TestAccuracy > 0.85, $"accuracy {done.TestAccuracy}");
     }

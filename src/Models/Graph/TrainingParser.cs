@@ -74,7 +74,7 @@ public static class TrainingParser
             PartitionSize = Int(t, "partition_size", file) ?? d.PartitionSize,
             ChunkSize = Int(t, "chunk_size", file) ?? d.ChunkSize,
             ClipNorm = Num(t, "clip_norm", file) ?? d.ClipNorm,
-            Mode = Str(t, "mode", file) ?? d.Mode,
+            Mode = Str(t, "mode", file) is { } mode ? TrainingModes.Parse(mode) ?? throw new ModelFileException(file, null, TrainingModes.NotKnown("training.mode", mode)) : d.Mode,
             Staleness = Int(t, "staleness", file) ?? d.Staleness,
             BackupWorkers = Int(t, "backup_workers", file) ?? d.BackupWorkers,
             Checkpoint = Bool(t, "checkpoint", file) ?? d.Checkpoint,

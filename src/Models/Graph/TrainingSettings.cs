@@ -49,7 +49,7 @@ public sealed record TrainingSettings
     public float ClipNorm { get; init; }
 
     /// <summary>Training mode: <c>async</c> (Downpour, the default), <c>ssp</c> (bounded staleness) or <c>sync</c> (rounds with backup workers).</summary>
-    public string Mode { get; init; } = "async";
+    public TrainingMode Mode { get; init; } = TrainingMode.Async;
 
     /// <summary>ssp: a worker never starts a step on parameters more than this many versions behind the newest it has heard of.</summary>
     public int Staleness { get; init; } = 3;
@@ -84,9 +84,6 @@ public sealed record TrainingSettings
 
     /// <summary>The validation figure "best" is chosen on: the early-stopping monitor, else <c>val_loss</c>.</summary>
     public string BestMonitor => EarlyStopping?.Monitor ?? "val_loss";
-
-    /// <summary>The training modes a job may name.</summary>
-    public static readonly string[] KnownModes = ["async", "ssp", "sync"];
 
     /// <summary>
     /// Updates each shard applies over the run on <paramref name="examples"/> training examples: every push
@@ -144,11 +141,6 @@ public sealed record TrainingSettings
             return $"training.clip_norm must be zero (off) or a positive number, got {ClipNorm}";
         }
 
-        if (!KnownModes.Contains(Mode))
-        {
-            return $"training.mode '{Mode}' is not known; known: {string.Join(", ", KnownModes)}";
-        }
-
         if (CheckpointEverySteps < 0 || CheckpointEverySeconds < 0)
         {
             return $"training.checkpoint_every_steps and checkpoint_every_seconds must be zero (off) or positive, got {CheckpointEverySteps} and {CheckpointEverySeconds}";
@@ -169,9 +161,9 @@ public sealed record TrainingSettings
             return $"training.backup_workers must be between 0 and workers - 1 ({Workers - 1}), got {BackupWorkers}";
         }
 
-        if (BackupWorkers > 0 && Mode != "sync")
+        if (BackupWorkers > 0 && Mode != TrainingMode.Sync)
         {
-            return $"training.backup_workers applies to mode sync only, but mode is {Mode}";
+            return $"training.backup_workers applies to mode sync only, but mode is {Mode.Name()}";
         }
 
         if (TopK < 0)
