@@ -6,7 +6,7 @@ using System.Text;
 using Dtrain.Models.Data;
 using Dtrain.Protocol.Persistence;
 
-namespace Dtrain.Protocol.Tests;
+namespace Dtrain.Protocol.Persistence.Tests;
 
 public sealed class TrainedModelSchemaTests : IDisposable
 {

@@ -9,7 +9,7 @@ using Dtrain.Protocol.Serialization;
 using Dtrain.Protocol.Transport;
 using static Dtrain.Protocol.ParameterShardProtocol;
 
-namespace Dtrain.Protocol.Tests;
+namespace Dtrain.Protocol.Transport.Tests;
 
 [Collection(BulkChannel.Collection)]
 public sealed class TransportTests : TestKit, IAsyncLifetime

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Dtrain.Protocol.Telemetry;
 
-namespace Dtrain.Protocol.Tests.Telemetry;
+namespace Dtrain.Protocol.Telemetry.Tests;
 
 public sealed class TelemetryAllocationTests
 {

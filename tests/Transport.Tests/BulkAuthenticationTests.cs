@@ -14,7 +14,7 @@ using Dtrain.Protocol.Transport;
 using MessagePack;
 using static Dtrain.Protocol.ParameterShardProtocol;
 
-namespace Dtrain.Protocol.Tests;
+namespace Dtrain.Protocol.Transport.Tests;
 
 [Collection(BulkChannel.Collection)]
 public sealed class BulkAuthenticationTests : TestKit, IAsyncLifetime
