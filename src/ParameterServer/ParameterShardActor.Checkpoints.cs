@@ -12,6 +12,9 @@ namespace Dtrain.ParameterServer;
 
 internal sealed partial class ParameterShardActor
 {
+    // Resolved on first use (Akka.Persistence's snapshot store); null when this node has none configured.
+    private IActorRef? _snapshotStore;
+
     /// <summary>Handlers every behaviour shares: a shard can be restored before or after it was initialized.</summary>
     private void Checkpoints()
     {

@@ -126,9 +126,6 @@ internal sealed partial class ParameterShardActor
         }
     }
 
-    /// <summary>Synchronous mode (quorum N &gt; 0) starts with an empty round; 0 is asynchronous.</summary>
-    private void StartRounds(int quorum) => _round = quorum > 0 ? new SyncRound<IActorRef>(quorum, _store.Floats) : null;
-
     /// <summary>The newest load ended: serve its values (or nothing, if it failed) and answer.</summary>
     private void Loaded(IWireMessage answer)
     {

@@ -18,9 +18,6 @@ internal sealed partial class ParameterShardActor : ReceiveActor
     // load starts it afresh (StartRounds).
     private SyncRound<IActorRef>? _round;
 
-    // Resolved on first use (Akka.Persistence's snapshot store); null when this node has none configured.
-    private IActorRef? _snapshotStore;
-
     public ParameterShardActor() => Initializing();
 
     protected override void PreStart()
@@ -102,6 +99,9 @@ internal sealed partial class ParameterShardActor : ReceiveActor
             push.Gradient.Release();
         }
     }
+
+    /// <summary>Synchronous mode (quorum N &gt; 0) starts with an empty round; 0 is asynchronous.</summary>
+    private void StartRounds(int quorum) => _round = quorum > 0 ? new SyncRound<IActorRef>(quorum, _store.Floats) : null;
 
     private void OnMembership(SyncMembership m)
     {

@@ -129,6 +129,35 @@ public sealed class ShardStoreTests
     }
 
     [Fact]
+    public void ShardStore_refuses_a_seq_far_ahead_of_the_last_applied_without_adopting_it()
+    {
+        // Arrange
+        var store = Loaded(Sgd);
+        Admitted(store, Push(0, 1, 0, Gradient(1f)));
+
+        // Act: a forged push numbered 2^62, then the worker's next real one.
+        var forged = store.Admit(Push(0, 1L << 62, 1, Gradient(1f)));
+        var next = store.Admit(Push(0, 2, 1, Gradient(1f)));
+
+        // Assert
+        Assert.Contains("ahead of its last applied push 1", Assert.IsType<PushVerdict.Refused>(forged).Rejection.Reason);
+        Assert.IsType<PushVerdict.Fresh>(next);
+    }
+
+    [Fact]
+    public void ShardStore_refuses_a_gradient_holding_nan_and_keeps_its_parameters()
+    {
+        var store = Loaded(Sgd);
+        var nan = Gradient(1f);
+        nan[35] = float.NaN;
+
+        var refused = store.Admit(Push(0, 1, 0, nan));
+
+        Assert.Contains("NaN at float 35", Assert.IsType<PushVerdict.Refused>(refused).Rejection.Reason);
+        Assert.Equal(Initial, store.Values.ToArray());
+    }
+
+    [Fact]
     public void ShardStore_answers_a_pull_without_values_when_the_puller_holds_the_current_version()
     {
         // Arrange
