@@ -9,9 +9,6 @@ namespace Dtrain.Coordinator;
 
 internal sealed partial class ClusterCoordinatorActor
 {
-    // The submission whose data is being read (null: none); its resends are answered with a notice, others refused.
-    private string? _preparing;
-
     /// <summary>Reads the job's data on a pool thread; the client hears that it is under way, then the job's fate.</summary>
     private void Prepare(SubmitJob submit)
     {
@@ -19,7 +16,6 @@ internal sealed partial class ClusterCoordinatorActor
         (_previousData?.TestSet as IDisposable)?.Dispose();
         (_previousData?.ValidationSet as IDisposable)?.Dispose();
         _previousData = null;
-        _preparing = submit.SubmissionId;
         submit.Listener.Tell(new JobNotice("the coordinator is reading the job's data (its schema and rows) before the job starts", Warning: false));
         var prepare = _prepareJob;
         Task.Run(() => prepare(submit, null)).ContinueWith(
@@ -29,7 +25,7 @@ internal sealed partial class ClusterCoordinatorActor
 
     private void OnPrepared(JobPrepared prepared)
     {
-        _preparing = null;
+        var free = _slot.Prepared();
         var submit = prepared.Submit;
         if (prepared.Data is not { } data)
         {
@@ -39,12 +35,12 @@ internal sealed partial class ClusterCoordinatorActor
             return;
         }
 
-        if (_job is not null)
+        if (!free)
         {
             // A job the journal resumed while this one was being read: it keeps the cluster.
             (data.TestSet as IDisposable)?.Dispose();
             (data.ValidationSet as IDisposable)?.Dispose();
-            submit.Listener.Tell(new JobFailed($"the cluster is busy with job {_job.JobId}; one job runs at a time"));
+            submit.Listener.Tell(new JobFailed($"the cluster is busy with job {_slot.Job!.JobId}; one job runs at a time"));
             return;
         }
 

@@ -13,21 +13,10 @@ namespace Dtrain.Coordinator;
 
 internal sealed partial class ClusterCoordinatorActor
 {
-    private IActorRef? _clusterJournal;
-    private bool _recovered;
-    private bool _readingJournal;
-    private int _incarnation;
-
-    // Set while the current job must resume rather than start: why, and (once read) from which checkpoints.
-    private string? _resumeReason;
-    private ResumePlan? _resumePlan;
-
     /// <summary>Tries at reading the cluster journal when the coordinator starts, and the wait between them.</summary>
     private const int JournalOpenings = 5;
 
     private static readonly TimeSpan JournalRetryDelay = TimeSpan.FromSeconds(3);
-
-    private int _journalOpenings;
 
     private bool Persistent => Storage.IsConfigured(Context.System);
 
@@ -36,7 +25,7 @@ internal sealed partial class ClusterCoordinatorActor
         Receive<ClusterJournal.State>(OnJournalRecovered);
         Receive<JobJournal.JournalFailed>(f =>
         {
-            if (!_recovered && _journalOpenings < JournalOpenings)
+            if (!_slot.Recovered && _journalOpenings < JournalOpenings)
             {
                 // A busy database (or a busy machine) can time the first read out: try again before going on without
                 // it, or a job that was running would not be resumed.
@@ -49,7 +38,7 @@ internal sealed partial class ClusterCoordinatorActor
             _log.Error(f.Reason);
             _client.Tell(new JobNotice(f.Reason, Warning: true));
             _clusterJournal = null;
-            _recovered = true; // go on without it: jobs still run, a new singleton just cannot resume them
+            _slot.JournalRecovered(); // go on without it: jobs still run, a new singleton just cannot resume them
         });
         Receive<JobRecordRead>(OnJobRecordRead);
         Receive<ReopenClusterJournal>(_ => OpenJournal());
@@ -60,7 +49,7 @@ internal sealed partial class ClusterCoordinatorActor
     {
         if (!Persistent)
         {
-            _recovered = true;
+            _slot.JournalRecovered();
             return;
         }
 
@@ -71,19 +60,19 @@ internal sealed partial class ClusterCoordinatorActor
 
     private void OnJournalRecovered(ClusterJournal.State state)
     {
-        _recovered = true;
-        _jobCount = Math.Max(_jobCount, state.JobCount);
-        if (state.Running is not { } running || _job is not null)
+        _slot.JournalRecovered(state.JobCount);
+        if (state.Running is not { } running || _slot.Job is not null)
         {
             return;
         }
 
+        JobSpec job;
         try
         {
             // The journaled schema, not one learned again: the job goes on encoding its data exactly as it started.
             var schema = running.DataSchemaJson is { Length: > 0 } json ? DataSchema.FromJson(json, $"job {running.JobId}'s cluster journal") : null;
             _data = _prepareJob(new SubmitJob(running.ModelFile, running.ModelJson, running.TrainArgs, running.Listener, running.SubmissionId), schema);
-            _job = _data.Job with { JobId = running.JobId, TrainArgs = running.TrainArgs };
+            job = _data.Job with { JobId = running.JobId, TrainArgs = running.TrainArgs };
         }
         catch (DtrainException e)
         {
@@ -94,19 +83,17 @@ internal sealed partial class ClusterCoordinatorActor
 
         _client = running.Listener;
         Context.Watch(_client);
-        _submissionId = running.SubmissionId;
-        _resumeReason = "a new coordinator took over";
-        _waitingSince = DateTime.UtcNow;
-        _status = new JobStatus(_job.JobId, "recovering", 0, _job.Settings.Epochs, 0, 0);
+        _slot.Resume(job, running.SubmissionId, DateTime.UtcNow);
+        _status = new JobStatus(job.JobId, "recovering", 0, job.Settings.Epochs, 0, 0);
         _log.Warning("job {0} was running when the previous coordinator stopped; it resumes once its shards and workers are registered", running.JobId);
-        _client.Tell(new JobNotice($"a new coordinator on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress} took over job {_job.JobId}; it resumes from its last complete checkpoint", Warning: true));
+        _client.Tell(new JobNotice($"a new coordinator on {Akka.Cluster.Cluster.Get(Context.System).SelfAddress} took over job {job.JobId}; it resumes from its last complete checkpoint", Warning: true));
         TryStart();
     }
 
     /// <summary>A shard the job uses has stopped: with checkpoints the job pauses and resumes later; without, it fails.</summary>
     private void OnJobShardLost(IActorRef shard, string node)
     {
-        var job = _job!;
+        var job = _slot.Job!;
         if (!Persistent || !job.Settings.Checkpoint)
         {
             EndJob(new JobFailed($"parameter shard {shard.Path} on {node} stopped; its parameters are lost (checkpoints are off)"), "failed");
@@ -114,10 +101,9 @@ internal sealed partial class ClusterCoordinatorActor
         }
 
         StopJobActor();
-        _resumeReason = $"parameter shard {shard.Path.Name} on {node} stopped";
-        _waitingSince = DateTime.UtcNow;
+        _slot.Paused($"parameter shard {shard.Path.Name} on {node} stopped", DateTime.UtcNow);
         _status = _status is null ? null : _status with { State = "recovering" };
-        var text = $"{_resumeReason}: training pauses until {job.Settings.PsShards} shard(s) are registered ({_shards.Count} now), then every shard is restored from the last complete checkpoint";
+        var text = $"{_slot.ResumeReason}: training pauses until {job.Settings.PsShards} shard(s) are registered ({_shards.Count} now), then every shard is restored from the last complete checkpoint";
         _log.Warning(text);
         _client.Tell(new JobNotice(text, Warning: true));
         TryStart();
@@ -144,7 +130,6 @@ internal sealed partial class ClusterCoordinatorActor
     /// <summary>Reads the job's journal off the actor thread; the job actor starts from it in <see cref="OnJobRecordRead"/>.</summary>
     private void ReadJobJournal(JobSpec job)
     {
-        _readingJournal = true;
         var system = Context.System;
         JobJournal.ReadAsync(system, job.JobId, TimeSpan.FromSeconds(60)).ContinueWith(
             t => new JobRecordRead(job.JobId, t.IsCompletedSuccessfully ? t.Result : null, t.Exception?.GetBaseException().Message, t.Exception?.GetBaseException() is CorruptJournalException),
@@ -153,8 +138,7 @@ internal sealed partial class ClusterCoordinatorActor
 
     private void OnJobRecordRead(JobRecordRead read)
     {
-        _readingJournal = false;
-        if (_job is not { } job || job.JobId != read.JobId || _resumeReason is not { } reason)
+        if (_slot.JournalRead(read.JobId) is not { } reason)
         {
             return;
         }
@@ -168,7 +152,7 @@ internal sealed partial class ClusterCoordinatorActor
         if (read.Error is not null)
         {
             // The database may be back in a moment: the next check tries again, within the wait limit.
-            _log.Warning("job {0}: reading its journal failed: {1}", job.JobId, read.Error);
+            _log.Warning("job {0}: reading its journal failed: {1}", read.JobId, read.Error);
             return;
         }
 
@@ -178,8 +162,8 @@ internal sealed partial class ClusterCoordinatorActor
             _client.Tell(new JobNotice(warning, Warning: true));
         }
 
-        _resumePlan = new ResumePlan(read.Record?.Checkpoints ?? [], read.Record?.StepsSinceCheckpoint ?? 0, reason);
-        StartJobActor(job);
+        _slot.ResumeFrom(new ResumePlan(read.Record?.Checkpoints ?? [], read.Record?.StepsSinceCheckpoint ?? 0, reason));
+        StartJobActor(_slot.Job!);
     }
 
     private sealed record ReopenClusterJournal : INoSerializationVerificationNeeded;

@@ -1,4 +1,5 @@
-// The cluster singleton: Registry of shards and workers; Waiting for enough of them; Running one job actor.
+// The cluster singleton: Registry of shards and workers; Waiting for enough of them; Running one job actor. Which
+// submission gets the cluster and when its job starts is ClusterJobSlot's rule; this actor wires and sends.
 using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models;
@@ -11,28 +12,28 @@ namespace Dtrain.Coordinator;
 
 internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimers
 {
-    /// <summary>How long a submitted job waits for the shards and workers it asks for.</summary>
-    private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(2);
-
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Func<SubmitJob, DataSchema?, ClusterCoordinator.PreparedJob> _prepareJob;
     private readonly BulkCredentials _bulkCredentials;
     private readonly List<IActorRef> _bulkProxies = [];
     private readonly List<ClusterCoordinator.ClusterShard> _shards = [];
     private readonly List<ClusterCoordinator.AddWorker> _workers = [];
-    private int _jobCount;
-    private string _submissionId = "";
+    private readonly ClusterJobSlot _slot = new();
 
-    // The current job (waiting or running) and what the status command shows of it.
-    private JobSpec? _job;
+    // The current job's data (and the previous job's, closed when the next is prepared), its client and job actor,
+    // and what the status command shows of it.
     private ClusterCoordinator.PreparedJob? _data;
     private ClusterCoordinator.PreparedJob? _previousData;
     private IActorRef _client = ActorRefs.Nobody;
     private IActorRef? _jobActor;
     private IReadOnlyList<IActorRef> _jobShards = [];
-    private DateTime _waitingSince;
     private JobStatus? _status;
     private ClusterCoordinator.JobSnapshot? _snapshot;
+
+    // The cluster journal (which job runs, so a new singleton resumes it), the tries at reading it, and job actors started.
+    private IActorRef? _clusterJournal;
+    private int _journalOpenings;
+    private int _incarnation;
 
     public ClusterCoordinatorActor(Func<SubmitJob, DataSchema?, ClusterCoordinator.PreparedJob> prepareJob, BulkCredentials bulkCredentials)
     {
@@ -96,77 +97,55 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
     private void OnSubmit(SubmitJob submit)
     {
-        if (!_recovered)
+        switch (_slot.Submit(submit.SubmissionId))
         {
-            return; // the journal is still being read; the client sends again until accepted
+            case ClusterJobSlot.SubmitAnswer.AlreadyAccepted:
+                submit.Listener.Tell(new JobAccepted(_slot.Job!.JobId, Self, "already accepted")); // a resend
+                break;
+            case ClusterJobSlot.SubmitAnswer.Busy:
+                submit.Listener.Tell(new JobFailed($"the cluster is busy with job {_slot.Job!.JobId}; one job runs at a time"));
+                break;
+            case ClusterJobSlot.SubmitAnswer.StillPreparing:
+                submit.Listener.Tell(new JobNotice("the coordinator is still reading the job's data", Warning: false));
+                break;
+            case ClusterJobSlot.SubmitAnswer.BusyPreparing:
+                submit.Listener.Tell(new JobFailed("the cluster is busy reading another job's data; one job runs at a time"));
+                break;
+            case ClusterJobSlot.SubmitAnswer.Prepare:
+                Prepare(submit);
+                break;
         }
-
-        if (_job is not null && submit.SubmissionId.Length > 0 && submit.SubmissionId == _submissionId)
-        {
-            submit.Listener.Tell(new JobAccepted(_job.JobId, Self, "already accepted")); // a resend
-            return;
-        }
-
-        if (_job is not null)
-        {
-            submit.Listener.Tell(new JobFailed($"the cluster is busy with job {_job.JobId}; one job runs at a time"));
-            return;
-        }
-
-        if (_preparing is { } preparing)
-        {
-            submit.Listener.Tell(submit.SubmissionId.Length > 0 && submit.SubmissionId == preparing
-                ? new JobNotice("the coordinator is still reading the job's data", Warning: false)
-                : new JobFailed("the cluster is busy reading another job's data; one job runs at a time"));
-            return;
-        }
-
-        Prepare(submit);
     }
 
     /// <summary>The job is prepared (schema learned, rows counted): it is accepted and waits for shards and workers.</summary>
     private void Accept(SubmitJob submit, ClusterCoordinator.PreparedJob data)
     {
         _data = data;
-        var job = data.Job;
-        _jobCount++;
-        _job = job with { JobId = $"{job.JobId}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{_jobCount}", TrainArgs = submit.TrainArgs };
+        var job = _slot.Accept(data.Job, submit.TrainArgs, submit.SubmissionId, DateTime.UtcNow);
         _client = submit.Listener;
-        _submissionId = submit.SubmissionId;
         Context.Watch(_client);
-        _waitingSince = DateTime.UtcNow;
-        _status = new JobStatus(_job.JobId, "waiting", 0, job.Settings.Epochs, 0, 0);
-        _client.Tell(new JobAccepted(_job.JobId, Self, $"waiting for {job.Settings.PsShards} shard(s) and {job.Settings.Workers} worker(s); {_shards.Count} and {_workers.Count} registered"));
-        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(_job.JobId, _jobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId, job.Schema?.ToJson())));
+        _status = new JobStatus(job.JobId, "waiting", 0, job.Settings.Epochs, 0, 0);
+        _client.Tell(new JobAccepted(job.JobId, Self, $"waiting for {job.Settings.PsShards} shard(s) and {job.Settings.Workers} worker(s); {_shards.Count} and {_workers.Count} registered"));
+        _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobStarted(job.JobId, _slot.JobCount, submit.ModelFile, submit.ModelJson, submit.TrainArgs, submit.Listener, submit.SubmissionId, job.Schema?.ToJson())));
         TryStart();
     }
 
-    /// <summary>Starts the waiting job once enough shards and workers registered; fails it after <see cref="WaitLimit"/>.</summary>
+    /// <summary>Starts the waiting job once enough shards and workers registered; fails it after <see cref="ClusterJobSlot.WaitLimit"/>.</summary>
     private void TryStart()
     {
-        if (_job is not { } job || _jobActor is not null || _readingJournal)
+        var decision = _slot.TryStart(_shards.Count, _workers.Count, DateTime.UtcNow);
+        switch (decision.Action)
         {
-            return;
+            case ClusterJobSlot.StartAction.GiveUp:
+                EndJob(new JobFailed(decision.Reason), "failed");
+                break;
+            case ClusterJobSlot.StartAction.ReadJournal:
+                ReadJobJournal(_slot.Job!);
+                break;
+            case ClusterJobSlot.StartAction.Start:
+                StartJobActor(_slot.Job!);
+                break;
         }
-
-        var settings = job.Settings;
-        if (_shards.Count < settings.PsShards || _workers.Count < settings.Workers)
-        {
-            if (DateTime.UtcNow - _waitingSince > WaitLimit)
-            {
-                EndJob(new JobFailed($"only {_shards.Count} of {settings.PsShards} shard(s) and {_workers.Count} of {settings.Workers} worker(s) registered within {WaitLimit.TotalSeconds:F0} s{(_resumeReason is { } why ? $" after {why}" : "")}"), "failed");
-            }
-
-            return;
-        }
-
-        if (_resumeReason is not null && _resumePlan is null)
-        {
-            ReadJobJournal(job);
-            return;
-        }
-
-        StartJobActor(job);
     }
 
     private void StartJobActor(JobSpec job)
@@ -177,12 +156,12 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         var shards = _shards.Take(settings.PsShards).ToList();
         var job2 = job with { Settings = settings with { Workers = _workers.Count } };
         _jobShards = shards.Select(s => s.Shard).ToList();
-        var plan = _resumePlan;
+        var plan = _slot.ResumePlan;
         var data = _data!;
         _jobActor = Context.ActorOf(
             Akka.Actor.Props.Create(() => new CoordinatorActor(job2, shards, shards.Select(Connect).ToList(), _workers.ToList(), Self, data.TrainingIndex, data.TestSet, plan, data.ValidationSet)),
-            $"job-{_jobCount}-{++_incarnation}");
-        (_resumeReason, _resumePlan) = (null, null);
+            $"job-{_slot.JobCount}-{++_incarnation}");
+        _slot.Started();
         Context.Watch(_jobActor);
         _status = _status! with { State = "training", Epoch = 1 };
         _log.Info("job {0} starts on {1} shard(s) and {2} worker(s)", job.JobId, shards.Count, _workers.Count);
@@ -210,14 +189,13 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
     private void EndJob(object report, string state)
     {
         _client.Tell(report);
-        if (_job is { } ended)
+        if (_slot.Job is { } ended)
         {
             // At warning level so a node's default log shows how the job it ran ended (the client may be gone).
             _log.Warning("job {0} ended: {1}", ended.JobId, state);
             _clusterJournal?.Tell(new JobJournal.Record(new Protocol.Persistence.JobEvents.ClusterJobEnded(ended.JobId, state)));
         }
 
-        (_resumeReason, _resumePlan, _readingJournal) = (null, null, false);
         if (!_client.IsNobody())
         {
             Context.Unwatch(_client);
@@ -236,7 +214,8 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
 
         _bulkProxies.Clear();
         _status = _status is null ? null : _status with { State = state };
-        (_job, _jobActor, _client, _jobShards, _data, _previousData) = (null, null, ActorRefs.Nobody, [], null, _data ?? _previousData);
+        _slot.Ended();
+        (_jobActor, _client, _jobShards, _data, _previousData) = (null, ActorRefs.Nobody, [], null, _data ?? _previousData);
     }
 
     private void OnTerminated(Terminated t)
@@ -269,7 +248,7 @@ internal sealed partial class ClusterCoordinatorActor : ReceiveActor, IWithTimer
         }
         else if (t.ActorRef.Equals(_client))
         {
-            _log.Warning("the client that submitted {0} is gone; the job goes on", _job?.JobId);
+            _log.Warning("the client that submitted {0} is gone; the job goes on", _slot.Job?.JobId);
             _client = ActorRefs.Nobody;
         }
     }

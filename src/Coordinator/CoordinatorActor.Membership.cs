@@ -11,24 +11,6 @@ namespace Dtrain.Coordinator;
 
 internal sealed partial class CoordinatorActor
 {
-    private readonly Dictionary<int, WorkerTally> _tally = [];
-    private readonly Dictionary<IActorRef, string> _workerNodes = [];
-    private readonly Dictionary<IActorRef, string> _workerDevices = [];
-    private readonly IReadOnlyList<ClusterCoordinator.ClusterShard>? _clusterShards;
-    private string? _workerData;
-
-    /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
-    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null)
-        : this(job, shards, workers.Select(w => w.Worker).ToList(), listener, trainingSet, testSet, resume, validationSet, job.Schema)
-    {
-        _clusterShards = clusterShards;
-        foreach (var w in workers)
-        {
-            _workerNodes[w.Worker] = w.Node;
-            _workerDevices[w.Worker] = w.Device;
-        }
-    }
-
     /// <summary>Handlers every behaviour shares: late workers join, the singleton asks how the job goes.</summary>
     private void Membership()
     {
@@ -39,8 +21,8 @@ internal sealed partial class CoordinatorActor
     /// <summary>Routes workers use: the shards' own refs, plus the bulk channel where the PS node runs one.</summary>
     private ShardRoute[] Routes() =>
         _placement.Select((chunks, s) => _clusterShards is { } cluster
-            ? new ShardRoute(s, cluster[s].Shard, chunks, cluster[s].BulkEndpoint, cluster[s].BulkTarget, _loadRequest)
-            : new ShardRoute(s, _shards[s], chunks, Generation: _loadRequest)).ToArray();
+            ? new ShardRoute(s, cluster[s].Shard, chunks, cluster[s].BulkEndpoint, cluster[s].BulkTarget, _restore.RequestId)
+            : new ShardRoute(s, _shards[s], chunks, Generation: _restore.RequestId)).ToArray();
 
     private JoinJob JoinFor(int w, ShardRoute[] routes)
     {
@@ -63,22 +45,19 @@ internal sealed partial class CoordinatorActor
 
     private void OnAddWorker(ClusterCoordinator.AddWorker add)
     {
-        if (_workers.Contains(add.Worker))
+        var w = _workers.Add(add.Worker, add.Node, add.Device);
+        if (w < 0)
         {
             return;
         }
 
-        var w = _workers.Count;
-        _workers.Add(add.Worker);
-        _workerNodes[add.Worker] = add.Node;
-        _workerDevices[add.Worker] = add.Device;
         Context.Watch(add.Worker);
         if (_epoch is null)
         {
             return; // Still placing: StartWorkers will send it JoinJob with the others.
         }
 
-        _liveWorkers.Add(w);
+        _workers.Join(w);
         _log.Info("worker {0} on {1} joins the running job", w, add.Node);
         AdmitToShards([w]);
         add.Worker.Tell(JoinFor(w, Routes()));
@@ -93,23 +72,5 @@ internal sealed partial class CoordinatorActor
         }
     }
 
-    private void Tally(CoordinatorProtocol.PartitionDone done)
-    {
-        var t = _tally.GetValueOrDefault(done.WorkerId);
-        _tally[done.WorkerId] = new WorkerTally(t.Partitions + 1, t.Steps + done.Steps, t.Examples + done.Examples, t.ComputeSeconds + done.ComputeSeconds);
-    }
-
-    private ClusterCoordinator.JobSnapshot Snapshot()
-    {
-        var workers = _workers.Select((worker, w) =>
-        {
-            var t = _tally.GetValueOrDefault(w);
-            var rate = t.ComputeSeconds > 0 ? t.Examples / t.ComputeSeconds : 0;
-            var node = _workerNodes.GetValueOrDefault(worker) ?? "local";
-            return new WorkerStatus(w, _liveWorkers.Contains(w) ? node : node + " (gone)", t.Partitions, t.Steps, rate, _workerDevices.GetValueOrDefault(worker) ?? "");
-        }).ToArray();
-        return new ClusterCoordinator.JobSnapshot(workers, _placement.Select(ChunkPlacement.Floats).ToArray());
-    }
-
-    private readonly record struct WorkerTally(int Partitions, long Steps, long Examples, double ComputeSeconds);
+    private ClusterCoordinator.JobSnapshot Snapshot() => new(_workers.Statuses(), _placement.Select(ChunkPlacement.Floats).ToArray());
 }

@@ -9,8 +9,6 @@ namespace Dtrain.Coordinator;
 
 internal sealed partial class CoordinatorActor
 {
-    private long _maxParameterLag;
-
     /// <summary>sync: pushes a round averages, the workers minus the backups; 0 (every push applied) otherwise.</summary>
     private int SyncQuorum()
     {

@@ -1,9 +1,12 @@
-// The job actor: Placing (init shards) -> Training (epochs of partitions) -> Evaluating -> Finishing.
+// The job actor: Placing (load shards) -> Training (epochs of partitions) -> Evaluating -> Finishing. The rules live in
+// plain cores (WorkerRoster, PartitionSchedule, EpochTally, CheckpointPlan, RestorePlan); this actor wires messages
+// to them and sends what they decide.
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Dtrain.Models.Data;
 using Dtrain.Protocol;
+using Dtrain.Protocol.Persistence;
 using Dtrain.Protocol.Telemetry;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
@@ -16,36 +19,62 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JobSpec _job;
     private readonly IReadOnlyList<IActorRef> _shards;
-    private readonly List<IActorRef> _workers;
+    private readonly IReadOnlyList<ClusterCoordinator.ClusterShard>? _clusterShards;
     private readonly IActorRef _listener;
     private readonly ExampleSource _trainingSet;
+    private readonly ExampleSource? _validationSet;
     private readonly Evaluator _evaluator;
     private readonly ChunkInfo[][] _placement;
-    private readonly HashSet<int> _idleWorkers = [];
-    private readonly HashSet<int> _liveWorkers = [];
-    private readonly List<EpochCompleted> _history = [];
+    private readonly ResumePlan? _resume;
     private readonly Stopwatch _wall = Stopwatch.StartNew();
-    private readonly HashSet<int> _readyShards = [];
+
+    // The cores: who trains, what the job has trained, its checkpoints, and which checkpoint the shards load.
+    private readonly WorkerRoster<IActorRef> _workers = new();
+    private readonly EpochTally _tally;
+    private readonly CheckpointPlan _checkpoints;
+    private readonly RestorePlan _restore;
+
+    // The epoch being trained or evaluated, and when its training started.
     private PartitionSchedule? _epoch;
     private long _epochStarted;
-    private double _trainSeconds;
-    private long _trainExamples;
-    private double _epochLoss;
-    private long _epochSteps;
-    private long _totalSteps;
+
+    // The job's journal (null while checkpoints are off, or after it failed until it is reopened).
+    private IActorRef? _journal;
+    private long _resumedFrom = -1;
+    private string? _workerData;
+
+    // One evaluation (or the final stats) round: the pull's request id, shards yet to answer, the epoch's train time.
+    private long _evalRequest;
+    private int _paramsPending;
+    private double _evalTrainSeconds;
+    private readonly List<ShardStats> _stats = [];
 
     public CoordinatorActor(JobSpec job, IReadOnlyList<IActorRef> shards, IReadOnlyList<IActorRef> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null, DataSchema? schema = null)
+        : this(job, null, shards, workers.Select(w => (w, (string?)null, (string?)null)), listener, trainingSet, testSet, resume, validationSet, schema)
     {
-        _job = job;
-        _resume = resume;
-        _shards = shards;
-        _workers = [.. workers];
-        _listener = listener;
-        _trainingSet = trainingSet;
-        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount, schema, job.Settings.TopK);
-        _validationSet = validationSet;
-        _best = validationSet is null ? null : new Models.Metrics.BestEpoch(job.Settings.EarlyStopping?.Figure ?? "loss", job.Settings.EarlyStopping?.MinDelta ?? 0);
-        _placement = ChunkPlacement.Plan(job.Model, job.Settings.ChunkSize, shards.Count);
+    }
+
+    /// <summary>Cluster mode: <paramref name="shards"/> are the refs this actor talks to (bulk proxies where a channel runs).</summary>
+    public CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard> clusterShards, IReadOnlyList<IActorRef> shards, IReadOnlyList<ClusterCoordinator.AddWorker> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume = null, ExampleSource? validationSet = null)
+        : this(job, clusterShards, shards, workers.Select(w => (w.Worker, (string?)w.Node, (string?)w.Device)), listener, trainingSet, testSet, resume, validationSet, job.Schema)
+    {
+    }
+
+    private CoordinatorActor(JobSpec job, IReadOnlyList<ClusterCoordinator.ClusterShard>? clusterShards, IReadOnlyList<IActorRef> shards, IEnumerable<(IActorRef Worker, string? Node, string? Device)> workers, IActorRef listener, ExampleSource trainingSet, ExampleSource? testSet, ResumePlan? resume, ExampleSource? validationSet, DataSchema? schema)
+    {
+        var settings = job.Settings;
+        (_job, _clusterShards, _shards, _listener, _trainingSet, _resume, _validationSet) = (job, clusterShards, shards, listener, trainingSet, resume, validationSet);
+        foreach (var (worker, node, device) in workers)
+        {
+            _workers.Add(worker, node, device);
+        }
+
+        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount, schema, settings.TopK);
+        _placement = ChunkPlacement.Plan(job.Model, settings.ChunkSize, shards.Count);
+        _tally = new EpochTally(trainingSet.Count, validationSet is null ? null : new Models.Metrics.BestEpoch(settings.EarlyStopping?.Figure ?? "loss", settings.EarlyStopping?.MinDelta ?? 0));
+        var checkpointsOn = settings.Checkpoint && Storage.IsConfigured(Context.System);
+        _checkpoints = new CheckpointPlan(checkpointsOn, shards.Count, settings.CheckpointKeep, settings.Epochs, settings.CheckpointEverySteps, settings.CheckpointEverySeconds, resume?.Checkpoints);
+        _restore = new RestorePlan(shards.Count, resume?.Checkpoints ?? [], resume?.LostSteps ?? 0);
         Placing();
     }
 
@@ -54,40 +83,10 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         StartJournal();
-        if (_resume is { Checkpoints.Count: > 0 } resume)
-        {
-            RestoreShards(resume.Checkpoints.Count - 1);
-        }
-        else
-        {
-            InitShards();
-        }
-
-        foreach (var worker in _workers)
+        LoadShards();
+        foreach (var worker in _workers.All)
         {
             Context.Watch(worker);
-        }
-    }
-
-    /// <summary>A cosine schedule over "the whole run" learns its length here, where the data set size is known.</summary>
-    private OptimizerSpec Optimizer() => OptimizerSpec.From(_job.Settings.WithScheduleResolved(_trainingSet.Count).Optimizer);
-
-    private void InitShards()
-    {
-        var initial = _job.Model.InitialParameters(_job.Settings.Seed);
-        var optimizer = Optimizer();
-        NewLoadRequest();
-        for (var s = 0; s < _shards.Count; s++)
-        {
-            var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
-            ChunkPlacement.Gather(initial, _placement[s], values.Span);
-            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum(), _loadRequest));
-        }
-
-        if (_resume is { } resume)
-        {
-            Notice($"no complete checkpoint to resume from: the job starts again from the beginning ({resume.LostSteps:N0} steps are trained again)", warning: true);
-            Record(new Protocol.Persistence.JobEvents.JobResumed(-1, resume.LostSteps, resume.Reason));
         }
     }
 
@@ -97,13 +96,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Receive<ShardReady>(ready =>
         {
-            if (IsStale(ready.RequestId, ready.ShardId))
-            {
-                return;
-            }
-
-            _readyShards.Add(ready.ShardId);
-            if (_readyShards.Count == _shards.Count)
+            if (!IsStale(ready.RequestId, ready.ShardId) && _restore.ShardReady(ready.ShardId))
             {
                 _log.Info("{0} shards ready; starting {1} workers", _shards.Count, _workers.Count);
                 StartWorkers();
@@ -116,7 +109,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            if (_restoring >= 0)
+            if (_restore.Restoring is not null)
             {
                 OnRestoreRejected(r);
                 return;
@@ -136,9 +129,9 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         AdmitToShards(Enumerable.Range(0, _workers.Count).ToArray());
         for (var w = 0; w < _workers.Count; w++)
         {
-            _liveWorkers.Add(w);
+            _workers.Join(w);
             _workers[w].Tell(JoinFor(w, routes));
-            Record(new Protocol.Persistence.JobEvents.MemberSeen("worker", w, _workerNodes.GetValueOrDefault(_workers[w]) ?? "local"));
+            Record(new JobEvents.MemberSeen("worker", w, _workers.Node(w)));
         }
 
         StartTimers();
@@ -161,7 +154,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Training()
     {
-        Receive<RequestWork>(r => Idle(r.WorkerId));
+        Receive<RequestWork>(r => RequestWork(r.WorkerId));
         Receive<PartitionDone>(OnPartitionDone);
         Receive<WorkerFailed>(f => Fail($"worker {f.WorkerId}: {f.Reason}"));
         Receive<Terminated>(OnWorkerTerminated);
@@ -170,100 +163,93 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Starts epoch <paramref name="epoch"/>; from a checkpoint, with the partitions it holds already done.</summary>
-    private void StartEpoch(int epoch, Protocol.Persistence.JobEvents.CheckpointRecord? from = null)
+    private void StartEpoch(int epoch, JobEvents.CheckpointRecord? from = null)
     {
         _epoch = new PartitionSchedule(_trainingSet.Count, _job.Settings.PartitionSize, _job.Settings.Seed, epoch);
         _epochStarted = Stopwatch.GetTimestamp();
-        _epochLoss = from?.EpochLossSum ?? 0;
-        _epochSteps = from?.EpochSteps ?? 0;
-        _epochSkippedExamples = 0;
-        if (from is not null)
-        {
-            _epoch.Skip(from.DonePartitions);
-            _epochSkippedExamples = from.DonePartitions.Sum(p => _epoch.Partitions[p].Length);
-        }
-
+        _tally.BeginEpoch(_epoch, from);
         CoordinatorTelemetry.EpochStarted(epoch);
-        foreach (var w in _idleWorkers.ToList())
+        AssignWaiting();
+    }
+
+    private void RequestWork(int worker)
+    {
+        if (_workers.RequestWork(worker, _epoch) is { } p)
         {
-            Idle(w);
+            Assign(worker, p);
         }
     }
 
-    private void Idle(int worker)
+    private void AssignWaiting()
     {
-        _idleWorkers.Remove(worker);
-        if (_epoch is { } epoch && epoch.Assign(worker) is { } p)
+        foreach (var (worker, p) in _workers.AssignWaiting(_epoch))
         {
-            _workers[worker].Tell(new AssignPartition(epoch.Epoch, p, epoch.Partitions[p]));
-        }
-        else
-        {
-            _idleWorkers.Add(worker);
+            Assign(worker, p);
         }
     }
+
+    private void Assign(int worker, int partition) =>
+        _workers[worker].Tell(new AssignPartition(_epoch!.Epoch, partition, _epoch.Partitions[partition]));
 
     private void OnPartitionDone(PartitionDone done)
     {
         var epoch = _epoch!;
-        _maxParameterLag = Math.Max(_maxParameterLag, done.MaxParameterLag);
-        if (done.Epoch == epoch.Epoch && epoch.MarkDone(done.PartitionId))
+        var first = done.Epoch == epoch.Epoch && epoch.MarkDone(done.PartitionId);
+        _tally.PartitionDone(done, first);
+        if (first)
         {
-            _epochLoss += done.LossSum;
-            _epochSteps += done.Steps;
-            _trainExamples += done.Examples;
-            Tally(done);
-            Record(new Protocol.Persistence.JobEvents.PartitionTrained(done.Epoch, done.PartitionId, done.WorkerId, done.Steps));
-            StepsTrained(done.Steps);
+            _workers.Tally(done);
+            Record(new JobEvents.PartitionTrained(done.Epoch, done.PartitionId, done.WorkerId, done.Steps));
+            if (_checkpoints.DueAfterSteps(done.Steps, !epoch.Complete) is { } why)
+            {
+                TakeCheckpoint(why, epochEnd: false);
+            }
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;
-        var epochExamples = epoch.Partitions.Where((_, i) => epoch.IsDone(i)).Sum(p => p.Length);
-        var rate = (epochExamples - _epochSkippedExamples) / Math.Max(elapsed, 1e-9);
-        var remaining = _trainingSet.Count - epochExamples;
-        var workerLoss = done.LossSum / Math.Max(done.Examples, 1);
-        _listener.Tell(new TrainingProgress(epoch.Epoch, epoch.DoneCount, epoch.Partitions.Length, _totalSteps + _epochSteps, _epochLoss / Math.Max(epochExamples, 1), rate, remaining / Math.Max(rate, 1e-9), done.WorkerId, workerLoss, done.Examples / Math.Max(done.ComputeSeconds, 1e-9), done.Steps));
-        CoordinatorTelemetry.PartitionDone(done.WorkerId, workerLoss, _epochLoss / Math.Max(epochExamples, 1));
+        var progress = _tally.Progress(epoch, done, Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds);
+        _listener.Tell(progress);
+        CoordinatorTelemetry.PartitionDone(done.WorkerId, progress.WorkerLoss, progress.TrainLoss);
         if (epoch.Complete)
         {
             var seconds = Stopwatch.GetElapsedTime(_epochStarted).TotalSeconds;
-            _trainSeconds += seconds;
-            _totalSteps += _epochSteps;
-            _idleWorkers.Add(done.WorkerId);
-            BeginEvaluation(epoch.Epoch, seconds);
+            _tally.EndEpoch(seconds);
+            _workers.Wait(done.WorkerId);
+            BeginEvaluation(seconds);
         }
         else
         {
-            Idle(done.WorkerId);
+            RequestWork(done.WorkerId);
         }
     }
 
     private void OnWorkerTerminated(Terminated t)
     {
-        var w = _workers.ToList().IndexOf(t.ActorRef);
-        _liveWorkers.Remove(w);
-        _idleWorkers.Remove(w);
-        var lost = _epoch?.Release(w) ?? 0;
+        var w = _workers.IndexOf(t.ActorRef);
+        var lost = _workers.Stopped(w, _epoch);
         LeaveRounds(w);
         _log.Warning("worker {0} stopped; {1} partition(s) go back to the queue", w, lost);
         CoordinatorTelemetry.Failed("worker_stopped");
         CoordinatorTelemetry.Recovered("partition_requeued", lost);
-        if (_liveWorkers.Count == 0)
+        if (_workers.LiveCount == 0)
         {
             Fail("every worker has stopped");
             return;
         }
 
-        foreach (var idle in _idleWorkers.ToList())
-        {
-            Idle(idle);
-        }
+        AssignWaiting();
     }
 
     private void Fail(string reason)
     {
         _log.Error(reason);
         CoordinatorTelemetry.Failed("job_failed");
-        EndWith(new Protocol.Persistence.JobEvents.JobEnded("failed", reason), new JobFailed(reason));
+        EndWith(new JobEvents.JobEnded("failed", reason), new JobFailed(reason));
+    }
+
+    private void Notice(string text, bool warning = false)
+    {
+        // Logged at info: the listener shows it to the user (a warning there), so the console does not say it twice.
+        _log.Info(text);
+        _listener.Tell(new JobNotice(text, warning));
     }
 }

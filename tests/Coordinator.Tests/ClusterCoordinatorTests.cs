@@ -11,7 +11,7 @@ using static Dtrain.Protocol.ClusterProtocol;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.WorkerProtocol;
 
-namespace Dtrain.Worker.Tests;
+namespace Dtrain.Coordinator.Tests;
 
 public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess(serializeMessages: true))
 {
@@ -25,7 +25,7 @@ public sealed class ClusterCoordinatorTests() : TestKit(WireConfig.SingleProcess
         var coordinator = Sys.ActorOf(ClusterCoordinator.Props((_, _) => new ClusterCoordinator.PreparedJob(TinyJob.Spec(settings), TinyJob.Data(512, 1), TinyJob.Data(256, 9)), Dtrain.Protocol.Transport.BulkCredentials.Generate()));
         coordinator.Tell(new RegisterShard(Sys.ActorOf(ParameterShard.Props()), "node-a"));
         ExpectMsg<Registered>(Wait);
-        coordinator.Tell(new RegisterWorker(Sys.ActorOf(Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1))), "node-b"));
+        coordinator.Tell(new RegisterWorker(Sys.ActorOf(Dtrain.Worker.Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1))), "node-b"));
         ExpectMsg<Registered>(Wait);
         var client = CreateTestProbe();
         client.IgnoreMessages(m => m is TrainingProgress);

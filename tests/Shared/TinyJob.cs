@@ -3,7 +3,7 @@ using Dtrain.Coordinator;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 
-namespace Dtrain.Worker.Tests;
+namespace Dtrain.Tests;
 
 /// <summary>Model, data and settings for actor tests.</summary>
 public static class TinyJob

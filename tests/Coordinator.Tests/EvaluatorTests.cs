@@ -4,7 +4,7 @@ using Dtrain.Models;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 
-namespace Dtrain.Worker.Tests;
+namespace Dtrain.Coordinator.Tests;
 
 public sealed class EvaluatorTests
 {

@@ -9,7 +9,7 @@ using Dtrain.ParameterServer;
 using Dtrain.Protocol.Serialization;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
-namespace Dtrain.Worker.Tests;
+namespace Dtrain.Coordinator.Tests;
 
 public sealed class ValidationTests : TestKit
 {
@@ -72,7 +72,7 @@ public sealed class ValidationTests : TestKit
     {
         var settings = Settings(epochs: 3) with { EarlyStopping = new EarlyStopping() };
 
-        var e = Assert.Throws<DtrainException>(() => Coordinator.Coordinator.Props(TinyJob.Spec(settings), [], [], TestActor, TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
+        var e = Assert.Throws<DtrainException>(() => Coordinator.Props(TinyJob.Spec(settings), [], [], TestActor, TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
 
         Assert.Equal("tiny.json: training.early_stopping watches val_loss, but the job has no validation set; give training.data.validation_split (--validation-split) or training.data.validation (--validation)", e.Message);
     }
@@ -82,7 +82,7 @@ public sealed class ValidationTests : TestKit
     {
         var settings = Settings(epochs: 3) with { EarlyStopping = new EarlyStopping("val_rmse") };
 
-        var e = Assert.Throws<DtrainException>(() => Coordinator.Coordinator.Props(TinyJob.Spec(settings), [], [], TestActor, TinyJob.Data(512, 1), null, validationSet: TinyJob.Data(64, 4)));
+        var e = Assert.Throws<DtrainException>(() => Coordinator.Props(TinyJob.Spec(settings), [], [], TestActor, TinyJob.Data(512, 1), null, validationSet: TinyJob.Data(64, 4)));
 
         Assert.Equal("tiny.json: training.early_stopping.monitor 'val_rmse' is not a figure of a classification; known: val_loss, val_accuracy, val_top_k_accuracy", e.Message);
     }
@@ -95,8 +95,8 @@ public sealed class ValidationTests : TestKit
         var listener = CreateTestProbe();
         listener.IgnoreMessages(m => m is TrainingProgress);
         var shards = Enumerable.Range(0, settings.PsShards).Select(_ => Sys.ActorOf(ParameterShard.Props())).ToList();
-        var workers = new List<IActorRef> { Sys.ActorOf(Worker.Props(TinyJob.Data(256, 1), () => new CpuBackend(1))) };
-        Sys.ActorOf(Coordinator.Coordinator.Props(TinyJob.Spec(settings), shards, workers, listener.Ref, TinyJob.Data(256, 1), TinyJob.Data(128, 9), validationSet: TinyJob.Data(128, 5)));
+        var workers = new List<IActorRef> { Sys.ActorOf(Dtrain.Worker.Worker.Props(TinyJob.Data(256, 1), () => new CpuBackend(1))) };
+        Sys.ActorOf(Coordinator.Props(TinyJob.Spec(settings), shards, workers, listener.Ref, TinyJob.Data(256, 1), TinyJob.Data(128, 9), validationSet: TinyJob.Data(128, 5)));
         return listener;
     }
 }

@@ -14,7 +14,7 @@ using Dtrain.Protocol.Serialization;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.ParameterShardProtocol;
 
-namespace Dtrain.Worker.Tests;
+namespace Dtrain.Coordinator.Tests;
 
 public sealed class RestoreOrderingTests : TestKit
 {
@@ -98,8 +98,8 @@ public sealed class RestoreOrderingTests : TestKit
     {
         var listener = CreateTestProbe();
         listener.IgnoreMessages(m => m is not (JobCompleted or JobFailed));
-        var worker = Sys.ActorOf(Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1)));
-        Sys.ActorOf(Coordinator.Coordinator.Props(job, shards, [worker], listener.Ref, TinyJob.Data(512, 1), TinyJob.Data(256, 9), resume));
+        var worker = Sys.ActorOf(Dtrain.Worker.Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1)));
+        Sys.ActorOf(Coordinator.Props(job, shards, [worker], listener.Ref, TinyJob.Data(512, 1), TinyJob.Data(256, 9), resume));
         var end = listener.ExpectMsg<object>(Long);
         Assert.True(end is JobCompleted, $"the job did not complete: {end}");
         Sys.Stop(worker);

@@ -8,7 +8,7 @@ using Dtrain.Protocol.Serialization;
 using static Dtrain.Protocol.CoordinatorProtocol;
 using static Dtrain.Protocol.WorkerProtocol;
 
-namespace Dtrain.Worker.Tests;
+namespace Dtrain.Coordinator.Tests;
 
 public sealed class CoordinatorTests : TestKit
 {
@@ -23,7 +23,7 @@ public sealed class CoordinatorTests : TestKit
         var settings = new TrainingSettings { Batch = 16, Epochs = 3, Workers = 2, PsShards = 2, PartitionSize = 64, ChunkSize = 16, Optimizer = new("adam", 0.02f) };
         var listener = CreateTestProbe();
 
-        StartJob(settings, listener, Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1)))).ToList());
+        StartJob(settings, listener, Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(Dtrain.Worker.Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1)))).ToList());
         var epochs = Enumerable.Range(0, 3).Select(_ => listener.ExpectMsg<EpochCompleted>(TimeSpan.FromSeconds(30))).ToList();
         var done = listener.ExpectMsg<JobCompleted>(TimeSpan.FromSeconds(10));
 
@@ -42,7 +42,7 @@ public sealed class CoordinatorTests : TestKit
         var settings = new TrainingSettings { Batch = 16, Epochs = 1, Workers = 2, PsShards = 1, PartitionSize = 64, ChunkSize = 64, Optimizer = new("adam", 0.02f) };
         var listener = CreateTestProbe();
         var doomed = CreateTestProbe();
-        var live = Sys.ActorOf(Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1)));
+        var live = Sys.ActorOf(Dtrain.Worker.Worker.Props(TinyJob.Data(512, 1), () => new CpuBackend(1)));
 
         var coordinator = StartJob(settings, listener, [doomed.Ref, live]);
         var join = doomed.ExpectMsg<JoinJob>(TimeSpan.FromSeconds(10));
@@ -76,6 +76,6 @@ public sealed class CoordinatorTests : TestKit
         // Progress lines arrive after every partition; these tests follow epochs and the end of the job.
         listener.IgnoreMessages(m => m is TrainingProgress);
         var shards = Enumerable.Range(0, settings.PsShards).Select(_ => Sys.ActorOf(ParameterShard.Props())).ToList();
-        return Sys.ActorOf(Coordinator.Coordinator.Props(TinyJob.Spec(settings), shards, workers, listener.Ref, TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
+        return Sys.ActorOf(Coordinator.Props(TinyJob.Spec(settings), shards, workers, listener.Ref, TinyJob.Data(512, 1), TinyJob.Data(256, 9)));
     }
 }
