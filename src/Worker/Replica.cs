@@ -14,7 +14,7 @@ namespace Dtrain.Worker;
 
 /// <summary>
 /// One job's model on a backend the replica borrows (the worker keeps one backend over all its jobs). Every buffer a
-/// step uses is allocated here, once: the step path allocates nothing.
+/// step uses is allocated here, once, when the job is joined.
 /// </summary>
 internal sealed class Replica : IDisposable
 {
