@@ -1,79 +1,156 @@
-// One training step of the worker: batch from the data set, forward, backward (pushing as it finishes each
-// shard's part) and the loss check; and pulled parameters scattered onto the device.
+// The worker's step loop, in order: the next-step decision (PartitionProgress), the pull (PullSchedule,
+// StalenessTracker), the compute half on the replica, and the push (PushPipeline) with its acknowledgements.
 using System.Diagnostics;
 using Akka.Actor;
 using Dtrain.Models;
-using Dtrain.Models.Data;
 using Dtrain.Protocol;
 using Dtrain.Protocol.Telemetry;
-using static Dtrain.Protocol.CoordinatorProtocol;
+using static Dtrain.Protocol.ParameterShardProtocol;
+using static Dtrain.Protocol.WorkerProtocol;
 
 namespace Dtrain.Worker;
 
 internal sealed partial class WorkerActor
 {
-    private void ComputeStep()
+    private void Start(AssignPartition partition)
+    {
+        _progress = new PartitionProgress(partition);
+        TakePartInRounds(true);
+        Become(Training);
+        Advance();
+    }
+
+    /// <summary>The step loop: each call does one thing and sends itself Continue, so acks interleave.</summary>
+    private void Advance()
+    {
+        if (_progress is not { } progress)
+        {
+            return; // a Continue from a partition given up when the job resumed
+        }
+
+        switch (progress.Next(_pulls!.Pending, _pushes!.MostInFlight, _pulls.Due || !_staleness!.MayStart))
+        {
+            case NextStep.Pull:
+                RequestParameters();
+                break;
+            case NextStep.Compute:
+                ComputeStep();
+                Self.Tell(Continue.Instance);
+                break;
+            case NextStep.Finish:
+                _progress = null;
+                Become(Idle);
+                TakePartInRounds(false);
+                _job!.Coordinator.Tell(progress.Report(_job.WorkerId));
+                break;
+        }
+
+        // NextStep.Wait: OnParams or OnPushAck calls Advance again.
+    }
+
+    private void RequestParameters()
     {
         var job = _job!;
-        var executor = _executor!;
-        var partition = _partition!;
-        var batch = Math.Min(job.Batch, partition.Indices.Length - _position);
-        var started = Stopwatch.GetTimestamp();
-        var pushes = _stepsSincePush + 1 >= job.PushEvery || _position + batch >= partition.Indices.Length;
+        var requestId = _pulls!.Start();
+        var traceParent = _telemetry.PullStarted();
+        for (var s = 0; s < job.Shards.Length; s++)
+        {
+            job.Shards[s].Shard.Tell(new Pull(requestId, _staleness!.InUse(s), traceParent));
+        }
+    }
 
-        // Clipping needs the norm of the whole gradient before any of it leaves; otherwise each shard gets its
-        // part as soon as backward has finished it, and the push overlaps the rest of backward.
-        var overlap = pushes && job.ClipNorm <= 0 && _overlapPushes;
-        NoteLag();
+    private void OnParams(Params p)
+    {
         try
         {
-            var indices = partition.Indices.AsSpan(_position, batch);
-            _trainingSet.Gather(indices, _features.AsSpan(0, batch * _trainingSet.FeatureSize), _labels.AsSpan(0, batch * _trainingSet.TargetSize));
-            if (ImageAugment.IsOn(_augment.CropPadding, _augment.Flip))
+            var route = RouteOf(p.ShardId);
+            if (!_pulls!.IsCurrent(p.RequestId) || route < 0)
             {
-                // After the gather, before the upload: each example's draw depends on (seed, epoch, index) only.
-                ImageAugment.Apply(_features.AsSpan(0, batch * _trainingSet.FeatureSize), _trainingSet.FeatureShape, indices, _augment.CropPadding, _augment.Flip, _augment.Seed, partition.Epoch);
+                return; // An answer to an older request: its values are out of date.
             }
 
-            executor.SetBatch(_features, _labels, batch);
+            if (p.Values is { } values && !TryScatter(values, route))
+            {
+                return;
+            }
+
+            _staleness!.Pulled(route, p.Version);
+            _telemetry.ParamsReceived(p.Values?.Length ?? 0);
+            if (_pulls.Answered())
+            {
+                _telemetry.PullFinished();
+                ComputeStep();
+                Self.Tell(Continue.Instance);
+            }
+        }
+        finally
+        {
+            p.Values?.Release();
+        }
+    }
+
+    private bool TryScatter(FloatBuffer values, int route)
+    {
+        try
+        {
+            _replica!.Scatter(values.Span, _job!.Shards[route].Chunks);
+            return true;
+        }
+        catch (DtrainException e)
+        {
+            Fail(e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One step: the batch, forward, backward, and the push (each shard's part staged as backward finishes it when
+    /// overlapping; after backward and clipping otherwise), with the loss checked before any gradient leaves.
+    /// </summary>
+    private void ComputeStep()
+    {
+        var (job, progress, replica, pushes) = (_job!, _progress!, _replica!, _pushes!);
+        var batch = progress.NextBatch(job.Batch);
+        var started = Stopwatch.GetTimestamp();
+        var plan = pushes.PlanStep(progress.Ends(batch));
+        progress.Starting(_staleness!.Lag);
+        try
+        {
+            replica.LoadBatch(progress.Partition, progress.Position, batch);
             using (_telemetry.Phase(MetricNames.Spans.Forward))
             {
-                executor.Forward();
+                replica.Forward();
             }
 
-            // The loss comes back with the first push (or the step's end), not by a wait between forward and
-            // backward: on a GPU the device runs on while backward is launched. It is checked before any push leaves.
-            _backend!.DownloadAsync(executor.Loss, _lossHost!, 0);
-            (_lossTaken, _lossBatch) = (false, batch);
-            if (overlap)
+            if (plan.Push == StepPush.DuringBackward)
             {
-                BeginPush();
+                pushes.Begin();
             }
 
             using (_telemetry.Phase(MetricNames.Spans.Backward))
             {
-                executor.Backward(accumulate: _stepsSincePush > 0, overlap ? _readiness : null);
+                replica.Backward(plan.Accumulate, plan.Push == StepPush.DuringBackward ? pushes.Readiness : null);
             }
 
-            _stepsSincePush++;
-            if (pushes)
+            if (plan.Push == StepPush.AfterBackward)
             {
-                if (!overlap)
+                pushes.Begin();
+                replica.ClipGradients(job.ClipNorm);
+                for (var s = 0; s < job.Shards.Length; s++)
                 {
-                    BeginPush();
-                    ClipGradients();
-                    for (var s = 0; s < job.Shards.Length; s++)
-                    {
-                        StagePush(s);
-                    }
+                    StagePush(s);
                 }
+            }
 
-                FinishPush();
+            if (plan.Push == StepPush.None)
+            {
+                replica.Synchronize();
+                TakeLoss();
             }
             else
             {
-                _backend.Fence().Wait();
-                CheckLoss();
+                SendLanded(wait: true);
+                pushes.Finish();
             }
 
             _telemetry.Computed(batch, started);
@@ -81,56 +158,67 @@ internal sealed partial class WorkerActor
         catch (Exception e) when (e is DtrainException or ArgumentException or InvalidOperationException)
         {
             // The step cannot be retried with the same data: report it so the job fails with the reason.
-            AbandonPush();
-            job.Coordinator.Tell(new WorkerFailed(job.WorkerId, e.Message));
-            Become(Failed);
+            pushes.Abandon();
+            Fail(e.Message);
             return;
         }
 
-        _position += batch;
-        _steps++;
-        _stepsSinceFetch++;
-        _computeTicks += Stopwatch.GetTimestamp() - started;
+        progress.Stepped(batch, Stopwatch.GetTimestamp() - started);
+        _pulls!.Stepped();
         _telemetry.StepFinished();
     }
 
-    /// <summary>
-    /// Takes the step's loss once its copy has landed (any fence after it has passed): a loss that is not finite
-    /// fails the step before any of its gradients leave.
-    /// </summary>
-    private void CheckLoss()
+    /// <summary>Stages route <paramref name="route"/>'s part of the push, then sends what has landed: called by backward as each part is final.</summary>
+    private void StagePush(int route)
     {
-        if (_lossTaken)
+        _pushes!.Stage(route, _replica!);
+        SendLanded(wait: false);
+    }
+
+    /// <summary>Sends staged parts in order: those that have landed, or with <paramref name="wait"/> all of them.</summary>
+    private void SendLanded(bool wait)
+    {
+        var job = _job!;
+        while (_pushes!.HeadLanded(wait))
+        {
+            // The fence just passed is behind the loss's copy too: a loss that is not finite fails before anything leaves.
+            TakeLoss();
+            var push = _pushes.Send();
+            var route = job.Shards[push.Route];
+            route.Shard.Tell(new Push(job.WorkerId, push.Seq, _staleness!.InUse(push.Route), push.Payload, push.TraceParent, route.Generation));
+        }
+    }
+
+    private void TakeLoss()
+    {
+        if (_replica!.TakeLoss() is { } loss)
+        {
+            _progress!.AddLoss(loss);
+        }
+    }
+
+    private void OnPushAck(PushAck ack)
+    {
+        var route = RouteOf(ack.ShardId);
+        if (_pushes!.Acknowledged(route, ack.Seq))
+        {
+            _staleness!.HeardOf(route, ack.Version);
+            Advance();
+        }
+    }
+
+    /// <summary>sync: a worker takes part in rounds while it holds a partition, so shards never wait for an idle one.</summary>
+    private void TakePartInRounds(bool active)
+    {
+        var job = _job!;
+        if (job.Mode != Models.Graph.TrainingMode.Sync)
         {
             return;
         }
 
-        var (job, partition) = (_job!, _partition!);
-        var loss = _lossHost!.Array[0];
-        if (!float.IsFinite(loss))
+        foreach (var route in job.Shards)
         {
-            throw new DtrainException($"worker {job.WorkerId}: the loss became {loss} at epoch {partition.Epoch}, partition {partition.PartitionId}; lower the learning rate");
-        }
-
-        _lossTaken = true;
-        _lossSum += (double)loss * _lossBatch;
-    }
-
-    private void Scatter(FloatBuffer values, int route)
-    {
-        var span = values.Span;
-        var chunks = _job!.Shards[route].Chunks;
-        if (span.Length != _routeFloats[route])
-        {
-            throw new DtrainException($"a shard sent {span.Length} floats for {chunks.Length} chunks of {_routeFloats[route]} floats");
-        }
-
-        var at = 0;
-        foreach (var c in chunks)
-        {
-            _backend!.Upload(span.Slice(at, c.Length), _executor!.Parameters.Slice(c.Offset, c.Length));
-            at += c.Length;
+            route.Shard.Tell(new SyncMembership(job.WorkerId, active));
         }
     }
 }
-
