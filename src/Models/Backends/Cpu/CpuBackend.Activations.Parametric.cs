@@ -1,4 +1,4 @@
-// Parametrized and row-wise activation kernels of the CPU backend: vector loops with scalar tails.
+// The parametrized activations of the CPU backend (leaky ReLU, ELU, PReLU): the kernels and their row loops.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,41 +8,6 @@ namespace Dtrain.Models.Backends.Cpu;
 
 public sealed partial class CpuBackend
 {
-    /// <inheritdoc/>
-    public void ScaleInto(Tensor x, float alpha, Tensor y, bool accumulate)
-    {
-        var xs = Span(x);
-        var ys = Span(y);
-        CheckLength(xs.Length, ys.Length, nameof(ScaleInto));
-        ref var xr = ref MemoryMarshal.GetReference(xs);
-        ref var yr = ref MemoryMarshal.GetReference(ys);
-        var (n, i) = (xs.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i) * a;
-                (accumulate ? v + Vector512.LoadUnsafe(ref yr, (nuint)i) : v).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i) * a;
-                (accumulate ? v + Vector256.LoadUnsafe(ref yr, (nuint)i) : v).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = Unsafe.Add(ref xr, i) * alpha;
-            Unsafe.Add(ref yr, i) = accumulate ? Unsafe.Add(ref yr, i) + v : v;
-        }
-    }
-
     /// <inheritdoc/>
     public void LeakyRelu(Tensor x, Tensor y, float alpha) => Leaky(Span(x), Span(y), alpha);
 
@@ -190,36 +155,196 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc/>
-    public void Softmax(Tensor x, Tensor y, int rows, int cols)
+    /// <summary>y = x where x &gt; 0, alpha * x elsewhere.</summary>
+    private static void Leaky(ReadOnlySpan<float> x, Span<float> y, float alpha)
     {
-        var xs = Span(x);
-        var ys = Span(y);
-        for (var r = 0; r < rows; r++)
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var yr = ref MemoryMarshal.GetReference(y);
+        var (n, i) = (x.Length, 0);
+        if (Vector512.IsHardwareAccelerated)
         {
-            var row = xs.Slice(r * cols, cols);
-            var output = ys.Slice(r * cols, cols);
+            var a = Vector512.Create(alpha);
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * a).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var a = Vector256.Create(alpha);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * a).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
 
-            // Subtracting the row max keeps every exponent <= 0: no overflow, and the largest term is 1.
-            var sum = ExpShifted(row, output, Max(row));
-            Affine(output, 1f / sum, output, 0f, 0f, output, accumulate: false);
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref xr, i);
+            Unsafe.Add(ref yr, i) = v > 0f ? v : alpha * v;
         }
     }
 
-    /// <inheritdoc/>
-    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols, bool accumulate)
+    /// <summary>dx = (accumulate ? dx : 0) + dy * (x &gt; 0 ? 1 : alpha).</summary>
+    private static void LeakyBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float alpha, bool accumulate)
     {
-        var ys = Span(y);
-        var dys = Span(dy);
-        var dxs = Span(dx);
-        for (var r = 0; r < rows; r++)
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var dyr = ref MemoryMarshal.GetReference(dy);
+        ref var dxr = ref MemoryMarshal.GetReference(dx);
+        var (n, i) = (x.Length, 0);
+        if (Vector512.IsHardwareAccelerated)
         {
-            var yr = ys.Slice(r * cols, cols);
-            var dyr = dys.Slice(r * cols, cols);
-            var dxr = dxs.Slice(r * cols, cols);
+            var a = Vector512.Create(alpha);
+            for (; i <= n - 16; i += 16)
+            {
+                var slope = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero), Vector512<float>.One, a);
+                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i) * slope;
+                (accumulate ? g + Vector512.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var a = Vector256.Create(alpha);
+            for (; i <= n - 8; i += 8)
+            {
+                var slope = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero), Vector256<float>.One, a);
+                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i) * slope;
+                (accumulate ? g + Vector256.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
+            }
+        }
 
-            // J = diag(y) - y y^T, so J dy = y * (dy - <dy, y>).
-            MultiplyShifted(yr, dyr, Dot(yr, dyr), dxr, accumulate);
+        for (; i < n; i++)
+        {
+            var g = Unsafe.Add(ref dyr, i) * (Unsafe.Add(ref xr, i) > 0f ? 1f : alpha);
+            Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + g : g;
+        }
+    }
+
+    /// <summary>Sum of x * dy over the elements where x &lt;= 0 (the gradient of a negative slope).</summary>
+    private static float NegativeDot(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
+    {
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var dyr = ref MemoryMarshal.GetReference(dy);
+        var (n, i) = (x.Length, 0);
+        var sum = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.Min(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero);
+                acc += v * Vector512.LoadUnsafe(ref dyr, (nuint)i);
+            }
+
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Min(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero);
+                acc += v * Vector256.LoadUnsafe(ref dyr, (nuint)i);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += MathF.Min(Unsafe.Add(ref xr, i), 0f) * Unsafe.Add(ref dyr, i);
+        }
+
+        return sum;
+    }
+
+    /// <summary>y = x where x &gt; 0, slope * x elsewhere, with one slope per column.</summary>
+    private static void PreluRow(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, Span<float> y)
+    {
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var ar = ref MemoryMarshal.GetReference(slope);
+        ref var yr = ref MemoryMarshal.GetReference(y);
+        var (n, i) = (x.Length, 0);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var negative = v * Vector512.LoadUnsafe(ref ar, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var negative = v * Vector256.LoadUnsafe(ref ar, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref xr, i);
+            Unsafe.Add(ref yr, i) = v > 0f ? v : Unsafe.Add(ref ar, i) * v;
+        }
+    }
+
+    /// <summary>
+    /// One (batch, features) PReLU row backward: dslope += min(x, 0) * dy per column and, unless
+    /// <paramref name="dx"/> is empty, dx = (accumulate ? dx : 0) + dy * (x &gt; 0 ? 1 : slope).
+    /// </summary>
+    private static void PreluRowBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dslope, bool accumulate)
+    {
+        var withDx = !dx.IsEmpty;
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var ar = ref MemoryMarshal.GetReference(slope);
+        ref var dyr = ref MemoryMarshal.GetReference(dy);
+        ref var dxr = ref MemoryMarshal.GetReference(dx);
+        ref var dar = ref MemoryMarshal.GetReference(dslope);
+        var (n, i) = (x.Length, 0);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i);
+                (Vector512.LoadUnsafe(ref dar, (nuint)i) + (Vector512.Min(v, Vector512<float>.Zero) * g)).StoreUnsafe(ref dar, (nuint)i);
+                if (withDx)
+                {
+                    var d = g * Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), Vector512<float>.One, Vector512.LoadUnsafe(ref ar, (nuint)i));
+                    (accumulate ? d + Vector512.LoadUnsafe(ref dxr, (nuint)i) : d).StoreUnsafe(ref dxr, (nuint)i);
+                }
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i);
+                (Vector256.LoadUnsafe(ref dar, (nuint)i) + (Vector256.Min(v, Vector256<float>.Zero) * g)).StoreUnsafe(ref dar, (nuint)i);
+                if (withDx)
+                {
+                    var d = g * Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), Vector256<float>.One, Vector256.LoadUnsafe(ref ar, (nuint)i));
+                    (accumulate ? d + Vector256.LoadUnsafe(ref dxr, (nuint)i) : d).StoreUnsafe(ref dxr, (nuint)i);
+                }
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref xr, i);
+            var g = Unsafe.Add(ref dyr, i);
+            Unsafe.Add(ref dar, i) += MathF.Min(v, 0f) * g;
+            if (withDx)
+            {
+                var d = g * (v > 0f ? 1f : Unsafe.Add(ref ar, i));
+                Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + d : d;
+            }
         }
     }
 }

@@ -1,4 +1,8 @@
-// Activation kernels of the CPU backend, forward and backward.
+// Activation kernels of the CPU backend: ReLU, sigmoid and tanh forward and backward, the identity's scaled copy,
+// and the row-wise softmax.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -88,6 +92,74 @@ public sealed partial class CpuBackend
                 return;
             default:
                 throw new ArgumentOutOfRangeException(nameof(f), f, "unknown activation");
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ScaleInto(Tensor x, float alpha, Tensor y, bool accumulate)
+    {
+        var xs = Span(x);
+        var ys = Span(y);
+        CheckLength(xs.Length, ys.Length, nameof(ScaleInto));
+        ref var xr = ref MemoryMarshal.GetReference(xs);
+        ref var yr = ref MemoryMarshal.GetReference(ys);
+        var (n, i) = (xs.Length, 0);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var a = Vector512.Create(alpha);
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref xr, (nuint)i) * a;
+                (accumulate ? v + Vector512.LoadUnsafe(ref yr, (nuint)i) : v).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var a = Vector256.Create(alpha);
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i) * a;
+                (accumulate ? v + Vector256.LoadUnsafe(ref yr, (nuint)i) : v).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            var v = Unsafe.Add(ref xr, i) * alpha;
+            Unsafe.Add(ref yr, i) = accumulate ? Unsafe.Add(ref yr, i) + v : v;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Softmax(Tensor x, Tensor y, int rows, int cols)
+    {
+        var xs = Span(x);
+        var ys = Span(y);
+        for (var r = 0; r < rows; r++)
+        {
+            var row = xs.Slice(r * cols, cols);
+            var output = ys.Slice(r * cols, cols);
+
+            // Subtracting the row max keeps every exponent <= 0: no overflow, and the largest term is 1.
+            var sum = ExpShifted(row, output, Max(row));
+            Affine(output, 1f / sum, output, 0f, 0f, output, accumulate: false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols, bool accumulate)
+    {
+        var ys = Span(y);
+        var dys = Span(dy);
+        var dxs = Span(dx);
+        for (var r = 0; r < rows; r++)
+        {
+            var yr = ys.Slice(r * cols, cols);
+            var dyr = dys.Slice(r * cols, cols);
+            var dxr = dxs.Slice(r * cols, cols);
+
+            // J = diag(y) - y y^T, so J dy = y * (dy - <dy, y>).
+            MultiplyShifted(yr, dyr, Dot(yr, dyr), dxr, accumulate);
         }
     }
 }

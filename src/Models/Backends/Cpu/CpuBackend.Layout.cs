@@ -1,4 +1,5 @@
-// Data-movement kernels of the CPU backend: strided block copies, axis permutations, per-example GEMM.
+// Data-movement kernels of the CPU backend: strided block copies, axis permutations, and the plain copy behind
+// reshapes.
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -122,18 +123,6 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc/>
-    public void BatchedGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c)
-    {
-        CheckLength(a.Length, batch * m * k, nameof(BatchedGemm));
-        CheckLength(b.Length, batch * k * n, nameof(BatchedGemm));
-        CheckLength(c.Length, batch * m * n, nameof(BatchedGemm));
-        for (var e = 0; e < batch; e++)
-        {
-            Gemm(transA, transB, m, n, k, alpha, a.Slice(e * m * k, m * k), b.Slice(e * k * n, k * n), beta, c.Slice(e * m * n, m * n));
-        }
-    }
-
     /// <summary>y (cols x rows) = (accumulate ? y : 0) + x^T for x (rows x cols), tile by tile.</summary>
     private static void Transpose(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, bool accumulate)
     {
@@ -154,5 +143,12 @@ public sealed partial class CpuBackend
                 }
             }
         }
+    }
+
+    /// <inheritdoc/>
+    public void Copy(Tensor source, Tensor target)
+    {
+        CheckLength(source.Length, target.Length, nameof(Copy));
+        Span(source).CopyTo(Span(target));
     }
 }

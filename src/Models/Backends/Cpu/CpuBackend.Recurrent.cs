@@ -1,4 +1,4 @@
-// Recurrent kernels of the CPU backend: strided GEMM and row copies, and the fused gate step loops.
+// Recurrent kernels of the CPU backend: row copies on strided time-step views, and the fused gate step loops.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,10 +8,6 @@ namespace Dtrain.Models.Backends.Cpu;
 
 public sealed partial class CpuBackend
 {
-    /// <inheritdoc/>
-    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c) =>
-        Cpu.Gemm.Sgemm(transA, transB, m, n, k, alpha, Span(a.Data), a.Stride, Span(b.Data), b.Stride, beta, Span(c.Data), c.Stride, Threads);
-
     /// <inheritdoc/>
     public void CopyRows(StridedMatrix source, StridedMatrix target, int rows, int cols)
     {

@@ -13,16 +13,6 @@ public sealed partial class IlgpuBackend
         GemmStrided(transA, transB, m, n, k, alpha, new StridedMatrix(a, transA ? m : k), new StridedMatrix(b, transB ? k : n), beta, new StridedMatrix(c, n));
 
     /// <inheritdoc/>
-    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c)
-    {
-        CheckMatrix(a, transA ? k : m, transA ? m : k, "A");
-        CheckMatrix(b, transB ? n : k, transB ? k : n, "B");
-        CheckMatrix(c, m, n, "C");
-        var p = new GemmArgs(m, n, k, Flag(transA), Flag(transB), alpha, beta, a.Stride, b.Stride, c.Stride, 0, 0, 0, 0);
-        LaunchGemm(p, 1, V(a.Data), V(b.Data), V(c.Data), _dummy.View);
-    }
-
-    /// <inheritdoc/>
     public void BatchedGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c)
     {
         CheckLength(a.Length, batch * m * k, nameof(BatchedGemm));
@@ -79,5 +69,15 @@ public sealed partial class IlgpuBackend
         {
             throw new ArgumentException($"GEMM: {name} is a view of {matrix.Data.Length} floats with stride {matrix.Stride}, too small for {rows} x {cols}");
         }
+    }
+
+    /// <inheritdoc/>
+    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c)
+    {
+        CheckMatrix(a, transA ? k : m, transA ? m : k, "A");
+        CheckMatrix(b, transB ? n : k, transB ? k : n, "B");
+        CheckMatrix(c, m, n, "C");
+        var p = new GemmArgs(m, n, k, Flag(transA), Flag(transB), alpha, beta, a.Stride, b.Stride, c.Stride, 0, 0, 0, 0);
+        LaunchGemm(p, 1, V(a.Data), V(b.Data), V(c.Data), _dummy.View);
     }
 }

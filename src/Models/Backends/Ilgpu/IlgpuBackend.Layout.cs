@@ -1,5 +1,5 @@
 // Data movement on the device: strided block copies, permutations through an index table uploaded once per
-// shape, and the embedding gather (whose validity result is the one value it brings back) and scatter-add.
+// shape, and the plain copy behind reshapes.
 using Dtrain.Models.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -46,39 +46,6 @@ public sealed partial class IlgpuBackend
         Run(batch * size, IlgpuKernels.Permute, V(x), V(y), table.View.BaseView, Math.Max(rank, 1), Math.Max(size, 1), Flag(accumulate));
     }
 
-    /// <inheritdoc/>
-    public int EmbeddingLookup(Tensor ids, Tensor table, Tensor y, int count, int vocab, int dim, Func<int, float, string>? describe = null)
-    {
-        // ids: (count)  table: (vocab, dim)  y: (count, dim)
-        if (describe is not null)
-        {
-            // Deferred: the check rides in the fault slots and is thrown, described by the caller, at the next host read.
-            _embeddingDescribe ??= describe;
-            Run(count * dim, IlgpuKernels.EmbeddingGather, V(ids), V(table), V(y), Faults().SubView(EmbeddingFault, 1), vocab, dim);
-            return -1;
-        }
-
-        var bad = _embeddingBad.View.BaseView;
-        Run(1, IlgpuKernels.FillLong, bad, NoFault);
-        Run(count * dim, IlgpuKernels.EmbeddingGather, V(ids), V(table), V(y), bad, vocab, dim);
-        var found = new long[1];
-        _embeddingBad.View.CopyToCPU(_accelerator.DefaultStream, found);
-        Synchronize();
-        return found[0] == NoFault ? -1 : (int)(found[0] >> 32);
-    }
-
-    /// <inheritdoc/>
-    public void EmbeddingBackward(Tensor ids, Tensor dy, Tensor dtable, int count, int vocab, int dim, bool accumulate)
-    {
-        // ids: (count)  dy: (count, dim)  dtable: (vocab, dim); a repeated id sums its rows' gradients.
-        if (!accumulate)
-        {
-            Run(vocab * dim, IlgpuKernels.Fill, V(dtable).SubView(0, vocab * dim), 0f);
-        }
-
-        Run(count * dim, IlgpuKernels.EmbeddingScatter, V(ids), V(dy), V(dtable), vocab, dim);
-    }
-
     /// <summary>y's shape, then the x stride each y axis walks; a permutation of nothing is one axis of 1.</summary>
     private static int[] PermuteTable(int[] dims, int[] perm)
     {
@@ -102,5 +69,12 @@ public sealed partial class IlgpuBackend
         }
 
         return [.. perm.Select(a => dims[a]), .. perm.Select(a => xStride[a])];
+    }
+
+    /// <inheritdoc/>
+    public void Copy(Tensor source, Tensor target)
+    {
+        CheckLength(source.Length, target.Length, nameof(Copy));
+        Run(source.Length, IlgpuKernels.Axpy, V(source), V(target), 1f, 0);
     }
 }
