@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -183,15 +184,6 @@ public sealed partial class CpuBackend
         {
             var v = TFunction.Apply(Unsafe.Add(ref ap, i), Unsafe.Add(ref bs, i));
             Unsafe.Add(ref ys, i) = accumulate ? Unsafe.Add(ref ys, i) + v : v;
-        }
-    }
-
-    private static void CheckOperand(Tensor t, bool broadcast, int rows, int cols, string kernel)
-    {
-        var want = broadcast ? cols : rows * cols;
-        if (t.Length != want)
-        {
-            throw new ArgumentException($"{kernel}: an operand has {t.Length} floats but {(broadcast ? $"a broadcast row of {cols}" : $"a {rows} x {cols} matrix")} needs {want}");
         }
     }
 

@@ -1,5 +1,6 @@
 // Matrix products on the CPU: GEMM dispatch, the dense layer's forward (GEMM, then bias and activation in
 // place), bias rows and column sums, and GEMM on strided row views and per example.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;

@@ -1,5 +1,6 @@
 // Data-movement kernels of the CPU backend: strided block copies, axis permutations, and the plain copy behind
 // reshapes.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -20,11 +21,7 @@ public sealed partial class CpuBackend
             return;
         }
 
-        if (srcOffset < 0 || dstOffset < 0 || srcOffset + cols > srcStride || dstOffset + cols > dstStride
-            || ((rows - 1) * srcStride) + srcOffset + cols > src.Length || ((rows - 1) * dstStride) + dstOffset + cols > dst.Length)
-        {
-            throw new ArgumentException($"{nameof(CopyStrided)}: {rows} rows of {cols} floats do not fit a source of {src.Length} (stride {srcStride}, offset {srcOffset}) and a target of {dst.Length} (stride {dstStride}, offset {dstOffset})");
-        }
+        CheckStridedCopy(src, srcStride, srcOffset, dst, dstStride, dstOffset, rows, cols, nameof(CopyStrided));
 
         var s = Span(src);
         var d = Span(dst);

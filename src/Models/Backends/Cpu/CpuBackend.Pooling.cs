@@ -215,17 +215,6 @@ public sealed unsafe partial class CpuBackend
         return (Math.Max(start, 0), Math.Min(start + kernel, size));
     }
 
-    private void CheckPool(Window2d g, int batch, Tensor image, Tensor pooled, string kernel)
-    {
-        if (g.OutH < 1 || g.OutW < 1 || batch < 0)
-        {
-            throw new ArgumentException($"{kernel}: empty geometry {g}, batch {batch}");
-        }
-
-        CheckHolds(image, (long)batch * g.InputSize, "the image tensor", kernel);
-        CheckHolds(pooled, (long)batch * g.Channels * g.OutputPlane, "the pooled tensor", kernel);
-    }
-
     /// <summary>The arguments of the pooling call in flight: the image side (x or dx) and the pooled side (y or dy).</summary>
     private readonly struct PoolCall(Window2d window, float* image, float* pooled, float* argmax, bool accumulate)
     {

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -11,8 +12,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void CopyRows(StridedMatrix source, StridedMatrix target, int rows, int cols)
     {
-        CheckRows(source, rows, cols, nameof(source));
-        CheckRows(target, rows, cols, nameof(target));
+        CheckView(source, rows, cols, nameof(source));
+        CheckView(target, rows, cols, nameof(target));
         var s = Span(source.Data);
         var t = Span(target.Data);
         for (var r = 0; r < rows; r++)
@@ -24,8 +25,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void AddRows(StridedMatrix source, StridedMatrix target, int rows, int cols)
     {
-        CheckRows(source, rows, cols, nameof(source));
-        CheckRows(target, rows, cols, nameof(target));
+        CheckView(source, rows, cols, nameof(source));
+        CheckView(target, rows, cols, nameof(target));
         var s = Span(source.Data);
         var t = Span(target.Data);
         for (var r = 0; r < rows; r++)
@@ -37,7 +38,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void FillRows(StridedMatrix target, int rows, int cols, float value)
     {
-        CheckRows(target, rows, cols, nameof(target));
+        CheckView(target, rows, cols, nameof(target));
         var t = Span(target.Data);
         for (var r = 0; r < rows; r++)
         {
@@ -48,9 +49,9 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void RnnForwardStep(StridedMatrix gates, Tensor bias, StridedMatrix h, int rows, int units)
     {
-        CheckRows(gates, rows, units, nameof(gates));
+        CheckView(gates, rows, units, nameof(gates));
         CheckVector(bias, units, nameof(bias));
-        CheckRows(h, rows, units, nameof(h));
+        CheckView(h, rows, units, nameof(h));
         ref var b = ref Start(bias);
         for (var r = 0; r < rows; r++)
         {
@@ -82,9 +83,9 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void RnnBackwardStep(StridedMatrix gates, StridedMatrix dh, StridedMatrix dGates, int rows, int units)
     {
-        CheckRows(gates, rows, units, nameof(gates));
-        CheckRows(dh, rows, units, nameof(dh));
-        CheckRows(dGates, rows, units, nameof(dGates));
+        CheckView(gates, rows, units, nameof(gates));
+        CheckView(dh, rows, units, nameof(dh));
+        CheckView(dGates, rows, units, nameof(dGates));
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
@@ -116,11 +117,11 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void LstmForwardStep(StridedMatrix gates, Tensor bias, StridedMatrix cPrev, StridedMatrix c, StridedMatrix h, int rows, int units)
     {
-        CheckRows(gates, rows, 4 * units, nameof(gates));
+        CheckView(gates, rows, 4 * units, nameof(gates));
         CheckVector(bias, 4 * units, nameof(bias));
-        CheckRows(cPrev, rows, units, nameof(cPrev));
-        CheckRows(c, rows, units, nameof(c));
-        CheckRows(h, rows, units, nameof(h));
+        CheckView(cPrev, rows, units, nameof(cPrev));
+        CheckView(c, rows, units, nameof(c));
+        CheckView(h, rows, units, nameof(h));
         ref var b = ref Start(bias);
         for (var r = 0; r < rows; r++)
         {
@@ -154,12 +155,12 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void LstmBackwardStep(StridedMatrix gates, StridedMatrix cPrev, StridedMatrix c, StridedMatrix dh, StridedMatrix dc, StridedMatrix dGates, int rows, int units)
     {
-        CheckRows(gates, rows, 4 * units, nameof(gates));
-        CheckRows(cPrev, rows, units, nameof(cPrev));
-        CheckRows(c, rows, units, nameof(c));
-        CheckRows(dh, rows, units, nameof(dh));
-        CheckRows(dc, rows, units, nameof(dc));
-        CheckRows(dGates, rows, 4 * units, nameof(dGates));
+        CheckView(gates, rows, 4 * units, nameof(gates));
+        CheckView(cPrev, rows, units, nameof(cPrev));
+        CheckView(c, rows, units, nameof(c));
+        CheckView(dh, rows, units, nameof(dh));
+        CheckView(dc, rows, units, nameof(dc));
+        CheckView(dGates, rows, 4 * units, nameof(dGates));
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
@@ -194,13 +195,13 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void GruForwardStep(StridedMatrix gates, Tensor bias, StridedMatrix hU, Tensor recurrentBias, StridedMatrix hPrev, StridedMatrix hn, StridedMatrix h, int rows, int units)
     {
-        CheckRows(gates, rows, 3 * units, nameof(gates));
+        CheckView(gates, rows, 3 * units, nameof(gates));
         CheckVector(bias, 3 * units, nameof(bias));
-        CheckRows(hU, rows, 3 * units, nameof(hU));
+        CheckView(hU, rows, 3 * units, nameof(hU));
         CheckVector(recurrentBias, 3 * units, nameof(recurrentBias));
-        CheckRows(hPrev, rows, units, nameof(hPrev));
-        CheckRows(hn, rows, units, nameof(hn));
-        CheckRows(h, rows, units, nameof(h));
+        CheckView(hPrev, rows, units, nameof(hPrev));
+        CheckView(hn, rows, units, nameof(hn));
+        CheckView(h, rows, units, nameof(h));
         ref var b = ref Start(bias);
         ref var bh = ref Start(recurrentBias);
         for (var r = 0; r < rows; r++)
@@ -236,12 +237,12 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void GruBackwardStep(StridedMatrix gates, StridedMatrix hn, StridedMatrix hPrev, StridedMatrix dh, StridedMatrix dGates, StridedMatrix dRecurrent, int rows, int units)
     {
-        CheckRows(gates, rows, 3 * units, nameof(gates));
-        CheckRows(hn, rows, units, nameof(hn));
-        CheckRows(hPrev, rows, units, nameof(hPrev));
-        CheckRows(dh, rows, units, nameof(dh));
-        CheckRows(dGates, rows, 3 * units, nameof(dGates));
-        CheckRows(dRecurrent, rows, 3 * units, nameof(dRecurrent));
+        CheckView(gates, rows, 3 * units, nameof(gates));
+        CheckView(hn, rows, units, nameof(hn));
+        CheckView(hPrev, rows, units, nameof(hPrev));
+        CheckView(dh, rows, units, nameof(dh));
+        CheckView(dGates, rows, 3 * units, nameof(dGates));
+        CheckView(dRecurrent, rows, 3 * units, nameof(dRecurrent));
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
@@ -277,15 +278,6 @@ public sealed partial class CpuBackend
 
     /// <summary>The first float of row <paramref name="r"/>; the caller has checked the view covers it.</summary>
     private static ref float Row(StridedMatrix m, int r) => ref Unsafe.Add(ref MemoryMarshal.GetReference(Span(m.Data)), r * m.Stride);
-
-    private static void CheckRows(StridedMatrix m, int rows, int cols, string name)
-    {
-        var needed = rows == 0 ? 0L : ((long)(rows - 1) * m.Stride) + cols;
-        if (m.Stride < cols || m.Data.Length < needed)
-        {
-            throw new ArgumentException($"{name}: a view of {m.Data.Length} floats with stride {m.Stride} cannot hold {rows} x {cols}", name);
-        }
-    }
 
     private static void CheckVector(Tensor t, int length, string name)
     {

@@ -1,5 +1,6 @@
 // Host traffic of the CPU backend: tensors already live in host memory, so every transfer is a copy that has
 // landed when it returns.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;

@@ -1,6 +1,7 @@
 // The managed SIMD CPU backend: construction, buffers, fill and accumulate; each kernel family lives in the
 // CpuBackend.<Topic>.cs file named like its IBackend.<Topic>.cs.
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -47,13 +48,5 @@ public sealed partial class CpuBackend : IBackend
     /// <inheritdoc/>
     public void Dispose()
     {
-    }
-
-    private static void CheckLength(int source, int target, string operation)
-    {
-        if (source != target)
-        {
-            throw new ArgumentException($"{operation}: source has {source} floats but target has {target}");
-        }
     }
 }

@@ -1,5 +1,6 @@
 // Activations on the device, one thread per element (per row for softmax): ReLU, sigmoid and tanh, the
 // identity's scaled copy, leaky ReLU, ELU, PReLU and softmax.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Ilgpu;
@@ -59,22 +60,6 @@ public sealed partial class IlgpuBackend
         Activation.Tanh => 2,
         _ => throw new ArgumentOutOfRangeException(nameof(f), f, "unknown activation"),
     };
-
-    private static int UnaryCode(UnaryFunction f) => f switch
-    {
-        UnaryFunction.Exp => 0,
-        UnaryFunction.Log => 1,
-        _ => throw new ArgumentOutOfRangeException(nameof(f), f, "unknown unary function"),
-    };
-
-    private static void CheckOperand(Tensor t, bool broadcast, int rows, int cols, string kernel)
-    {
-        var want = broadcast ? cols : rows * cols;
-        if (t.Length != want)
-        {
-            throw new ArgumentException($"{kernel}: an operand has {t.Length} floats but {(broadcast ? $"a broadcast row of {cols}" : $"a {rows} x {cols} matrix")} needs {want}");
-        }
-    }
 
     /// <inheritdoc/>
     public void Softmax(Tensor x, Tensor y, int rows, int cols) => Run(rows, IlgpuKernels.SoftmaxRow, V(x), V(y), cols);

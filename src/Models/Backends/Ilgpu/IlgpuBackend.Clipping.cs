@@ -1,4 +1,5 @@
 // Gradient clipping on the device: a sum of squares reduced on the device, and an in-place scale.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Ilgpu;

@@ -1,5 +1,6 @@
 // The atomic ops' arithmetic on the device: broadcast binary functions, scaled adds, weighted column sums, exp
 // and log.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Ilgpu;
@@ -51,4 +52,11 @@ public sealed partial class IlgpuBackend
         CheckLength(x.Length, dx.Length, nameof(UnaryBackward));
         Run(x.Length, IlgpuKernels.UnaryBackward, V(x), V(y), V(dy), V(dx), UnaryCode(f), Flag(accumulate));
     }
+
+    private static int UnaryCode(UnaryFunction f) => f switch
+    {
+        UnaryFunction.Exp => 0,
+        UnaryFunction.Log => 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(f), f, "unknown unary function"),
+    };
 }

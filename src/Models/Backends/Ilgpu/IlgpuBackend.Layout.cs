@@ -1,5 +1,6 @@
 // Data movement on the device: strided block copies, permutations through an index table uploaded once per
 // shape, and the plain copy behind reshapes.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -19,11 +20,7 @@ public sealed partial class IlgpuBackend
             return;
         }
 
-        if (srcOffset < 0 || dstOffset < 0 || srcOffset + cols > srcStride || dstOffset + cols > dstStride
-            || ((rows - 1) * srcStride) + srcOffset + cols > src.Length || ((rows - 1) * dstStride) + dstOffset + cols > dst.Length)
-        {
-            throw new ArgumentException($"{nameof(CopyStrided)}: {rows} rows of {cols} floats do not fit a source of {src.Length} (stride {srcStride}, offset {srcOffset}) and a target of {dst.Length} (stride {dstStride}, offset {dstOffset})");
-        }
+        CheckStridedCopy(src, srcStride, srcOffset, dst, dstStride, dstOffset, rows, cols, nameof(CopyStrided));
 
         var mode = accumulate ? IlgpuKernels.RowsAdd : IlgpuKernels.RowsCopy;
         Run(rows * cols, IlgpuKernels.StridedRows, V(src), V(dst), srcStride, srcOffset, dstStride, dstOffset, cols, mode, 0f);

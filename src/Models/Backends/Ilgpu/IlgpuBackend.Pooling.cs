@@ -36,15 +36,4 @@ public sealed partial class IlgpuBackend
         CheckPool(window, batch, dx, dy, nameof(AvgPool2dBackward));
         Run(batch * window.InputSize, IlgpuKernels.AvgPoolBackward, V(dy), V(dx), window, Flag(accumulate));
     }
-
-    private static void CheckPool(Window2d g, int batch, Tensor image, Tensor pooled, string kernel)
-    {
-        if (g.OutH < 1 || g.OutW < 1 || batch < 0)
-        {
-            throw new ArgumentException($"{kernel}: empty geometry {g}, batch {batch}");
-        }
-
-        CheckHolds(image, (long)batch * g.InputSize, "the image tensor", kernel);
-        CheckHolds(pooled, (long)batch * g.Channels * g.OutputPlane, "the pooled tensor", kernel);
-    }
 }

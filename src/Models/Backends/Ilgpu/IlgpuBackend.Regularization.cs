@@ -1,5 +1,6 @@
 // Dropout on the device: the counter-based mask (the CPU backend's hash of seed and index, so both draw the
 // same mask) and its application.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Ilgpu;
