@@ -1,7 +1,5 @@
 // The parametrized activations of the CPU backend (leaky ReLU, ELU, PReLU): the kernels and their row loops.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -18,84 +16,15 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void Elu(Tensor x, Tensor y, float alpha)
     {
-        var xs = Span(x);
-        var ys = Span(y);
-        ref var xr = ref MemoryMarshal.GetReference(xs);
-        ref var yr = ref MemoryMarshal.GetReference(ys);
-        var (n, i) = (xs.Length, 0);
-
-        // exp is evaluated on min(x, 0) so the positive lanes, which keep x, cannot overflow to infinity.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                var negative = a * (Vector512.Exp(Vector512.Min(v, Vector512<float>.Zero)) - Vector512<float>.One);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var negative = a * (Vector256.Exp(Vector256.Min(v, Vector256<float>.Zero)) - Vector256<float>.One);
-                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = Unsafe.Add(ref xr, i);
-            Unsafe.Add(ref yr, i) = v > 0f ? v : alpha * (MathF.Exp(v) - 1f);
-        }
+        var body = new EluBody(Span(x), Span(y), alpha);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <inheritdoc/>
     public void EluBackward(Tensor x, Tensor y, Tensor dy, Tensor dx, float alpha, bool accumulate)
     {
-        var xs = Span(x);
-        ref var xr = ref MemoryMarshal.GetReference(xs);
-        ref var yr = ref MemoryMarshal.GetReference(Span(y));
-        ref var dyr = ref MemoryMarshal.GetReference(Span(dy));
-        ref var dxr = ref MemoryMarshal.GetReference(Span(dx));
-        var (n, i) = (xs.Length, 0);
-
-        // For x <= 0, d/dx alpha (e^x - 1) = alpha e^x = y + alpha: no second exp.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var slope = Vector512.ConditionalSelect(
-                    Vector512.GreaterThan(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero),
-                    Vector512<float>.One,
-                    Vector512.LoadUnsafe(ref yr, (nuint)i) + a);
-                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i) * slope;
-                (accumulate ? g + Vector512.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var slope = Vector256.ConditionalSelect(
-                    Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero),
-                    Vector256<float>.One,
-                    Vector256.LoadUnsafe(ref yr, (nuint)i) + a);
-                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i) * slope;
-                (accumulate ? g + Vector256.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var g = Unsafe.Add(ref dyr, i) * (Unsafe.Add(ref xr, i) > 0f ? 1f : Unsafe.Add(ref yr, i) + alpha);
-            Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + g : g;
-        }
+        var body = new EluBackwardBody(Span(x), Span(y), Span(dy), Span(dx), alpha, accumulate);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <inheritdoc/>
@@ -158,139 +87,29 @@ public sealed partial class CpuBackend
     /// <summary>y = x where x &gt; 0, alpha * x elsewhere.</summary>
     private static void Leaky(ReadOnlySpan<float> x, Span<float> y, float alpha)
     {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * a).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * a).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = Unsafe.Add(ref xr, i);
-            Unsafe.Add(ref yr, i) = v > 0f ? v : alpha * v;
-        }
+        var body = new LeakyBody(x, y, alpha);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <summary>dx = (accumulate ? dx : 0) + dy * (x &gt; 0 ? 1 : alpha).</summary>
     private static void LeakyBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float alpha, bool accumulate)
     {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        ref var dxr = ref MemoryMarshal.GetReference(dx);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var slope = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero), Vector512<float>.One, a);
-                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i) * slope;
-                (accumulate ? g + Vector512.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var slope = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero), Vector256<float>.One, a);
-                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i) * slope;
-                (accumulate ? g + Vector256.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var g = Unsafe.Add(ref dyr, i) * (Unsafe.Add(ref xr, i) > 0f ? 1f : alpha);
-            Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + g : g;
-        }
+        var body = new LeakyBackwardBody(x, dy, dx, alpha, accumulate);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <summary>Sum of x * dy over the elements where x &lt;= 0 (the gradient of a negative slope).</summary>
     private static float NegativeDot(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
     {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        var (n, i) = (x.Length, 0);
-        var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.Min(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero);
-                acc += v * Vector512.LoadUnsafe(ref dyr, (nuint)i);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.Min(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero);
-                acc += v * Vector256.LoadUnsafe(ref dyr, (nuint)i);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += MathF.Min(Unsafe.Add(ref xr, i), 0f) * Unsafe.Add(ref dyr, i);
-        }
-
-        return sum;
+        var body = new NegativeDotBody(x, dy);
+        return LaneLoop.Sum(x.Length, ref body);
     }
 
     /// <summary>y = x where x &gt; 0, slope * x elsewhere, with one slope per column.</summary>
     private static void PreluRow(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, Span<float> y)
     {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var ar = ref MemoryMarshal.GetReference(slope);
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                var negative = v * Vector512.LoadUnsafe(ref ar, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var negative = v * Vector256.LoadUnsafe(ref ar, (nuint)i);
-                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = Unsafe.Add(ref xr, i);
-            Unsafe.Add(ref yr, i) = v > 0f ? v : Unsafe.Add(ref ar, i) * v;
-        }
+        var body = new PreluRowBody(x, slope, y);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <summary>
@@ -299,51 +118,118 @@ public sealed partial class CpuBackend
     /// </summary>
     private static void PreluRowBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dslope, bool accumulate)
     {
-        var withDx = !dx.IsEmpty;
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var ar = ref MemoryMarshal.GetReference(slope);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        ref var dxr = ref MemoryMarshal.GetReference(dx);
-        ref var dar = ref MemoryMarshal.GetReference(dslope);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i);
-                (Vector512.LoadUnsafe(ref dar, (nuint)i) + (Vector512.Min(v, Vector512<float>.Zero) * g)).StoreUnsafe(ref dar, (nuint)i);
-                if (withDx)
-                {
-                    var d = g * Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), Vector512<float>.One, Vector512.LoadUnsafe(ref ar, (nuint)i));
-                    (accumulate ? d + Vector512.LoadUnsafe(ref dxr, (nuint)i) : d).StoreUnsafe(ref dxr, (nuint)i);
-                }
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i);
-                (Vector256.LoadUnsafe(ref dar, (nuint)i) + (Vector256.Min(v, Vector256<float>.Zero) * g)).StoreUnsafe(ref dar, (nuint)i);
-                if (withDx)
-                {
-                    var d = g * Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), Vector256<float>.One, Vector256.LoadUnsafe(ref ar, (nuint)i));
-                    (accumulate ? d + Vector256.LoadUnsafe(ref dxr, (nuint)i) : d).StoreUnsafe(ref dxr, (nuint)i);
-                }
-            }
-        }
+        var body = new PreluRowBackwardBody(x, slope, dy, dx, dslope, accumulate);
+        LaneLoop.Map(x.Length, ref body);
+    }
 
-        for (; i < n; i++)
+    /// <summary>exp is evaluated on min(x, 0) so the positive lanes, which keep x, cannot overflow to infinity.</summary>
+    private readonly ref struct EluBody(ReadOnlySpan<float> x, Span<float> y, float alpha) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly float _alpha = alpha;
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
         {
-            var v = Unsafe.Add(ref xr, i);
-            var g = Unsafe.Add(ref dyr, i);
-            Unsafe.Add(ref dar, i) += MathF.Min(v, 0f) * g;
-            if (withDx)
+            var v = T.Load(ref _x, i);
+            var negative = T.Splat(_alpha) * (T.RuntimeExp(T.Min(v, T.Zero)) - T.One);
+            T.WherePositive(v, v, negative).Store(ref _y, i);
+        }
+    }
+
+    /// <summary>For x &lt;= 0, d/dx alpha (e^x - 1) = alpha e^x = y + alpha: no second exp.</summary>
+    private readonly ref struct EluBackwardBody(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
+        private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
+        private readonly float _alpha = alpha;
+        private readonly bool _accumulate = accumulate;
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
+        {
+            var slope = T.WherePositive(T.Load(ref _x, i), T.One, T.Load(ref _y, i) + T.Splat(_alpha));
+            var g = T.Load(ref _dy, i) * slope;
+            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+        }
+    }
+
+    private readonly ref struct LeakyBody(ReadOnlySpan<float> x, Span<float> y, float alpha) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly float _alpha = alpha;
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
+        {
+            var v = T.Load(ref _x, i);
+            T.WherePositive(v, v, v * T.Splat(_alpha)).Store(ref _y, i);
+        }
+    }
+
+    private readonly ref struct LeakyBackwardBody(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float alpha, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
+        private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
+        private readonly float _alpha = alpha;
+        private readonly bool _accumulate = accumulate;
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
+        {
+            var g = T.Load(ref _dy, i) * T.WherePositive(T.Load(ref _x, i), T.One, T.Splat(_alpha));
+            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+        }
+    }
+
+    private readonly ref struct NegativeDotBody(ReadOnlySpan<float> x, ReadOnlySpan<float> dy) : ILaneSum
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
+
+        public T Step<T>(int i, T acc)
+            where T : struct, ILanes<T> => acc + (T.Min(T.Load(ref _x, i), T.Zero) * T.Load(ref _dy, i));
+    }
+
+    private readonly ref struct PreluRowBody(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, Span<float> y) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _slope = ref MemoryMarshal.GetReference(slope);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
+        {
+            var v = T.Load(ref _x, i);
+            T.WherePositive(v, v, v * T.Load(ref _slope, i)).Store(ref _y, i);
+        }
+    }
+
+    private readonly ref struct PreluRowBackwardBody(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dslope, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _slope = ref MemoryMarshal.GetReference(slope);
+        private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
+        private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
+        private readonly ref float _dslope = ref MemoryMarshal.GetReference(dslope);
+        private readonly bool _withDx = !dx.IsEmpty;
+        private readonly bool _accumulate = accumulate;
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
+        {
+            var v = T.Load(ref _x, i);
+            var g = T.Load(ref _dy, i);
+            (T.Load(ref _dslope, i) + (T.Min(v, T.Zero) * g)).Store(ref _dslope, i);
+            if (_withDx)
             {
-                var d = g * (v > 0f ? 1f : Unsafe.Add(ref ar, i));
-                Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + d : d;
+                var d = g * T.WherePositive(v, T.One, T.Load(ref _slope, i));
+                (_accumulate ? d + T.Load(ref _dx, i) : d).Store(ref _dx, i);
             }
         }
     }

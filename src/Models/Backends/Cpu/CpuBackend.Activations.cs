@@ -1,8 +1,6 @@
 // Activation kernels of the CPU backend: ReLU, sigmoid and tanh forward and backward, the identity's scaled copy,
 // and the row-wise softmax.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
@@ -102,33 +100,8 @@ public sealed partial class CpuBackend
         var xs = Span(x);
         var ys = Span(y);
         CheckLength(xs.Length, ys.Length, nameof(ScaleInto));
-        ref var xr = ref MemoryMarshal.GetReference(xs);
-        ref var yr = ref MemoryMarshal.GetReference(ys);
-        var (n, i) = (xs.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i) * a;
-                (accumulate ? v + Vector512.LoadUnsafe(ref yr, (nuint)i) : v).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i) * a;
-                (accumulate ? v + Vector256.LoadUnsafe(ref yr, (nuint)i) : v).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = Unsafe.Add(ref xr, i) * alpha;
-            Unsafe.Add(ref yr, i) = accumulate ? Unsafe.Add(ref yr, i) + v : v;
-        }
+        var body = new ScaleIntoBody(xs, alpha, ys, accumulate);
+        LaneLoop.Map(xs.Length, ref body);
     }
 
     /// <inheritdoc/>
@@ -161,6 +134,21 @@ public sealed partial class CpuBackend
 
             // J = diag(y) - y y^T, so J dy = y * (dy - <dy, y>).
             MultiplyShifted(yr, dyr, Dot(yr, dyr), dxr, accumulate);
+        }
+    }
+
+    private readonly ref struct ScaleIntoBody(ReadOnlySpan<float> x, float alpha, Span<float> y, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly float _alpha = alpha;
+        private readonly bool _accumulate = accumulate;
+
+        public void Step<T>(int i)
+            where T : struct, ILanes<T>
+        {
+            var v = T.Load(ref _x, i) * T.Splat(_alpha);
+            (_accumulate ? v + T.Load(ref _y, i) : v).Store(ref _y, i);
         }
     }
 }

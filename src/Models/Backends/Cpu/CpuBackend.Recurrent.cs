@@ -1,7 +1,6 @@
 // Recurrent kernels of the CPU backend: row copies on strided time-step views, and the fused gate step loops.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
@@ -57,26 +56,8 @@ public sealed partial class CpuBackend
         {
             ref var g = ref Row(gates, r);
             ref var hr = ref Row(h, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.RnnForward<Lanes512>(ref g, ref b, ref hr, j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.RnnForward<Lanes256>(ref g, ref b, ref hr, j);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.RnnForward<Lanes1>(ref g, ref b, ref hr, j);
-            }
+            var cell = new RnnForwardCell(ref g, ref b, ref hr);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
@@ -91,26 +72,8 @@ public sealed partial class CpuBackend
             ref var g = ref Row(gates, r);
             ref var d = ref Row(dh, r);
             ref var dg = ref Row(dGates, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.RnnBackward<Lanes512>(ref g, ref d, ref dg, j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.RnnBackward<Lanes256>(ref g, ref d, ref dg, j);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.RnnBackward<Lanes1>(ref g, ref d, ref dg, j);
-            }
+            var cell = new RnnBackwardCell(ref g, ref d, ref dg);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
@@ -129,26 +92,8 @@ public sealed partial class CpuBackend
             ref var cp = ref Row(cPrev, r);
             ref var cr = ref Row(c, r);
             ref var hr = ref Row(h, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.LstmForward<Lanes512>(ref g, ref b, ref cp, ref cr, ref hr, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.LstmForward<Lanes256>(ref g, ref b, ref cp, ref cr, ref hr, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.LstmForward<Lanes1>(ref g, ref b, ref cp, ref cr, ref hr, j, units);
-            }
+            var cell = new LstmForwardCell(ref g, ref b, ref cp, ref cr, ref hr, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
@@ -169,26 +114,8 @@ public sealed partial class CpuBackend
             ref var d = ref Row(dh, r);
             ref var dcr = ref Row(dc, r);
             ref var dg = ref Row(dGates, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.LstmBackward<Lanes512>(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.LstmBackward<Lanes256>(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.LstmBackward<Lanes1>(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, j, units);
-            }
+            var cell = new LstmBackwardCell(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
@@ -211,26 +138,8 @@ public sealed partial class CpuBackend
             ref var hp = ref Row(hPrev, r);
             ref var hnr = ref Row(hn, r);
             ref var hr = ref Row(h, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.GruForward<Lanes512>(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.GruForward<Lanes256>(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.GruForward<Lanes1>(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, j, units);
-            }
+            var cell = new GruForwardCell(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
@@ -251,26 +160,8 @@ public sealed partial class CpuBackend
             ref var d = ref Row(dh, r);
             ref var dg = ref Row(dGates, r);
             ref var dr = ref Row(dRecurrent, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.GruBackward<Lanes512>(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.GruBackward<Lanes256>(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.GruBackward<Lanes1>(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, j, units);
-            }
+            var cell = new GruBackwardCell(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 

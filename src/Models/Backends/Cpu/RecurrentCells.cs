@@ -1,4 +1,5 @@
-// The gate math of one time step for a run of units, written once over the lane width (16, 8 or 1 floats).
+// The gate math of one time step for a run of units, written once over the lane width (16, 8 or 1 floats), and the
+// loop bodies that run it over a row through LaneLoop.
 using System.Runtime.CompilerServices;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -109,4 +110,86 @@ internal static class RecurrentCells
         (dn * r).Store(ref dRecurrent, (2 * u) + j);
         (dhv * z).Store(ref dh, j);
     }
+}
+
+/// <summary>RnnForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct RnnForwardCell(ref float gates, ref float bias, ref float h) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _bias = ref bias;
+    private readonly ref float _h = ref h;
+
+    public void Step<T>(int j)
+        where T : struct, ILanes<T> => RecurrentCells.RnnForward<T>(ref _gates, ref _bias, ref _h, j);
+}
+
+/// <summary>RnnBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct RnnBackwardCell(ref float gates, ref float dh, ref float dGates) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _dh = ref dh;
+    private readonly ref float _dGates = ref dGates;
+
+    public void Step<T>(int j)
+        where T : struct, ILanes<T> => RecurrentCells.RnnBackward<T>(ref _gates, ref _dh, ref _dGates, j);
+}
+
+/// <summary>LstmForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct LstmForwardCell(ref float gates, ref float bias, ref float cPrev, ref float c, ref float h, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _bias = ref bias;
+    private readonly ref float _cPrev = ref cPrev;
+    private readonly ref float _c = ref c;
+    private readonly ref float _h = ref h;
+    private readonly int _u = u;
+
+    public void Step<T>(int j)
+        where T : struct, ILanes<T> => RecurrentCells.LstmForward<T>(ref _gates, ref _bias, ref _cPrev, ref _c, ref _h, j, _u);
+}
+
+/// <summary>LstmBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct LstmBackwardCell(ref float gates, ref float cPrev, ref float c, ref float dh, ref float dc, ref float dGates, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _cPrev = ref cPrev;
+    private readonly ref float _c = ref c;
+    private readonly ref float _dh = ref dh;
+    private readonly ref float _dc = ref dc;
+    private readonly ref float _dGates = ref dGates;
+    private readonly int _u = u;
+
+    public void Step<T>(int j)
+        where T : struct, ILanes<T> => RecurrentCells.LstmBackward<T>(ref _gates, ref _cPrev, ref _c, ref _dh, ref _dc, ref _dGates, j, _u);
+}
+
+/// <summary>GruForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct GruForwardCell(ref float gates, ref float bias, ref float hU, ref float recurrentBias, ref float hPrev, ref float hn, ref float h, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _bias = ref bias;
+    private readonly ref float _hU = ref hU;
+    private readonly ref float _recurrentBias = ref recurrentBias;
+    private readonly ref float _hPrev = ref hPrev;
+    private readonly ref float _hn = ref hn;
+    private readonly ref float _h = ref h;
+    private readonly int _u = u;
+
+    public void Step<T>(int j)
+        where T : struct, ILanes<T> => RecurrentCells.GruForward<T>(ref _gates, ref _bias, ref _hU, ref _recurrentBias, ref _hPrev, ref _hn, ref _h, j, _u);
+}
+
+/// <summary>GruBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct GruBackwardCell(ref float gates, ref float hn, ref float hPrev, ref float dh, ref float dGates, ref float dRecurrent, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _hn = ref hn;
+    private readonly ref float _hPrev = ref hPrev;
+    private readonly ref float _dh = ref dh;
+    private readonly ref float _dGates = ref dGates;
+    private readonly ref float _dRecurrent = ref dRecurrent;
+    private readonly int _u = u;
+
+    public void Step<T>(int j)
+        where T : struct, ILanes<T> => RecurrentCells.GruBackward<T>(ref _gates, ref _hn, ref _hPrev, ref _dh, ref _dGates, ref _dRecurrent, j, _u);
 }

@@ -1,7 +1,6 @@
 // Image kernels over NCHW tensors: im2col and its gather-form adjoint col2im. Backward gathers into each input
 // pixel instead of scattering from each output, so sums come out in a fixed order.
 using ILGPU;
-using ILGPU.Algorithms;
 
 namespace Dtrain.Models.Backends.Ilgpu;
 

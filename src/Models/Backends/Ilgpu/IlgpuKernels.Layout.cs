@@ -1,7 +1,6 @@
 // Data-movement kernels: strided block copies (concat, slice, recurrent row views) and axis permutations through
 // an index table.
 using ILGPU;
-using ILGPU.Algorithms;
 
 namespace Dtrain.Models.Backends.Ilgpu;
 

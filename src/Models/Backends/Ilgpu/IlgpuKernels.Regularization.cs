@@ -1,7 +1,6 @@
 // Dropout kernels: the mask from a hash of seed and index (the CPU backend's LowBias32 rounds), and its
 // application.
 using ILGPU;
-using ILGPU.Algorithms;
 
 namespace Dtrain.Models.Backends.Ilgpu;
 
