@@ -129,12 +129,18 @@ public sealed partial class CpuBackend
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
         private readonly float _alpha = alpha;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = T.Load(ref _x, i);
-            var negative = T.Splat(_alpha) * (T.RuntimeExp(T.Min(v, T.Zero)) - T.One);
-            T.WherePositive(v, v, negative).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var alpha = _alpha;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = T.Load(ref x, i);
+                var negative = T.Splat(alpha) * (T.RuntimeExp(T.Min(v, T.Zero)) - T.One);
+                T.WherePositive(v, v, negative).Store(ref y, i);
+            }
         }
     }
 
@@ -148,12 +154,21 @@ public sealed partial class CpuBackend
         private readonly float _alpha = alpha;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var slope = T.WherePositive(T.Load(ref _x, i), T.One, T.Load(ref _y, i) + T.Splat(_alpha));
-            var g = T.Load(ref _dy, i) * slope;
-            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+            ref var x = ref _x;
+            ref var y = ref _y;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            var alpha = _alpha;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var slope = T.WherePositive(T.Load(ref x, i), T.One, T.Load(ref y, i) + T.Splat(alpha));
+                var g = T.Load(ref dy, i) * slope;
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 
@@ -163,11 +178,17 @@ public sealed partial class CpuBackend
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
         private readonly float _alpha = alpha;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = T.Load(ref _x, i);
-            T.WherePositive(v, v, v * T.Splat(_alpha)).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var alpha = _alpha;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = T.Load(ref x, i);
+                T.WherePositive(v, v, v * T.Splat(alpha)).Store(ref y, i);
+            }
         }
     }
 
@@ -179,11 +200,19 @@ public sealed partial class CpuBackend
         private readonly float _alpha = alpha;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var g = T.Load(ref _dy, i) * T.WherePositive(T.Load(ref _x, i), T.One, T.Splat(_alpha));
-            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+            ref var x = ref _x;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            var alpha = _alpha;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = T.Load(ref dy, i) * T.WherePositive(T.Load(ref x, i), T.One, T.Splat(alpha));
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 
@@ -192,8 +221,18 @@ public sealed partial class CpuBackend
         private readonly ref float _x = ref MemoryMarshal.GetReference(x);
         private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
 
-        public T Step<T>(int i, T acc)
-            where T : struct, ILanes<T> => acc + (T.Min(T.Load(ref _x, i), T.Zero) * T.Load(ref _dy, i));
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
+        {
+            ref var x = ref _x;
+            ref var dy = ref _dy;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc = acc + (T.Min(T.Load(ref x, i), T.Zero) * T.Load(ref dy, i));
+            }
+
+            return acc;
+        }
     }
 
     private readonly ref struct PreluRowBody(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, Span<float> y) : ILaneMap
@@ -202,11 +241,17 @@ public sealed partial class CpuBackend
         private readonly ref float _slope = ref MemoryMarshal.GetReference(slope);
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = T.Load(ref _x, i);
-            T.WherePositive(v, v, v * T.Load(ref _slope, i)).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var slope = ref _slope;
+            ref var y = ref _y;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = T.Load(ref x, i);
+                T.WherePositive(v, v, v * T.Load(ref slope, i)).Store(ref y, i);
+            }
         }
     }
 
@@ -220,16 +265,26 @@ public sealed partial class CpuBackend
         private readonly bool _withDx = !dx.IsEmpty;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = T.Load(ref _x, i);
-            var g = T.Load(ref _dy, i);
-            (T.Load(ref _dslope, i) + (T.Min(v, T.Zero) * g)).Store(ref _dslope, i);
-            if (_withDx)
+            ref var x = ref _x;
+            ref var slope = ref _slope;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            ref var dslope = ref _dslope;
+            var withDx = _withDx;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
             {
-                var d = g * T.WherePositive(v, T.One, T.Load(ref _slope, i));
-                (_accumulate ? d + T.Load(ref _dx, i) : d).Store(ref _dx, i);
+                var v = T.Load(ref x, i);
+                var g = T.Load(ref dy, i);
+                (T.Load(ref dslope, i) + (T.Min(v, T.Zero) * g)).Store(ref dslope, i);
+                if (withDx)
+                {
+                    var d = g * T.WherePositive(v, T.One, T.Load(ref slope, i));
+                    (accumulate ? d + T.Load(ref dx, i) : d).Store(ref dx, i);
+                }
             }
         }
     }

@@ -144,11 +144,18 @@ public sealed partial class CpuBackend
         private readonly float _alpha = alpha;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = T.Load(ref _x, i) * T.Splat(_alpha);
-            (_accumulate ? v + T.Load(ref _y, i) : v).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var alpha = _alpha;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = T.Load(ref x, i) * T.Splat(alpha);
+                (accumulate ? v + T.Load(ref y, i) : v).Store(ref y, i);
+            }
         }
     }
 }

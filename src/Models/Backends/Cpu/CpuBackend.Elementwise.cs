@@ -173,11 +173,18 @@ public sealed partial class CpuBackend
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = TFunction.Apply(T.Load(ref _a, i), T.Load(ref _b, i));
-            (_accumulate ? v + T.Load(ref _y, i) : v).Store(ref _y, i);
+            ref var a = ref _a;
+            ref var b = ref _b;
+            ref var y = ref _y;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = TFunction.Apply(T.Load(ref a, i), T.Load(ref b, i));
+                (accumulate ? v + T.Load(ref y, i) : v).Store(ref y, i);
+            }
         }
     }
 
@@ -188,11 +195,18 @@ public sealed partial class CpuBackend
         private readonly float _alpha = alpha;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var v = T.Splat(_alpha) * T.Load(ref _x, i);
-            (_accumulate ? v + T.Load(ref _y, i) : v).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var alpha = _alpha;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = T.Splat(alpha) * T.Load(ref x, i);
+                (accumulate ? v + T.Load(ref y, i) : v).Store(ref y, i);
+            }
         }
     }
 }

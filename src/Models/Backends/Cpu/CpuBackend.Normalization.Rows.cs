@@ -146,11 +146,17 @@ public sealed partial class CpuBackend
         private readonly ref float _x = ref MemoryMarshal.GetReference(x);
         private readonly ref float _mean = ref MemoryMarshal.GetReference(mean);
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var d = T.Load(ref _x, i) - T.Load(ref _mean, i);
-            ((d * d) + T.Load(ref _acc, i)).Store(ref _acc, i);
+            ref var acc = ref _acc;
+            ref var x = ref _x;
+            ref var mean = ref _mean;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var d = T.Load(ref x, i) - T.Load(ref mean, i);
+                ((d * d) + T.Load(ref acc, i)).Store(ref acc, i);
+            }
         }
     }
 
@@ -163,11 +169,20 @@ public sealed partial class CpuBackend
         private readonly ref float _beta = ref MemoryMarshal.GetReference(beta);
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var xhat = (T.Load(ref _x, i) - T.Load(ref _mean, i)) * T.Load(ref _invstd, i);
-            ((xhat * T.Load(ref _gamma, i)) + T.Load(ref _beta, i)).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var mean = ref _mean;
+            ref var invstd = ref _invstd;
+            ref var gamma = ref _gamma;
+            ref var beta = ref _beta;
+            ref var y = ref _y;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var xhat = (T.Load(ref x, i) - T.Load(ref mean, i)) * T.Load(ref invstd, i);
+                ((xhat * T.Load(ref gamma, i)) + T.Load(ref beta, i)).Store(ref y, i);
+            }
         }
     }
 
@@ -181,12 +196,22 @@ public sealed partial class CpuBackend
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
         private readonly float _epsilon = epsilon;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var k = T.Load(ref _gamma, i) / T.Sqrt(T.Load(ref _var, i) + T.Splat(_epsilon));
-            var centered = T.Load(ref _x, i) - T.Load(ref _mean, i);
-            ((centered * k) + T.Load(ref _beta, i)).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var mean = ref _mean;
+            ref var var = ref _var;
+            ref var gamma = ref _gamma;
+            ref var beta = ref _beta;
+            ref var y = ref _y;
+            var epsilon = _epsilon;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var k = T.Load(ref gamma, i) / T.Sqrt(T.Load(ref var, i) + T.Splat(epsilon));
+                var centered = T.Load(ref x, i) - T.Load(ref mean, i);
+                ((centered * k) + T.Load(ref beta, i)).Store(ref y, i);
+            }
         }
     }
 
@@ -202,14 +227,26 @@ public sealed partial class CpuBackend
         private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var s = T.Load(ref _invstd, i);
-            var xhat = (T.Load(ref _x, i) - T.Load(ref _mean, i)) * s;
-            var inner = T.Load(ref _dy, i) - T.Load(ref _meanDy, i) - (xhat * T.Load(ref _meanDyXhat, i));
-            var g = T.Load(ref _gamma, i) * s * inner;
-            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+            ref var dy = ref _dy;
+            ref var x = ref _x;
+            ref var mean = ref _mean;
+            ref var invstd = ref _invstd;
+            ref var gamma = ref _gamma;
+            ref var meanDy = ref _meanDy;
+            ref var meanDyXhat = ref _meanDyXhat;
+            ref var dx = ref _dx;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var s = T.Load(ref invstd, i);
+                var xhat = (T.Load(ref x, i) - T.Load(ref mean, i)) * s;
+                var inner = T.Load(ref dy, i) - T.Load(ref meanDy, i) - (xhat * T.Load(ref meanDyXhat, i));
+                var g = T.Load(ref gamma, i) * s * inner;
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 
@@ -219,8 +256,19 @@ public sealed partial class CpuBackend
         private readonly ref float _x = ref MemoryMarshal.GetReference(x);
         private readonly float _mean = mean;
 
-        public T Step<T>(int i, T acc)
-            where T : struct, ILanes<T> => acc + (T.Load(ref _dy, i) * (T.Load(ref _x, i) - T.Splat(_mean)));
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
+        {
+            ref var dy = ref _dy;
+            ref var x = ref _x;
+            var mean = _mean;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc = acc + (T.Load(ref dy, i) * (T.Load(ref x, i) - T.Splat(mean)));
+            }
+
+            return acc;
+        }
     }
 
     private readonly ref struct CenteredDot3Body(ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma, ReadOnlySpan<float> x, float mean) : ILaneSum
@@ -230,8 +278,20 @@ public sealed partial class CpuBackend
         private readonly ref float _x = ref MemoryMarshal.GetReference(x);
         private readonly float _mean = mean;
 
-        public T Step<T>(int i, T acc)
-            where T : struct, ILanes<T> => acc + (T.Load(ref _dy, i) * T.Load(ref _gamma, i) * (T.Load(ref _x, i) - T.Splat(_mean)));
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
+        {
+            ref var dy = ref _dy;
+            ref var gamma = ref _gamma;
+            ref var x = ref _x;
+            var mean = _mean;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc = acc + (T.Load(ref dy, i) * T.Load(ref gamma, i) * (T.Load(ref x, i) - T.Splat(mean)));
+            }
+
+            return acc;
+        }
     }
 
     private readonly ref struct LayerNormRowBody(ReadOnlySpan<float> x, float mean, float invstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y) : ILaneMap
@@ -243,11 +303,20 @@ public sealed partial class CpuBackend
         private readonly float _mean = mean;
         private readonly float _invstd = invstd;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var xhat = (T.Load(ref _x, i) - T.Splat(_mean)) * T.Splat(_invstd);
-            ((xhat * T.Load(ref _gamma, i)) + T.Load(ref _beta, i)).Store(ref _y, i);
+            ref var x = ref _x;
+            ref var gamma = ref _gamma;
+            ref var beta = ref _beta;
+            ref var y = ref _y;
+            var mean = _mean;
+            var invstd = _invstd;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var xhat = (T.Load(ref x, i) - T.Splat(mean)) * T.Splat(invstd);
+                ((xhat * T.Load(ref gamma, i)) + T.Load(ref beta, i)).Store(ref y, i);
+            }
         }
     }
 
@@ -263,13 +332,25 @@ public sealed partial class CpuBackend
         private readonly float _meanGXhat = meanGXhat;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var s = T.Splat(_invstd);
-            var xhat = (T.Load(ref _x, i) - T.Splat(_mean)) * s;
-            var g = s * ((T.Load(ref _dy, i) * T.Load(ref _gamma, i)) - T.Splat(_meanG) - (xhat * T.Splat(_meanGXhat)));
-            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+            ref var dy = ref _dy;
+            ref var gamma = ref _gamma;
+            ref var x = ref _x;
+            ref var dx = ref _dx;
+            var mean = _mean;
+            var invstd = _invstd;
+            var meanG = _meanG;
+            var meanGXhat = _meanGXhat;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var s = T.Splat(invstd);
+                var xhat = (T.Load(ref x, i) - T.Splat(mean)) * s;
+                var g = s * ((T.Load(ref dy, i) * T.Load(ref gamma, i)) - T.Splat(meanG) - (xhat * T.Splat(meanGXhat)));
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 }

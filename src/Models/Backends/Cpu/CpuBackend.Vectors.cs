@@ -99,16 +99,35 @@ public sealed partial class CpuBackend
         private readonly ref float _a = ref MemoryMarshal.GetReference(a);
         private readonly ref float _b = ref MemoryMarshal.GetReference(b);
 
-        public T Step<T>(int i, T acc)
-            where T : struct, ILanes<T> => acc + (T.Load(ref _a, i) * T.Load(ref _b, i));
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
+        {
+            ref var a = ref _a;
+            ref var b = ref _b;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc = acc + (T.Load(ref a, i) * T.Load(ref b, i));
+            }
+
+            return acc;
+        }
     }
 
     private readonly ref struct SumBody(ReadOnlySpan<float> a) : ILaneSum
     {
         private readonly ref float _a = ref MemoryMarshal.GetReference(a);
 
-        public T Step<T>(int i, T acc)
-            where T : struct, ILanes<T> => acc + T.Load(ref _a, i);
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
+        {
+            ref var a = ref _a;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc = acc + T.Load(ref a, i);
+            }
+
+            return acc;
+        }
     }
 
     private readonly ref struct SquaredDeviationBody(ReadOnlySpan<float> a, float mean) : ILaneSum
@@ -116,11 +135,18 @@ public sealed partial class CpuBackend
         private readonly ref float _a = ref MemoryMarshal.GetReference(a);
         private readonly float _mean = mean;
 
-        public T Step<T>(int i, T acc)
+        public T Run<T>(int start, int end, T acc)
             where T : struct, ILanes<T>
         {
-            var d = T.Load(ref _a, i) - T.Splat(_mean);
-            return acc + (d * d);
+            ref var a = ref _a;
+            var mean = _mean;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var d = T.Load(ref a, i) - T.Splat(mean);
+                acc = acc + (d * d);
+            }
+
+            return acc;
         }
     }
 
@@ -130,12 +156,20 @@ public sealed partial class CpuBackend
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
         private readonly float _shift = shift;
 
-        public T Step<T>(int i, T acc)
+        public T Run<T>(int start, int end, T acc)
             where T : struct, ILanes<T>
         {
-            var e = T.RuntimeExp(T.Load(ref _x, i) - T.Splat(_shift));
-            e.Store(ref _y, i);
-            return acc + e;
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var shift = _shift;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var e = T.RuntimeExp(T.Load(ref x, i) - T.Splat(shift));
+                e.Store(ref y, i);
+                acc = acc + e;
+            }
+
+            return acc;
         }
     }
 
@@ -149,11 +183,21 @@ public sealed partial class CpuBackend
         private readonly float _c = c;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var g = (T.Load(ref _u, i) * T.Splat(_a)) + (T.Load(ref _v, i) * T.Splat(_b)) + T.Splat(_c);
-            (_accumulate ? g + T.Load(ref _y, i) : g).Store(ref _y, i);
+            ref var u = ref _u;
+            ref var v = ref _v;
+            ref var y = ref _y;
+            var a = _a;
+            var b = _b;
+            var c = _c;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = (T.Load(ref u, i) * T.Splat(a)) + (T.Load(ref v, i) * T.Splat(b)) + T.Splat(c);
+                (accumulate ? g + T.Load(ref y, i) : g).Store(ref y, i);
+            }
         }
     }
 
@@ -165,11 +209,19 @@ public sealed partial class CpuBackend
         private readonly float _shift = shift;
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var g = T.Load(ref _y, i) * (T.Load(ref _dy, i) - T.Splat(_shift));
-            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+            ref var y = ref _y;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            var shift = _shift;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = T.Load(ref y, i) * (T.Load(ref dy, i) - T.Splat(shift));
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 }

@@ -4,19 +4,23 @@ using System.Runtime.Intrinsics;
 
 namespace Dtrain.Models.Backends.Cpu;
 
-/// <summary>A pointwise loop body, written once for any <see cref="ILanes{TSelf}"/> width.</summary>
+/// <summary>
+/// A pointwise loop, its body written once for any <see cref="ILanes{TSelf}"/> width. The loop itself lives in the
+/// body, over locals copied from its fields, so the JIT keeps every operand in a register (a field read through the
+/// body in each step would be reloaded after every store, since a store through a ref may alias it).
+/// </summary>
 internal interface ILaneMap
 {
-    /// <summary>Handles elements <paramref name="i"/> to i + T.Count - 1.</summary>
-    void Step<T>(int i)
+    /// <summary>Handles elements [start, end) in steps of T.Count (end - start is a multiple of it).</summary>
+    void Run<T>(int start, int end)
         where T : struct, ILanes<T>;
 }
 
-/// <summary>A loop body that also adds up one term per element.</summary>
+/// <summary>A loop that also adds up one term per element, into one accumulator per lane.</summary>
 internal interface ILaneSum
 {
-    /// <summary>Handles elements <paramref name="i"/> to i + T.Count - 1 and returns acc plus their terms.</summary>
-    T Step<T>(int i, T acc)
+    /// <summary>Returns acc plus the terms of elements [start, end), added in order, T.Count at a time.</summary>
+    T Run<T>(int start, int end, T acc)
         where T : struct, ILanes<T>;
 }
 
@@ -34,23 +38,16 @@ internal static class LaneLoop
         var i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i <= n - 16; i += 16)
-            {
-                body.Step<Lanes512>(i);
-            }
+            i = n - (n % 16);
+            body.Run<Lanes512>(0, i);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            for (; i <= n - 8; i += 8)
-            {
-                body.Step<Lanes256>(i);
-            }
+            i = n - (n % 8);
+            body.Run<Lanes256>(0, i);
         }
 
-        for (; i < n; i++)
-        {
-            body.Step<Lanes1>(i);
-        }
+        body.Run<Lanes1>(i, n);
     }
 
     /// <summary>
@@ -65,31 +62,15 @@ internal static class LaneLoop
         var (i, sum) = (0, 0f);
         if (Vector512.IsHardwareAccelerated && n >= 16)
         {
-            var acc = Lanes512.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                acc = body.Step(i, acc);
-            }
-
-            sum = Lanes512.Sum(acc);
+            i = n - (n % 16);
+            sum = Lanes512.Sum(body.Run(0, i, Lanes512.Zero));
         }
         else if (Vector256.IsHardwareAccelerated && n >= 8)
         {
-            var acc = Lanes256.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                acc = body.Step(i, acc);
-            }
-
-            sum = Lanes256.Sum(acc);
+            i = n - (n % 8);
+            sum = Lanes256.Sum(body.Run(0, i, Lanes256.Zero));
         }
 
-        var tail = new Lanes1(sum);
-        for (; i < n; i++)
-        {
-            tail = body.Step(i, tail);
-        }
-
-        return tail.Value;
+        return body.Run(i, n, new Lanes1(sum)).Value;
     }
 }

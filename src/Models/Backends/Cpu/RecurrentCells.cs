@@ -119,8 +119,17 @@ internal readonly ref struct RnnForwardCell(ref float gates, ref float bias, ref
     private readonly ref float _bias = ref bias;
     private readonly ref float _h = ref h;
 
-    public void Step<T>(int j)
-        where T : struct, ILanes<T> => RecurrentCells.RnnForward<T>(ref _gates, ref _bias, ref _h, j);
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var bias = ref _bias;
+        ref var h = ref _h;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.RnnForward<T>(ref gates, ref bias, ref h, j);
+        }
+    }
 }
 
 /// <summary>RnnBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
@@ -130,8 +139,17 @@ internal readonly ref struct RnnBackwardCell(ref float gates, ref float dh, ref 
     private readonly ref float _dh = ref dh;
     private readonly ref float _dGates = ref dGates;
 
-    public void Step<T>(int j)
-        where T : struct, ILanes<T> => RecurrentCells.RnnBackward<T>(ref _gates, ref _dh, ref _dGates, j);
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var dh = ref _dh;
+        ref var dGates = ref _dGates;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.RnnBackward<T>(ref gates, ref dh, ref dGates, j);
+        }
+    }
 }
 
 /// <summary>LstmForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
@@ -144,8 +162,20 @@ internal readonly ref struct LstmForwardCell(ref float gates, ref float bias, re
     private readonly ref float _h = ref h;
     private readonly int _u = u;
 
-    public void Step<T>(int j)
-        where T : struct, ILanes<T> => RecurrentCells.LstmForward<T>(ref _gates, ref _bias, ref _cPrev, ref _c, ref _h, j, _u);
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var bias = ref _bias;
+        ref var cPrev = ref _cPrev;
+        ref var c = ref _c;
+        ref var h = ref _h;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.LstmForward<T>(ref gates, ref bias, ref cPrev, ref c, ref h, j, u);
+        }
+    }
 }
 
 /// <summary>LstmBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
@@ -159,8 +189,21 @@ internal readonly ref struct LstmBackwardCell(ref float gates, ref float cPrev, 
     private readonly ref float _dGates = ref dGates;
     private readonly int _u = u;
 
-    public void Step<T>(int j)
-        where T : struct, ILanes<T> => RecurrentCells.LstmBackward<T>(ref _gates, ref _cPrev, ref _c, ref _dh, ref _dc, ref _dGates, j, _u);
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var cPrev = ref _cPrev;
+        ref var c = ref _c;
+        ref var dh = ref _dh;
+        ref var dc = ref _dc;
+        ref var dGates = ref _dGates;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.LstmBackward<T>(ref gates, ref cPrev, ref c, ref dh, ref dc, ref dGates, j, u);
+        }
+    }
 }
 
 /// <summary>GruForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
@@ -175,8 +218,22 @@ internal readonly ref struct GruForwardCell(ref float gates, ref float bias, ref
     private readonly ref float _h = ref h;
     private readonly int _u = u;
 
-    public void Step<T>(int j)
-        where T : struct, ILanes<T> => RecurrentCells.GruForward<T>(ref _gates, ref _bias, ref _hU, ref _recurrentBias, ref _hPrev, ref _hn, ref _h, j, _u);
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var bias = ref _bias;
+        ref var hU = ref _hU;
+        ref var recurrentBias = ref _recurrentBias;
+        ref var hPrev = ref _hPrev;
+        ref var hn = ref _hn;
+        ref var h = ref _h;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.GruForward<T>(ref gates, ref bias, ref hU, ref recurrentBias, ref hPrev, ref hn, ref h, j, u);
+        }
+    }
 }
 
 /// <summary>GruBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
@@ -190,6 +247,19 @@ internal readonly ref struct GruBackwardCell(ref float gates, ref float hn, ref 
     private readonly ref float _dRecurrent = ref dRecurrent;
     private readonly int _u = u;
 
-    public void Step<T>(int j)
-        where T : struct, ILanes<T> => RecurrentCells.GruBackward<T>(ref _gates, ref _hn, ref _hPrev, ref _dh, ref _dGates, ref _dRecurrent, j, _u);
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var hn = ref _hn;
+        ref var hPrev = ref _hPrev;
+        ref var dh = ref _dh;
+        ref var dGates = ref _dGates;
+        ref var dRecurrent = ref _dRecurrent;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.GruBackward<T>(ref gates, ref hn, ref hPrev, ref dh, ref dGates, ref dRecurrent, j, u);
+        }
+    }
 }

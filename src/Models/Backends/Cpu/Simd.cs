@@ -32,8 +32,16 @@ public static class Simd
         private readonly ref float _t = ref MemoryMarshal.GetReference(target);
         private readonly ref float _s = ref MemoryMarshal.GetReference(source);
 
-        public void Step<T>(int i)
-            where T : struct, ILanes<T> => (T.Load(ref _t, i) + T.Load(ref _s, i)).Store(ref _t, i);
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var t = ref _t;
+            ref var s = ref _s;
+            for (var i = start; i < end; i += T.Count)
+            {
+                (T.Load(ref t, i) + T.Load(ref s, i)).Store(ref t, i);
+            }
+        }
     }
 
     private readonly ref struct ReluBody(ReadOnlySpan<float> x, Span<float> y) : ILaneMap
@@ -41,8 +49,16 @@ public static class Simd
         private readonly ref float _x = ref MemoryMarshal.GetReference(x);
         private readonly ref float _y = ref MemoryMarshal.GetReference(y);
 
-        public void Step<T>(int i)
-            where T : struct, ILanes<T> => T.Max(T.Load(ref _x, i), T.Zero).Store(ref _y, i);
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var x = ref _x;
+            ref var y = ref _y;
+            for (var i = start; i < end; i += T.Count)
+            {
+                T.Max(T.Load(ref x, i), T.Zero).Store(ref y, i);
+            }
+        }
     }
 
     private readonly ref struct ReluBackwardBody(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate) : ILaneMap
@@ -52,11 +68,18 @@ public static class Simd
         private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
         private readonly bool _accumulate = accumulate;
 
-        public void Step<T>(int i)
+        public void Run<T>(int start, int end)
             where T : struct, ILanes<T>
         {
-            var g = T.WherePositive(T.Load(ref _x, i), T.Load(ref _dy, i), T.Zero);
-            (_accumulate ? g + T.Load(ref _dx, i) : g).Store(ref _dx, i);
+            ref var x = ref _x;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = T.WherePositive(T.Load(ref x, i), T.Load(ref dy, i), T.Zero);
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 }
