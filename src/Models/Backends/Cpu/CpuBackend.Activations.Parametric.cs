@@ -228,7 +228,7 @@ public sealed partial class CpuBackend
             ref var dy = ref _dy;
             for (var i = start; i < end; i += T.Count)
             {
-                acc = acc + (T.Min(T.Load(ref x, i), T.Zero) * T.Load(ref dy, i));
+                acc += T.Min(T.Load(ref x, i), T.Zero) * T.Load(ref dy, i);
             }
 
             return acc;

@@ -264,7 +264,7 @@ public sealed partial class CpuBackend
             var mean = _mean;
             for (var i = start; i < end; i += T.Count)
             {
-                acc = acc + (T.Load(ref dy, i) * (T.Load(ref x, i) - T.Splat(mean)));
+                acc += T.Load(ref dy, i) * (T.Load(ref x, i) - T.Splat(mean));
             }
 
             return acc;
@@ -287,7 +287,7 @@ public sealed partial class CpuBackend
             var mean = _mean;
             for (var i = start; i < end; i += T.Count)
             {
-                acc = acc + (T.Load(ref dy, i) * T.Load(ref gamma, i) * (T.Load(ref x, i) - T.Splat(mean)));
+                acc += T.Load(ref dy, i) * T.Load(ref gamma, i) * (T.Load(ref x, i) - T.Splat(mean));
             }
 
             return acc;

@@ -106,7 +106,7 @@ public sealed partial class CpuBackend
             ref var b = ref _b;
             for (var i = start; i < end; i += T.Count)
             {
-                acc = acc + (T.Load(ref a, i) * T.Load(ref b, i));
+                acc += T.Load(ref a, i) * T.Load(ref b, i);
             }
 
             return acc;
@@ -123,7 +123,7 @@ public sealed partial class CpuBackend
             ref var a = ref _a;
             for (var i = start; i < end; i += T.Count)
             {
-                acc = acc + T.Load(ref a, i);
+                acc += T.Load(ref a, i);
             }
 
             return acc;
@@ -143,7 +143,7 @@ public sealed partial class CpuBackend
             for (var i = start; i < end; i += T.Count)
             {
                 var d = T.Load(ref a, i) - T.Splat(mean);
-                acc = acc + (d * d);
+                acc += d * d;
             }
 
             return acc;
@@ -166,7 +166,7 @@ public sealed partial class CpuBackend
             {
                 var e = T.RuntimeExp(T.Load(ref x, i) - T.Splat(shift));
                 e.Store(ref y, i);
-                acc = acc + e;
+                acc += e;
             }
 
             return acc;
