@@ -1,7 +1,21 @@
-// Kernels of the parametrized and row-wise activations: scaled copy, leaky ReLU, ELU, PReLU and softmax.
+// Kernels of the activations: ReLU, sigmoid and tanh, the identity's scaled copy, leaky ReLU, ELU, PReLU and
+// softmax.
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends;
+
+/// <summary>Pointwise functions the backends implement forward and backward.</summary>
+public enum Activation
+{
+    /// <summary>max(0, x).</summary>
+    Relu,
+
+    /// <summary>1 / (1 + e^-x).</summary>
+    Sigmoid,
+
+    /// <summary>tanh(x).</summary>
+    Tanh,
+}
 
 public partial interface IBackend
 {
@@ -41,10 +55,9 @@ public partial interface IBackend
     /// </summary>
     void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols, bool accumulate);
 
-    /// <summary>
-    /// A dense layer's forward: y = f(x W + bias) for x: (rows x k), W: (k x n), bias: (n) or null, and f an
-    /// <see cref="Activation"/> or null for none. A device backend adds the bias and applies f as it stores each
-    /// product (one launch, one write of y); the CPU backend runs the GEMM, then bias and f over y in place.
-    /// </summary>
-    void DenseForward(Tensor x, Tensor w, Tensor? bias, Activation? f, Tensor y, int rows, int k, int n);
+    /// <summary>y = f(x) elementwise.</summary>
+    void Activate(Activation f, Tensor x, Tensor y);
+
+    /// <summary>dx = (accumulate ? dx : 0) + dy * f'(x), using y = f(x) where that is cheaper.</summary>
+    void ActivateBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx, bool accumulate);
 }

@@ -1,4 +1,4 @@
-// Kernels of the image ops: 2-D convolution, max and average pooling, and the plain copy behind reshapes.
+// Kernels of 2-D convolution, forward and backward over im2col columns.
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends;
@@ -21,23 +21,4 @@ public partial interface IBackend
     /// </summary>
     void Conv2dBackward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor dy,
         Tensor dw, Tensor? db, bool accumulateParameters, Tensor? dx, bool accumulateInput, Tensor columns);
-
-    /// <summary>
-    /// y = max over each window of x (padding never wins). x: (batch, C, H, W); y and argmax:
-    /// (batch, C, OutH, OutW); argmax receives the backend's record of each window's winner, which only
-    /// <see cref="MaxPool2dBackward"/> reads (the CPU backend: its index in the example, or for 2x2 windows its place in the window).
-    /// </summary>
-    void MaxPool2dForward(Window2d window, int batch, Tensor x, Tensor y, Tensor argmax);
-
-    /// <summary>dx (+)= dy routed to each window's winner; overlapping windows add up.</summary>
-    void MaxPool2dBackward(Window2d window, int batch, Tensor dy, Tensor argmax, Tensor dx, bool accumulate);
-
-    /// <summary>y = mean of each window over the positions inside the image (padding is not counted).</summary>
-    void AvgPool2dForward(Window2d window, int batch, Tensor x, Tensor y);
-
-    /// <summary>dx (+)= each dy spread evenly over the in-image positions of its window.</summary>
-    void AvgPool2dBackward(Window2d window, int batch, Tensor dy, Tensor dx, bool accumulate);
-
-    /// <summary>target = source (same length): flatten and reshape, whose memory layout does not change.</summary>
-    void Copy(Tensor source, Tensor target);
 }

@@ -1,5 +1,5 @@
 // Kernels that move data without arithmetic: strided block copies (concat, slice), axis permutations
-// (transpose) and the per-example matrix product of two batched operands.
+// (transpose) and the plain copy behind reshapes.
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends;
@@ -20,10 +20,6 @@ public partial interface IBackend
     /// </summary>
     void Permute(Tensor x, Tensor y, int batch, int[] dims, int[] perm, bool accumulate);
 
-    /// <summary>
-    /// For each of <paramref name="batch"/> examples e: C_e = alpha * op(A_e) * op(B_e) + beta * C_e, with
-    /// A_e the (m x k, or k x m when transposed) matrix starting at e * m * k in <paramref name="a"/>, B_e
-    /// at e * k * n in <paramref name="b"/> and C_e at e * m * n in <paramref name="c"/>.
-    /// </summary>
-    void BatchedGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+    /// <summary>target = source (same length): flatten and reshape, whose memory layout does not change.</summary>
+    void Copy(Tensor source, Tensor target);
 }

@@ -1,4 +1,5 @@
-// Kernels of the recurrent layers: GEMM and copies on strided row views, and the fused gate math of one time step.
+// Kernels of the recurrent layers: copies on strided row views and the fused gate math of one time step (their
+// GEMMs on strided row views are in IBackend.Gemm).
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends;
@@ -10,9 +11,6 @@ namespace Dtrain.Models.Backends;
 /// </summary>
 public partial interface IBackend
 {
-    /// <summary>C = alpha * op(A) * op(B) + beta * C on strided row views (op(A): m x k, op(B): k x n).</summary>
-    void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c);
-
     /// <summary>target[r, c] = source[r, c] for a (rows x cols) block.</summary>
     void CopyRows(StridedMatrix source, StridedMatrix target, int rows, int cols);
 

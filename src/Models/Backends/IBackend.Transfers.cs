@@ -1,6 +1,6 @@
-// Transfers that do not wait for the device: gradients copied into host memory the device writes directly
-// (page-locked on a GPU), a fence saying when they have landed. A worker pushes one shard's gradients this way
-// while the device still runs the rest of backward.
+// Copies between host and device: plain uploads and downloads, and transfers that do not wait for the device:
+// gradients copied into host memory the device writes directly (page-locked on a GPU), a fence saying when they
+// have landed. A worker pushes one shard's gradients this way while the device still runs the rest of backward.
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends;
@@ -21,6 +21,12 @@ public partial interface IBackend
 
     /// <summary>A marker behind every kernel and copy queued so far.</summary>
     DeviceFence Fence();
+
+    /// <summary>Copies host floats into a tensor (same length).</summary>
+    void Upload(ReadOnlySpan<float> source, Tensor target);
+
+    /// <summary>Copies a tensor into host floats (same length).</summary>
+    void Download(Tensor source, Span<float> target);
 }
 
 /// <summary>Host floats a backend can copy into asynchronously; see <see cref="IBackend.AllocateHost"/>.</summary>

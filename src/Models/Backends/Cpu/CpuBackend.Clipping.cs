@@ -1,6 +1,7 @@
 // Clipping kernels of the CPU backend: the sum of squares of a gradient and an in-place scale.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;

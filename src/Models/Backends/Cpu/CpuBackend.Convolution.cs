@@ -5,7 +5,6 @@
 using static Dtrain.Models.Backends.KernelArguments;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -200,7 +199,7 @@ public sealed unsafe partial class CpuBackend
 
         for (int f = 0; f < filters; f++)
         {
-            float sum = Sum(dy + ((long)f * plane), plane);
+            float sum = Sum(new ReadOnlySpan<float>(dy + ((long)f * plane), plane));
             db[f] = first ? sum : db[f] + sum;
         }
     }
@@ -283,40 +282,6 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Chunk <paramref name="chunk"/>'s slot (slots of <paramref name="length"/> floats; the array is pinned).</summary>
     private float* ChunkPartial(int chunk, int length) =>
         (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_chunkPartials)) + ((long)chunk * length);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Sum(float* x, int n)
-    {
-        int k = 0;
-        float sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; k + 16 <= n; k += 16)
-            {
-                acc += Vector512.Load(x + k);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; k + 8 <= n; k += 8)
-            {
-                acc += Vector256.Load(x + k);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; k < n; k++)
-        {
-            sum += x[k];
-        }
-
-        return sum;
-    }
 
     /// <summary>The arguments of the convolution in flight, read by its parts.</summary>
     private struct ConvCall(Window2d window, int filters, float* x, float* w, float* bias, float* y, float* columns)

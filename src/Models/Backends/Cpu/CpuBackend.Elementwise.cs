@@ -1,7 +1,6 @@
 // Elementwise kernels of the CPU backend: broadcast binary arithmetic, scaled adds, exp and log.
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -107,34 +106,8 @@ public sealed partial class CpuBackend
     /// <summary>y = (accumulate ? y : 0) + alpha * x.</summary>
     internal static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y, bool accumulate)
     {
-        var n = x.Length;
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var va = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = va * Vector512.LoadUnsafe(ref xs, (nuint)i);
-                (accumulate ? v + Vector512.LoadUnsafe(ref ys, (nuint)i) : v).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var va = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = va * Vector256.LoadUnsafe(ref xs, (nuint)i);
-                (accumulate ? v + Vector256.LoadUnsafe(ref ys, (nuint)i) : v).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = alpha * Unsafe.Add(ref xs, i);
-            Unsafe.Add(ref ys, i) = accumulate ? Unsafe.Add(ref ys, i) + v : v;
-        }
+        var body = new AxpyBody(alpha, x, y, accumulate);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <summary>Runs one binary function over rows; a pair with no broadcast operand is one long row.</summary>
@@ -157,87 +130,83 @@ public sealed partial class CpuBackend
     private static void BinaryRow<TFunction>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, bool accumulate)
         where TFunction : IBinaryFunction
     {
-        var n = y.Length;
-        ref var ap = ref MemoryMarshal.GetReference(a);
-        ref var bs = ref MemoryMarshal.GetReference(b);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var v = TFunction.Apply(Vector512.LoadUnsafe(ref ap, (nuint)i), Vector512.LoadUnsafe(ref bs, (nuint)i));
-                (accumulate ? v + Vector512.LoadUnsafe(ref ys, (nuint)i) : v).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                var v = TFunction.Apply(Vector256.LoadUnsafe(ref ap, (nuint)i), Vector256.LoadUnsafe(ref bs, (nuint)i));
-                (accumulate ? v + Vector256.LoadUnsafe(ref ys, (nuint)i) : v).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = TFunction.Apply(Unsafe.Add(ref ap, i), Unsafe.Add(ref bs, i));
-            Unsafe.Add(ref ys, i) = accumulate ? Unsafe.Add(ref ys, i) + v : v;
-        }
+        var body = new BinaryRowBody<TFunction>(a, b, y, accumulate);
+        LaneLoop.Map(y.Length, ref body);
     }
 
-    private static void CheckOperand(Tensor t, bool broadcast, int rows, int cols, string kernel)
-    {
-        var want = broadcast ? cols : rows * cols;
-        if (t.Length != want)
-        {
-            throw new ArgumentException($"{kernel}: an operand has {t.Length} floats but {(broadcast ? $"a broadcast row of {cols}" : $"a {rows} x {cols} matrix")} needs {want}");
-        }
-    }
-
-    /// <summary>A binary function in its scalar and vector forms, so one loop serves every function at full speed.</summary>
+    /// <summary>A binary function written once over the lane width, so one loop serves every function at full speed.</summary>
     private interface IBinaryFunction
     {
-        static abstract float Apply(float a, float b);
-
-        static abstract Vector256<float> Apply(Vector256<float> a, Vector256<float> b);
-
-        static abstract Vector512<float> Apply(Vector512<float> a, Vector512<float> b);
+        static abstract T Apply<T>(T a, T b)
+            where T : struct, ILanes<T>;
     }
 
     private readonly struct AddFunction : IBinaryFunction
     {
-        public static float Apply(float a, float b) => a + b;
-
-        public static Vector256<float> Apply(Vector256<float> a, Vector256<float> b) => a + b;
-
-        public static Vector512<float> Apply(Vector512<float> a, Vector512<float> b) => a + b;
+        public static T Apply<T>(T a, T b)
+            where T : struct, ILanes<T> => a + b;
     }
 
     private readonly struct SubtractFunction : IBinaryFunction
     {
-        public static float Apply(float a, float b) => a - b;
-
-        public static Vector256<float> Apply(Vector256<float> a, Vector256<float> b) => a - b;
-
-        public static Vector512<float> Apply(Vector512<float> a, Vector512<float> b) => a - b;
+        public static T Apply<T>(T a, T b)
+            where T : struct, ILanes<T> => a - b;
     }
 
     private readonly struct MultiplyFunction : IBinaryFunction
     {
-        public static float Apply(float a, float b) => a * b;
-
-        public static Vector256<float> Apply(Vector256<float> a, Vector256<float> b) => a * b;
-
-        public static Vector512<float> Apply(Vector512<float> a, Vector512<float> b) => a * b;
+        public static T Apply<T>(T a, T b)
+            where T : struct, ILanes<T> => a * b;
     }
 
     private readonly struct DivideFunction : IBinaryFunction
     {
-        public static float Apply(float a, float b) => a / b;
+        public static T Apply<T>(T a, T b)
+            where T : struct, ILanes<T> => a / b;
+    }
 
-        public static Vector256<float> Apply(Vector256<float> a, Vector256<float> b) => a / b;
+    private readonly ref struct BinaryRowBody<TFunction>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, bool accumulate) : ILaneMap
+        where TFunction : IBinaryFunction
+    {
+        private readonly ref float _a = ref MemoryMarshal.GetReference(a);
+        private readonly ref float _b = ref MemoryMarshal.GetReference(b);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly bool _accumulate = accumulate;
 
-        public static Vector512<float> Apply(Vector512<float> a, Vector512<float> b) => a / b;
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var a = ref _a;
+            ref var b = ref _b;
+            ref var y = ref _y;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = TFunction.Apply(T.Load(ref a, i), T.Load(ref b, i));
+                (accumulate ? v + T.Load(ref y, i) : v).Store(ref y, i);
+            }
+        }
+    }
+
+    private readonly ref struct AxpyBody(float alpha, ReadOnlySpan<float> x, Span<float> y, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly float _alpha = alpha;
+        private readonly bool _accumulate = accumulate;
+
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var alpha = _alpha;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var v = T.Splat(alpha) * T.Load(ref x, i);
+                (accumulate ? v + T.Load(ref y, i) : v).Store(ref y, i);
+            }
+        }
     }
 }

@@ -1,4 +1,6 @@
-// Data-movement kernels of the CPU backend: strided block copies, axis permutations, per-example GEMM.
+// Data-movement kernels of the CPU backend: strided block copies, axis permutations, and the plain copy behind
+// reshapes.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -19,11 +21,7 @@ public sealed partial class CpuBackend
             return;
         }
 
-        if (srcOffset < 0 || dstOffset < 0 || srcOffset + cols > srcStride || dstOffset + cols > dstStride
-            || ((rows - 1) * srcStride) + srcOffset + cols > src.Length || ((rows - 1) * dstStride) + dstOffset + cols > dst.Length)
-        {
-            throw new ArgumentException($"{nameof(CopyStrided)}: {rows} rows of {cols} floats do not fit a source of {src.Length} (stride {srcStride}, offset {srcOffset}) and a target of {dst.Length} (stride {dstStride}, offset {dstOffset})");
-        }
+        CheckStridedCopy(src, srcStride, srcOffset, dst, dstStride, dstOffset, rows, cols, nameof(CopyStrided));
 
         var s = Span(src);
         var d = Span(dst);
@@ -122,18 +120,6 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc/>
-    public void BatchedGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c)
-    {
-        CheckLength(a.Length, batch * m * k, nameof(BatchedGemm));
-        CheckLength(b.Length, batch * k * n, nameof(BatchedGemm));
-        CheckLength(c.Length, batch * m * n, nameof(BatchedGemm));
-        for (var e = 0; e < batch; e++)
-        {
-            Gemm(transA, transB, m, n, k, alpha, a.Slice(e * m * k, m * k), b.Slice(e * k * n, k * n), beta, c.Slice(e * m * n, m * n));
-        }
-    }
-
     /// <summary>y (cols x rows) = (accumulate ? y : 0) + x^T for x (rows x cols), tile by tile.</summary>
     private static void Transpose(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, bool accumulate)
     {
@@ -154,5 +140,12 @@ public sealed partial class CpuBackend
                 }
             }
         }
+    }
+
+    /// <inheritdoc/>
+    public void Copy(Tensor source, Tensor target)
+    {
+        CheckLength(source.Length, target.Length, nameof(Copy));
+        Span(source).CopyTo(Span(target));
     }
 }

@@ -1,4 +1,4 @@
-// Max and average pooling on the CPU, examples spread over the backend's threads; and the plain copy.
+// Max and average pooling on the CPU, examples spread over the backend's threads.
 using static Dtrain.Models.Backends.KernelArguments;
 using System.Runtime.CompilerServices;
 using Dtrain.Models.Tensors;
@@ -55,13 +55,6 @@ public sealed unsafe partial class CpuBackend
         CheckPool(window, batch, dx, dy, nameof(AvgPool2dBackward));
         _pool = new PoolCall(window, Pointer(dx), Pointer(dy), null, accumulate);
         RunParts(batch, _avgPoolBackwardPart ??= AvgPoolBackwardPart);
-    }
-
-    /// <inheritdoc/>
-    public void Copy(Tensor source, Tensor target)
-    {
-        CheckLength(source.Length, target.Length, nameof(Copy));
-        Span(source).CopyTo(Span(target));
     }
 
     // y[c, oy, ox] = max over the window's in-image positions; argmax keeps where (c * H * W + iy * W + ix).
@@ -220,17 +213,6 @@ public sealed unsafe partial class CpuBackend
     {
         int start = (o * stride) - pad;
         return (Math.Max(start, 0), Math.Min(start + kernel, size));
-    }
-
-    private void CheckPool(Window2d g, int batch, Tensor image, Tensor pooled, string kernel)
-    {
-        if (g.OutH < 1 || g.OutW < 1 || batch < 0)
-        {
-            throw new ArgumentException($"{kernel}: empty geometry {g}, batch {batch}");
-        }
-
-        CheckHolds(image, (long)batch * g.InputSize, "the image tensor", kernel);
-        CheckHolds(pooled, (long)batch * g.Channels * g.OutputPlane, "the pooled tensor", kernel);
     }
 
     /// <summary>The arguments of the pooling call in flight: the image side (x or dx) and the pooled side (y or dy).</summary>

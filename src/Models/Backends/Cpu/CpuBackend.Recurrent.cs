@@ -1,7 +1,7 @@
-// Recurrent kernels of the CPU backend: strided GEMM and row copies, and the fused gate step loops.
+// Recurrent kernels of the CPU backend: row copies on strided time-step views, and the fused gate step loops.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -9,14 +9,10 @@ namespace Dtrain.Models.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc/>
-    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c) =>
-        Cpu.Gemm.Sgemm(transA, transB, m, n, k, alpha, Span(a.Data), a.Stride, Span(b.Data), b.Stride, beta, Span(c.Data), c.Stride, Threads);
-
-    /// <inheritdoc/>
     public void CopyRows(StridedMatrix source, StridedMatrix target, int rows, int cols)
     {
-        CheckRows(source, rows, cols, nameof(source));
-        CheckRows(target, rows, cols, nameof(target));
+        CheckView(source, rows, cols, nameof(source));
+        CheckView(target, rows, cols, nameof(target));
         var s = Span(source.Data);
         var t = Span(target.Data);
         for (var r = 0; r < rows; r++)
@@ -28,8 +24,8 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void AddRows(StridedMatrix source, StridedMatrix target, int rows, int cols)
     {
-        CheckRows(source, rows, cols, nameof(source));
-        CheckRows(target, rows, cols, nameof(target));
+        CheckView(source, rows, cols, nameof(source));
+        CheckView(target, rows, cols, nameof(target));
         var s = Span(source.Data);
         var t = Span(target.Data);
         for (var r = 0; r < rows; r++)
@@ -41,7 +37,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void FillRows(StridedMatrix target, int rows, int cols, float value)
     {
-        CheckRows(target, rows, cols, nameof(target));
+        CheckView(target, rows, cols, nameof(target));
         var t = Span(target.Data);
         for (var r = 0; r < rows; r++)
         {
@@ -52,79 +48,43 @@ public sealed partial class CpuBackend
     /// <inheritdoc/>
     public void RnnForwardStep(StridedMatrix gates, Tensor bias, StridedMatrix h, int rows, int units)
     {
-        CheckRows(gates, rows, units, nameof(gates));
+        CheckView(gates, rows, units, nameof(gates));
         CheckVector(bias, units, nameof(bias));
-        CheckRows(h, rows, units, nameof(h));
+        CheckView(h, rows, units, nameof(h));
         ref var b = ref Start(bias);
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
             ref var hr = ref Row(h, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.RnnForward<Lanes512>(ref g, ref b, ref hr, j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.RnnForward<Lanes256>(ref g, ref b, ref hr, j);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.RnnForward<Lanes1>(ref g, ref b, ref hr, j);
-            }
+            var cell = new RnnForwardCell(ref g, ref b, ref hr);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
     /// <inheritdoc/>
     public void RnnBackwardStep(StridedMatrix gates, StridedMatrix dh, StridedMatrix dGates, int rows, int units)
     {
-        CheckRows(gates, rows, units, nameof(gates));
-        CheckRows(dh, rows, units, nameof(dh));
-        CheckRows(dGates, rows, units, nameof(dGates));
+        CheckView(gates, rows, units, nameof(gates));
+        CheckView(dh, rows, units, nameof(dh));
+        CheckView(dGates, rows, units, nameof(dGates));
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
             ref var d = ref Row(dh, r);
             ref var dg = ref Row(dGates, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.RnnBackward<Lanes512>(ref g, ref d, ref dg, j);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.RnnBackward<Lanes256>(ref g, ref d, ref dg, j);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.RnnBackward<Lanes1>(ref g, ref d, ref dg, j);
-            }
+            var cell = new RnnBackwardCell(ref g, ref d, ref dg);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
     /// <inheritdoc/>
     public void LstmForwardStep(StridedMatrix gates, Tensor bias, StridedMatrix cPrev, StridedMatrix c, StridedMatrix h, int rows, int units)
     {
-        CheckRows(gates, rows, 4 * units, nameof(gates));
+        CheckView(gates, rows, 4 * units, nameof(gates));
         CheckVector(bias, 4 * units, nameof(bias));
-        CheckRows(cPrev, rows, units, nameof(cPrev));
-        CheckRows(c, rows, units, nameof(c));
-        CheckRows(h, rows, units, nameof(h));
+        CheckView(cPrev, rows, units, nameof(cPrev));
+        CheckView(c, rows, units, nameof(c));
+        CheckView(h, rows, units, nameof(h));
         ref var b = ref Start(bias);
         for (var r = 0; r < rows; r++)
         {
@@ -132,38 +92,20 @@ public sealed partial class CpuBackend
             ref var cp = ref Row(cPrev, r);
             ref var cr = ref Row(c, r);
             ref var hr = ref Row(h, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.LstmForward<Lanes512>(ref g, ref b, ref cp, ref cr, ref hr, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.LstmForward<Lanes256>(ref g, ref b, ref cp, ref cr, ref hr, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.LstmForward<Lanes1>(ref g, ref b, ref cp, ref cr, ref hr, j, units);
-            }
+            var cell = new LstmForwardCell(ref g, ref b, ref cp, ref cr, ref hr, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
     /// <inheritdoc/>
     public void LstmBackwardStep(StridedMatrix gates, StridedMatrix cPrev, StridedMatrix c, StridedMatrix dh, StridedMatrix dc, StridedMatrix dGates, int rows, int units)
     {
-        CheckRows(gates, rows, 4 * units, nameof(gates));
-        CheckRows(cPrev, rows, units, nameof(cPrev));
-        CheckRows(c, rows, units, nameof(c));
-        CheckRows(dh, rows, units, nameof(dh));
-        CheckRows(dc, rows, units, nameof(dc));
-        CheckRows(dGates, rows, 4 * units, nameof(dGates));
+        CheckView(gates, rows, 4 * units, nameof(gates));
+        CheckView(cPrev, rows, units, nameof(cPrev));
+        CheckView(c, rows, units, nameof(c));
+        CheckView(dh, rows, units, nameof(dh));
+        CheckView(dc, rows, units, nameof(dc));
+        CheckView(dGates, rows, 4 * units, nameof(dGates));
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
@@ -172,39 +114,21 @@ public sealed partial class CpuBackend
             ref var d = ref Row(dh, r);
             ref var dcr = ref Row(dc, r);
             ref var dg = ref Row(dGates, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.LstmBackward<Lanes512>(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.LstmBackward<Lanes256>(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.LstmBackward<Lanes1>(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, j, units);
-            }
+            var cell = new LstmBackwardCell(ref g, ref cp, ref cr, ref d, ref dcr, ref dg, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
     /// <inheritdoc/>
     public void GruForwardStep(StridedMatrix gates, Tensor bias, StridedMatrix hU, Tensor recurrentBias, StridedMatrix hPrev, StridedMatrix hn, StridedMatrix h, int rows, int units)
     {
-        CheckRows(gates, rows, 3 * units, nameof(gates));
+        CheckView(gates, rows, 3 * units, nameof(gates));
         CheckVector(bias, 3 * units, nameof(bias));
-        CheckRows(hU, rows, 3 * units, nameof(hU));
+        CheckView(hU, rows, 3 * units, nameof(hU));
         CheckVector(recurrentBias, 3 * units, nameof(recurrentBias));
-        CheckRows(hPrev, rows, units, nameof(hPrev));
-        CheckRows(hn, rows, units, nameof(hn));
-        CheckRows(h, rows, units, nameof(h));
+        CheckView(hPrev, rows, units, nameof(hPrev));
+        CheckView(hn, rows, units, nameof(hn));
+        CheckView(h, rows, units, nameof(h));
         ref var b = ref Start(bias);
         ref var bh = ref Start(recurrentBias);
         for (var r = 0; r < rows; r++)
@@ -214,38 +138,20 @@ public sealed partial class CpuBackend
             ref var hp = ref Row(hPrev, r);
             ref var hnr = ref Row(hn, r);
             ref var hr = ref Row(h, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.GruForward<Lanes512>(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.GruForward<Lanes256>(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.GruForward<Lanes1>(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, j, units);
-            }
+            var cell = new GruForwardCell(ref g, ref b, ref hu, ref bh, ref hp, ref hnr, ref hr, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
     /// <inheritdoc/>
     public void GruBackwardStep(StridedMatrix gates, StridedMatrix hn, StridedMatrix hPrev, StridedMatrix dh, StridedMatrix dGates, StridedMatrix dRecurrent, int rows, int units)
     {
-        CheckRows(gates, rows, 3 * units, nameof(gates));
-        CheckRows(hn, rows, units, nameof(hn));
-        CheckRows(hPrev, rows, units, nameof(hPrev));
-        CheckRows(dh, rows, units, nameof(dh));
-        CheckRows(dGates, rows, 3 * units, nameof(dGates));
-        CheckRows(dRecurrent, rows, 3 * units, nameof(dRecurrent));
+        CheckView(gates, rows, 3 * units, nameof(gates));
+        CheckView(hn, rows, units, nameof(hn));
+        CheckView(hPrev, rows, units, nameof(hPrev));
+        CheckView(dh, rows, units, nameof(dh));
+        CheckView(dGates, rows, 3 * units, nameof(dGates));
+        CheckView(dRecurrent, rows, 3 * units, nameof(dRecurrent));
         for (var r = 0; r < rows; r++)
         {
             ref var g = ref Row(gates, r);
@@ -254,26 +160,8 @@ public sealed partial class CpuBackend
             ref var d = ref Row(dh, r);
             ref var dg = ref Row(dGates, r);
             ref var dr = ref Row(dRecurrent, r);
-            var j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j <= units - 16; j += 16)
-                {
-                    RecurrentCells.GruBackward<Lanes512>(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, j, units);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                for (; j <= units - 8; j += 8)
-                {
-                    RecurrentCells.GruBackward<Lanes256>(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, j, units);
-                }
-            }
-
-            for (; j < units; j++)
-            {
-                RecurrentCells.GruBackward<Lanes1>(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, j, units);
-            }
+            var cell = new GruBackwardCell(ref g, ref hnr, ref hp, ref d, ref dg, ref dr, units);
+            LaneLoop.Map(units, ref cell);
         }
     }
 
@@ -281,15 +169,6 @@ public sealed partial class CpuBackend
 
     /// <summary>The first float of row <paramref name="r"/>; the caller has checked the view covers it.</summary>
     private static ref float Row(StridedMatrix m, int r) => ref Unsafe.Add(ref MemoryMarshal.GetReference(Span(m.Data)), r * m.Stride);
-
-    private static void CheckRows(StridedMatrix m, int rows, int cols, string name)
-    {
-        var needed = rows == 0 ? 0L : ((long)(rows - 1) * m.Stride) + cols;
-        if (m.Stride < cols || m.Data.Length < needed)
-        {
-            throw new ArgumentException($"{name}: a view of {m.Data.Length} floats with stride {m.Stride} cannot hold {rows} x {cols}", name);
-        }
-    }
 
     private static void CheckVector(Tensor t, int length, string name)
     {

@@ -1,5 +1,6 @@
 // Reduction kernels of the CPU backend: sum one axis of an (outer, length, inner) view, and its adjoint.
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;

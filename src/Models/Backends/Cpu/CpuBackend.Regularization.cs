@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;

@@ -1,4 +1,5 @@
-// Span-level vector loops the activation and normalization kernels share: Vector512, else Vector256, then a scalar tail.
+// Span-level vector primitives several CPU kernels share (dot products, sums, max, exp, affine maps), each loop
+// body written once over the lane width and run by LaneLoop: Vector512, else Vector256, then a scalar tail.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,218 +8,25 @@ namespace Dtrain.Models.Backends.Cpu;
 
 public sealed partial class CpuBackend
 {
-    /// <summary>y = x where x &gt; 0, alpha * x elsewhere.</summary>
-    private static void Leaky(ReadOnlySpan<float> x, Span<float> y, float alpha)
-    {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * a).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * a).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var v = Unsafe.Add(ref xr, i);
-            Unsafe.Add(ref yr, i) = v > 0f ? v : alpha * v;
-        }
-    }
-
-    /// <summary>dx = (accumulate ? dx : 0) + dy * (x &gt; 0 ? 1 : alpha).</summary>
-    private static void LeakyBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float alpha, bool accumulate)
-    {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        ref var dxr = ref MemoryMarshal.GetReference(dx);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-            {
-                var slope = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero), Vector512<float>.One, a);
-                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i) * slope;
-                (accumulate ? g + Vector512.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-            {
-                var slope = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero), Vector256<float>.One, a);
-                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i) * slope;
-                (accumulate ? g + Vector256.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var g = Unsafe.Add(ref dyr, i) * (Unsafe.Add(ref xr, i) > 0f ? 1f : alpha);
-            Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + g : g;
-        }
-    }
-
-    /// <summary>Sum of x * dy over the elements where x &lt;= 0 (the gradient of a negative slope).</summary>
-    private static float NegativeDot(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
-    {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        var (n, i) = (x.Length, 0);
-        var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.Min(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512<float>.Zero);
-                acc += v * Vector512.LoadUnsafe(ref dyr, (nuint)i);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.Min(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero);
-                acc += v * Vector256.LoadUnsafe(ref dyr, (nuint)i);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += MathF.Min(Unsafe.Add(ref xr, i), 0f) * Unsafe.Add(ref dyr, i);
-        }
-
-        return sum;
-    }
-
     /// <summary>Sum of a * b.</summary>
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        ref var ar = ref MemoryMarshal.GetReference(a);
-        ref var br = ref MemoryMarshal.GetReference(b);
-        var (n, i) = (a.Length, 0);
-        var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                acc += Vector512.LoadUnsafe(ref ar, (nuint)i) * Vector512.LoadUnsafe(ref br, (nuint)i);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                acc += Vector256.LoadUnsafe(ref ar, (nuint)i) * Vector256.LoadUnsafe(ref br, (nuint)i);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += Unsafe.Add(ref ar, i) * Unsafe.Add(ref br, i);
-        }
-
-        return sum;
+        var body = new DotBody(a, b);
+        return LaneLoop.Sum(a.Length, ref body);
     }
 
     /// <summary>Sum of the elements.</summary>
     private static float Sum(ReadOnlySpan<float> a)
     {
-        ref var ar = ref MemoryMarshal.GetReference(a);
-        var (n, i) = (a.Length, 0);
-        var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                acc += Vector512.LoadUnsafe(ref ar, (nuint)i);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i <= n - 8; i += 8)
-            {
-                acc += Vector256.LoadUnsafe(ref ar, (nuint)i);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += Unsafe.Add(ref ar, i);
-        }
-
-        return sum;
+        var body = new SumBody(a);
+        return LaneLoop.Sum(a.Length, ref body);
     }
 
     /// <summary>Sum of (a - mean)^2: the second pass of a two-pass variance, exact where E[x^2] - mean^2 would cancel.</summary>
     private static float SquaredDeviation(ReadOnlySpan<float> a, float mean)
     {
-        ref var ar = ref MemoryMarshal.GetReference(a);
-        var (n, i) = (a.Length, 0);
-        var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var (acc, m) = (Vector512<float>.Zero, Vector512.Create(mean));
-            for (; i <= n - 16; i += 16)
-            {
-                var d = Vector512.LoadUnsafe(ref ar, (nuint)i) - m;
-                acc += d * d;
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var (acc, m) = (Vector256<float>.Zero, Vector256.Create(mean));
-            for (; i <= n - 8; i += 8)
-            {
-                var d = Vector256.LoadUnsafe(ref ar, (nuint)i) - m;
-                acc += d * d;
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            var d = Unsafe.Add(ref ar, i) - mean;
-            sum += d * d;
-        }
-
-        return sum;
+        var body = new SquaredDeviationBody(a, mean);
+        return LaneLoop.Sum(a.Length, ref body);
     }
 
     /// <summary>Largest element (the row max softmax subtracts).</summary>
@@ -265,43 +73,8 @@ public sealed partial class CpuBackend
     /// <summary>y = e^(x - shift); returns the sum of y.</summary>
     private static float ExpShifted(ReadOnlySpan<float> x, Span<float> y, float shift)
     {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        var (n, i) = (x.Length, 0);
-        var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var (acc, s) = (Vector512<float>.Zero, Vector512.Create(shift));
-            for (; i <= n - 16; i += 16)
-            {
-                var e = Vector512.Exp(Vector512.LoadUnsafe(ref xr, (nuint)i) - s);
-                e.StoreUnsafe(ref yr, (nuint)i);
-                acc += e;
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var (acc, s) = (Vector256<float>.Zero, Vector256.Create(shift));
-            for (; i <= n - 8; i += 8)
-            {
-                var e = Vector256.Exp(Vector256.LoadUnsafe(ref xr, (nuint)i) - s);
-                e.StoreUnsafe(ref yr, (nuint)i);
-                acc += e;
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            var e = MathF.Exp(Unsafe.Add(ref xr, i) - shift);
-            Unsafe.Add(ref yr, i) = e;
-            sum += e;
-        }
-
-        return sum;
+        var body = new ExpShiftedBody(x, y, shift);
+        return LaneLoop.Sum(x.Length, ref body);
     }
 
     /// <summary>
@@ -310,153 +83,144 @@ public sealed partial class CpuBackend
     /// </summary>
     private static void Affine(ReadOnlySpan<float> u, float a, ReadOnlySpan<float> v, float b, float c, Span<float> y, bool accumulate)
     {
-        ref var ur = ref MemoryMarshal.GetReference(u);
-        ref var vr = ref MemoryMarshal.GetReference(v);
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        var (n, i) = (u.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var (av, bv, cv) = (Vector512.Create(a), Vector512.Create(b), Vector512.Create(c));
-            for (; i <= n - 16; i += 16)
-            {
-                var g = (Vector512.LoadUnsafe(ref ur, (nuint)i) * av) + (Vector512.LoadUnsafe(ref vr, (nuint)i) * bv) + cv;
-                (accumulate ? g + Vector512.LoadUnsafe(ref yr, (nuint)i) : g).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var (av, bv, cv) = (Vector256.Create(a), Vector256.Create(b), Vector256.Create(c));
-            for (; i <= n - 8; i += 8)
-            {
-                var g = (Vector256.LoadUnsafe(ref ur, (nuint)i) * av) + (Vector256.LoadUnsafe(ref vr, (nuint)i) * bv) + cv;
-                (accumulate ? g + Vector256.LoadUnsafe(ref yr, (nuint)i) : g).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            var g = (Unsafe.Add(ref ur, i) * a) + (Unsafe.Add(ref vr, i) * b) + c;
-            Unsafe.Add(ref yr, i) = accumulate ? Unsafe.Add(ref yr, i) + g : g;
-        }
+        var body = new AffineBody(u, a, v, b, c, y, accumulate);
+        LaneLoop.Map(u.Length, ref body);
     }
 
     /// <summary>dx = (accumulate ? dx : 0) + y * (dy - shift).</summary>
     private static void MultiplyShifted(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, float shift, Span<float> dx, bool accumulate)
     {
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        ref var dxr = ref MemoryMarshal.GetReference(dx);
-        var (n, i) = (y.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var s = Vector512.Create(shift);
-            for (; i <= n - 16; i += 16)
-            {
-                var g = Vector512.LoadUnsafe(ref yr, (nuint)i) * (Vector512.LoadUnsafe(ref dyr, (nuint)i) - s);
-                (accumulate ? g + Vector512.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var s = Vector256.Create(shift);
-            for (; i <= n - 8; i += 8)
-            {
-                var g = Vector256.LoadUnsafe(ref yr, (nuint)i) * (Vector256.LoadUnsafe(ref dyr, (nuint)i) - s);
-                (accumulate ? g + Vector256.LoadUnsafe(ref dxr, (nuint)i) : g).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
+        var body = new MultiplyShiftedBody(y, dy, shift, dx, accumulate);
+        LaneLoop.Map(y.Length, ref body);
+    }
 
-        for (; i < n; i++)
+    private readonly ref struct DotBody(ReadOnlySpan<float> a, ReadOnlySpan<float> b) : ILaneSum
+    {
+        private readonly ref float _a = ref MemoryMarshal.GetReference(a);
+        private readonly ref float _b = ref MemoryMarshal.GetReference(b);
+
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
         {
-            var g = Unsafe.Add(ref yr, i) * (Unsafe.Add(ref dyr, i) - shift);
-            Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + g : g;
+            ref var a = ref _a;
+            ref var b = ref _b;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc += T.Load(ref a, i) * T.Load(ref b, i);
+            }
+
+            return acc;
         }
     }
 
-    /// <summary>y = x where x &gt; 0, slope * x elsewhere, with one slope per column.</summary>
-    private static void PreluRow(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, Span<float> y)
+    private readonly ref struct SumBody(ReadOnlySpan<float> a) : ILaneSum
     {
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var ar = ref MemoryMarshal.GetReference(slope);
-        ref var yr = ref MemoryMarshal.GetReference(y);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                var negative = v * Vector512.LoadUnsafe(ref ar, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var negative = v * Vector256.LoadUnsafe(ref ar, (nuint)i);
-                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, negative).StoreUnsafe(ref yr, (nuint)i);
-            }
-        }
+        private readonly ref float _a = ref MemoryMarshal.GetReference(a);
 
-        for (; i < n; i++)
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
         {
-            var v = Unsafe.Add(ref xr, i);
-            Unsafe.Add(ref yr, i) = v > 0f ? v : Unsafe.Add(ref ar, i) * v;
+            ref var a = ref _a;
+            for (var i = start; i < end; i += T.Count)
+            {
+                acc += T.Load(ref a, i);
+            }
+
+            return acc;
         }
     }
 
-    /// <summary>
-    /// One (batch, features) PReLU row backward: dslope += min(x, 0) * dy per column and, unless
-    /// <paramref name="dx"/> is empty, dx = (accumulate ? dx : 0) + dy * (x &gt; 0 ? 1 : slope).
-    /// </summary>
-    private static void PreluRowBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slope, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dslope, bool accumulate)
+    private readonly ref struct SquaredDeviationBody(ReadOnlySpan<float> a, float mean) : ILaneSum
     {
-        var withDx = !dx.IsEmpty;
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        ref var ar = ref MemoryMarshal.GetReference(slope);
-        ref var dyr = ref MemoryMarshal.GetReference(dy);
-        ref var dxr = ref MemoryMarshal.GetReference(dx);
-        ref var dar = ref MemoryMarshal.GetReference(dslope);
-        var (n, i) = (x.Length, 0);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                var g = Vector512.LoadUnsafe(ref dyr, (nuint)i);
-                (Vector512.LoadUnsafe(ref dar, (nuint)i) + (Vector512.Min(v, Vector512<float>.Zero) * g)).StoreUnsafe(ref dar, (nuint)i);
-                if (withDx)
-                {
-                    var d = g * Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), Vector512<float>.One, Vector512.LoadUnsafe(ref ar, (nuint)i));
-                    (accumulate ? d + Vector512.LoadUnsafe(ref dxr, (nuint)i) : d).StoreUnsafe(ref dxr, (nuint)i);
-                }
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var g = Vector256.LoadUnsafe(ref dyr, (nuint)i);
-                (Vector256.LoadUnsafe(ref dar, (nuint)i) + (Vector256.Min(v, Vector256<float>.Zero) * g)).StoreUnsafe(ref dar, (nuint)i);
-                if (withDx)
-                {
-                    var d = g * Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), Vector256<float>.One, Vector256.LoadUnsafe(ref ar, (nuint)i));
-                    (accumulate ? d + Vector256.LoadUnsafe(ref dxr, (nuint)i) : d).StoreUnsafe(ref dxr, (nuint)i);
-                }
-            }
-        }
+        private readonly ref float _a = ref MemoryMarshal.GetReference(a);
+        private readonly float _mean = mean;
 
-        for (; i < n; i++)
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
         {
-            var v = Unsafe.Add(ref xr, i);
-            var g = Unsafe.Add(ref dyr, i);
-            Unsafe.Add(ref dar, i) += MathF.Min(v, 0f) * g;
-            if (withDx)
+            ref var a = ref _a;
+            var mean = _mean;
+            for (var i = start; i < end; i += T.Count)
             {
-                var d = g * (v > 0f ? 1f : Unsafe.Add(ref ar, i));
-                Unsafe.Add(ref dxr, i) = accumulate ? Unsafe.Add(ref dxr, i) + d : d;
+                var d = T.Load(ref a, i) - T.Splat(mean);
+                acc += d * d;
+            }
+
+            return acc;
+        }
+    }
+
+    private readonly ref struct ExpShiftedBody(ReadOnlySpan<float> x, Span<float> y, float shift) : ILaneSum
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly float _shift = shift;
+
+        public T Run<T>(int start, int end, T acc)
+            where T : struct, ILanes<T>
+        {
+            ref var x = ref _x;
+            ref var y = ref _y;
+            var shift = _shift;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var e = T.RuntimeExp(T.Load(ref x, i) - T.Splat(shift));
+                e.Store(ref y, i);
+                acc += e;
+            }
+
+            return acc;
+        }
+    }
+
+    private readonly ref struct AffineBody(ReadOnlySpan<float> u, float a, ReadOnlySpan<float> v, float b, float c, Span<float> y, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _u = ref MemoryMarshal.GetReference(u);
+        private readonly ref float _v = ref MemoryMarshal.GetReference(v);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly float _a = a;
+        private readonly float _b = b;
+        private readonly float _c = c;
+        private readonly bool _accumulate = accumulate;
+
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var u = ref _u;
+            ref var v = ref _v;
+            ref var y = ref _y;
+            var a = _a;
+            var b = _b;
+            var c = _c;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = (T.Load(ref u, i) * T.Splat(a)) + (T.Load(ref v, i) * T.Splat(b)) + T.Splat(c);
+                (accumulate ? g + T.Load(ref y, i) : g).Store(ref y, i);
+            }
+        }
+    }
+
+    private readonly ref struct MultiplyShiftedBody(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, float shift, Span<float> dx, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+        private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
+        private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
+        private readonly float _shift = shift;
+        private readonly bool _accumulate = accumulate;
+
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var y = ref _y;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            var shift = _shift;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = T.Load(ref y, i) * (T.Load(ref dy, i) - T.Splat(shift));
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
             }
         }
     }

@@ -1,5 +1,7 @@
-// The managed SIMD CPU backend: transfers, GEMM dispatch and the small linear-algebra kernels.
+// The managed SIMD CPU backend: construction, buffers, fill and accumulate; each kernel family lives in the
+// CpuBackend.<Topic>.cs file named like its IBackend.<Topic>.cs.
 using System.Runtime.Intrinsics;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -34,34 +36,6 @@ public sealed partial class CpuBackend : IBackend
     public static Span<float> Span(Tensor t) => ((CpuBuffer)t.Buffer).Data.AsSpan(t.Offset, t.Length);
 
     /// <inheritdoc/>
-    public void Upload(ReadOnlySpan<float> source, Tensor target)
-    {
-        CheckLength(source.Length, target.Length, nameof(Upload));
-        source.CopyTo(Span(target));
-    }
-
-    /// <inheritdoc/>
-    public void Download(Tensor source, Span<float> target)
-    {
-        CheckLength(source.Length, target.Length, nameof(Download));
-        Span(source).CopyTo(target);
-    }
-
-    /// <inheritdoc/>
-    public HostBuffer AllocateHost(int length) => new ArrayHostBuffer(length);
-
-    /// <inheritdoc/>
-    public void DownloadAsync(Tensor source, HostBuffer target, int offset)
-    {
-        // Host memory already: the copy is done before this returns, so every fence has passed.
-        target.CheckFits(offset, source.Length, nameof(DownloadAsync));
-        Span(source).CopyTo(target.Array.AsSpan(offset, source.Length));
-    }
-
-    /// <inheritdoc/>
-    public DeviceFence Fence() => DeviceFence.Passed;
-
-    /// <inheritdoc/>
     public void Fill(Tensor target, float value) => Span(target).Fill(value);
 
     /// <inheritdoc/>
@@ -72,66 +46,7 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc/>
-    public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c)
-    {
-        var lda = transA ? m : k;
-        var ldb = transB ? k : n;
-        Cpu.Gemm.Sgemm(transA, transB, m, n, k, alpha, Span(a), lda, Span(b), ldb, beta, Span(c), n, Threads);
-    }
-
-    /// <inheritdoc/>
-    public void DenseForward(Tensor x, Tensor w, Tensor? bias, Activation? f, Tensor y, int rows, int k, int n)
-    {
-        Gemm(false, false, rows, n, k, 1f, x, w, 0f, y);
-        if (bias is { } b)
-        {
-            AddBias(y, b, rows, n);
-        }
-
-        if (f is { } activation)
-        {
-            // Elementwise, so in place is safe: each y[i] is read once, then written.
-            Activate(activation, y, y);
-        }
-    }
-
-    /// <inheritdoc/>
-    public void AddBias(Tensor x, Tensor bias, int rows, int cols)
-    {
-        var xs = Span(x);
-        var bs = Span(bias)[..cols];
-        for (var r = 0; r < rows; r++)
-        {
-            Simd.AddInPlace(xs.Slice(r * cols, cols), bs);
-        }
-    }
-
-    /// <inheritdoc/>
-    public void SumRows(Tensor x, Tensor dst, int rows, int cols, bool accumulate)
-    {
-        var xs = Span(x);
-        var ds = Span(dst)[..cols];
-        if (!accumulate)
-        {
-            ds.Clear();
-        }
-
-        for (var r = 0; r < rows; r++)
-        {
-            Simd.AddInPlace(ds, xs.Slice(r * cols, cols));
-        }
-    }
-
-    /// <inheritdoc/>
     public void Dispose()
     {
-    }
-
-    private static void CheckLength(int source, int target, string operation)
-    {
-        if (source != target)
-        {
-            throw new ArgumentException($"{operation}: source has {source} floats but target has {target}");
-        }
     }
 }

@@ -18,14 +18,35 @@ internal interface ILanes<TSelf>
     /// <summary>All lanes equal to 1.</summary>
     static abstract TSelf One { get; }
 
+    /// <summary>All lanes equal to 0.</summary>
+    static abstract TSelf Zero { get; }
+
     /// <summary>Lanes from <paramref name="source"/>[<paramref name="i"/>..].</summary>
     static abstract TSelf Load(ref float source, int i);
 
     /// <summary>All lanes equal to <paramref name="value"/>.</summary>
     static abstract TSelf Splat(float value);
 
-    /// <summary>e^x per lane.</summary>
+    /// <summary>e^x per lane (the Cephes polynomial the recurrent gates use).</summary>
     static abstract TSelf Exp(TSelf x);
+
+    /// <summary>e^x per lane as the runtime computes it (Vector512.Exp, Vector256.Exp, MathF.Exp).</summary>
+    static abstract TSelf RuntimeExp(TSelf x);
+
+    /// <summary>Square root per lane (Vector512.Sqrt, MathF.Sqrt).</summary>
+    static abstract TSelf Sqrt(TSelf x);
+
+    /// <summary>The smaller of a and b per lane (Vector512.Min, MathF.Min).</summary>
+    static abstract TSelf Min(TSelf a, TSelf b);
+
+    /// <summary>The larger of a and b per lane (Vector512.Max, MathF.Max).</summary>
+    static abstract TSelf Max(TSelf a, TSelf b);
+
+    /// <summary>Per lane: <paramref name="ifPositive"/> where condition &gt; 0, else <paramref name="otherwise"/> (NaN too).</summary>
+    static abstract TSelf WherePositive(TSelf condition, TSelf ifPositive, TSelf otherwise);
+
+    /// <summary>The sum across the lanes (Vector512.Sum's order).</summary>
+    static abstract float Sum(TSelf x);
 
     static abstract TSelf operator +(TSelf a, TSelf b);
 
@@ -64,6 +85,8 @@ internal readonly struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
 
     public static Lanes512 One => new(Vector512<float>.One);
 
+    public static Lanes512 Zero => new(Vector512<float>.Zero);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 Load(ref float source, int i) => new(Vector512.LoadUnsafe(ref source, (nuint)i));
 
@@ -92,6 +115,25 @@ internal readonly struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
         return new(p * scale.AsSingle());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 RuntimeExp(Lanes512 x) => new(Vector512.Exp(x._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 Sqrt(Lanes512 x) => new(Vector512.Sqrt(x._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 Min(Lanes512 a, Lanes512 b) => new(Vector512.Min(a._v, b._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 Max(Lanes512 a, Lanes512 b) => new(Vector512.Max(a._v, b._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 WherePositive(Lanes512 condition, Lanes512 ifPositive, Lanes512 otherwise) =>
+        new(Vector512.ConditionalSelect(Vector512.GreaterThan(condition._v, Vector512<float>.Zero), ifPositive._v, otherwise._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes512 x) => Vector512.Sum(x._v);
+
     public static Lanes512 operator +(Lanes512 a, Lanes512 b) => new(a._v + b._v);
 
     public static Lanes512 operator -(Lanes512 a, Lanes512 b) => new(a._v - b._v);
@@ -114,6 +156,8 @@ internal readonly struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     public static int Count => Vector256<float>.Count;
 
     public static Lanes256 One => new(Vector256<float>.One);
+
+    public static Lanes256 Zero => new(Vector256<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 Load(ref float source, int i) => new(Vector256.LoadUnsafe(ref source, (nuint)i));
@@ -139,6 +183,25 @@ internal readonly struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
         return new(p * scale.AsSingle());
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 RuntimeExp(Lanes256 x) => new(Vector256.Exp(x._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 Sqrt(Lanes256 x) => new(Vector256.Sqrt(x._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 Min(Lanes256 a, Lanes256 b) => new(Vector256.Min(a._v, b._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 Max(Lanes256 a, Lanes256 b) => new(Vector256.Max(a._v, b._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 WherePositive(Lanes256 condition, Lanes256 ifPositive, Lanes256 otherwise) =>
+        new(Vector256.ConditionalSelect(Vector256.GreaterThan(condition._v, Vector256<float>.Zero), ifPositive._v, otherwise._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes256 x) => Vector256.Sum(x._v);
+
     public static Lanes256 operator +(Lanes256 a, Lanes256 b) => new(a._v + b._v);
 
     public static Lanes256 operator -(Lanes256 a, Lanes256 b) => new(a._v - b._v);
@@ -162,12 +225,30 @@ internal readonly struct Lanes1(float v) : ILanes<Lanes1>
 
     public static Lanes1 One => new(1f);
 
+    public static Lanes1 Zero => new(0f);
+
+    /// <summary>The one float.</summary>
+    public float Value => _v;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes1 Load(ref float source, int i) => new(Unsafe.Add(ref source, i));
 
     public static Lanes1 Splat(float value) => new(value);
 
     public static Lanes1 Exp(Lanes1 x) => new(MathF.Exp(x._v));
+
+    public static Lanes1 RuntimeExp(Lanes1 x) => new(MathF.Exp(x._v));
+
+    public static Lanes1 Sqrt(Lanes1 x) => new(MathF.Sqrt(x._v));
+
+    public static Lanes1 Min(Lanes1 a, Lanes1 b) => new(MathF.Min(a._v, b._v));
+
+    public static Lanes1 Max(Lanes1 a, Lanes1 b) => new(MathF.Max(a._v, b._v));
+
+    public static Lanes1 WherePositive(Lanes1 condition, Lanes1 ifPositive, Lanes1 otherwise) =>
+        condition._v > 0f ? ifPositive : otherwise;
+
+    public static float Sum(Lanes1 x) => x._v;
 
     public static Lanes1 operator +(Lanes1 a, Lanes1 b) => new(a._v + b._v);
 

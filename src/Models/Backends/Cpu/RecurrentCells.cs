@@ -1,4 +1,5 @@
-// The gate math of one time step for a run of units, written once over the lane width (16, 8 or 1 floats).
+// The gate math of one time step for a run of units, written once over the lane width (16, 8 or 1 floats), and the
+// loop bodies that run it over a row through LaneLoop.
 using System.Runtime.CompilerServices;
 
 namespace Dtrain.Models.Backends.Cpu;
@@ -108,5 +109,157 @@ internal static class RecurrentCells
         dz.Store(ref dRecurrent, u + j);
         (dn * r).Store(ref dRecurrent, (2 * u) + j);
         (dhv * z).Store(ref dh, j);
+    }
+}
+
+/// <summary>RnnForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct RnnForwardCell(ref float gates, ref float bias, ref float h) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _bias = ref bias;
+    private readonly ref float _h = ref h;
+
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var bias = ref _bias;
+        ref var h = ref _h;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.RnnForward<T>(ref gates, ref bias, ref h, j);
+        }
+    }
+}
+
+/// <summary>RnnBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct RnnBackwardCell(ref float gates, ref float dh, ref float dGates) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _dh = ref dh;
+    private readonly ref float _dGates = ref dGates;
+
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var dh = ref _dh;
+        ref var dGates = ref _dGates;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.RnnBackward<T>(ref gates, ref dh, ref dGates, j);
+        }
+    }
+}
+
+/// <summary>LstmForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct LstmForwardCell(ref float gates, ref float bias, ref float cPrev, ref float c, ref float h, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _bias = ref bias;
+    private readonly ref float _cPrev = ref cPrev;
+    private readonly ref float _c = ref c;
+    private readonly ref float _h = ref h;
+    private readonly int _u = u;
+
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var bias = ref _bias;
+        ref var cPrev = ref _cPrev;
+        ref var c = ref _c;
+        ref var h = ref _h;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.LstmForward<T>(ref gates, ref bias, ref cPrev, ref c, ref h, j, u);
+        }
+    }
+}
+
+/// <summary>LstmBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct LstmBackwardCell(ref float gates, ref float cPrev, ref float c, ref float dh, ref float dc, ref float dGates, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _cPrev = ref cPrev;
+    private readonly ref float _c = ref c;
+    private readonly ref float _dh = ref dh;
+    private readonly ref float _dc = ref dc;
+    private readonly ref float _dGates = ref dGates;
+    private readonly int _u = u;
+
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var cPrev = ref _cPrev;
+        ref var c = ref _c;
+        ref var dh = ref _dh;
+        ref var dc = ref _dc;
+        ref var dGates = ref _dGates;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.LstmBackward<T>(ref gates, ref cPrev, ref c, ref dh, ref dc, ref dGates, j, u);
+        }
+    }
+}
+
+/// <summary>GruForward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct GruForwardCell(ref float gates, ref float bias, ref float hU, ref float recurrentBias, ref float hPrev, ref float hn, ref float h, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _bias = ref bias;
+    private readonly ref float _hU = ref hU;
+    private readonly ref float _recurrentBias = ref recurrentBias;
+    private readonly ref float _hPrev = ref hPrev;
+    private readonly ref float _hn = ref hn;
+    private readonly ref float _h = ref h;
+    private readonly int _u = u;
+
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var bias = ref _bias;
+        ref var hU = ref _hU;
+        ref var recurrentBias = ref _recurrentBias;
+        ref var hPrev = ref _hPrev;
+        ref var hn = ref _hn;
+        ref var h = ref _h;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.GruForward<T>(ref gates, ref bias, ref hU, ref recurrentBias, ref hPrev, ref hn, ref h, j, u);
+        }
+    }
+}
+
+/// <summary>GruBackward over a row of units, run by <see cref="LaneLoop.Map{TBody}"/>.</summary>
+internal readonly ref struct GruBackwardCell(ref float gates, ref float hn, ref float hPrev, ref float dh, ref float dGates, ref float dRecurrent, int u) : ILaneMap
+{
+    private readonly ref float _gates = ref gates;
+    private readonly ref float _hn = ref hn;
+    private readonly ref float _hPrev = ref hPrev;
+    private readonly ref float _dh = ref dh;
+    private readonly ref float _dGates = ref dGates;
+    private readonly ref float _dRecurrent = ref dRecurrent;
+    private readonly int _u = u;
+
+    public void Run<T>(int start, int end)
+        where T : struct, ILanes<T>
+    {
+        ref var gates = ref _gates;
+        ref var hn = ref _hn;
+        ref var hPrev = ref _hPrev;
+        ref var dh = ref _dh;
+        ref var dGates = ref _dGates;
+        ref var dRecurrent = ref _dRecurrent;
+        var u = _u;
+        for (var j = start; j < end; j += T.Count)
+        {
+            RecurrentCells.GruBackward<T>(ref gates, ref hn, ref hPrev, ref dh, ref dGates, ref dRecurrent, j, u);
+        }
     }
 }

@@ -1,110 +1,85 @@
-// Vector kernels shared by the CPU backend: the widest hardware vector, then a scalar tail.
-using System.Runtime.CompilerServices;
+// Vector kernels shared by the CPU backend: each loop body written once over the lane width (see LaneLoop).
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Dtrain.Models.Backends.Cpu;
 
-/// <summary>Pointwise loops written once with Vector512 and Vector256 paths.</summary>
+/// <summary>Pointwise loops run at the widest vector width, then a scalar tail.</summary>
 public static class Simd
 {
     /// <summary>target[i] += source[i].</summary>
     public static void AddInPlace(Span<float> target, ReadOnlySpan<float> source)
     {
-        var n = Math.Min(target.Length, source.Length);
-        ref var t = ref MemoryMarshal.GetReference(target);
-        ref var s = ref MemoryMarshal.GetReference(source);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref t, (nuint)i) + Vector512.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref t, (nuint)i) + Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref t, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref t, i) += Unsafe.Add(ref s, i);
-        }
+        var body = new AddInPlaceBody(target, source);
+        LaneLoop.Map(Math.Min(target.Length, source.Length), ref body);
     }
 
     /// <summary>y[i] = max(0, x[i]).</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
-        var n = x.Length;
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                Vector512.Max(Vector512.LoadUnsafe(ref xs, (nuint)i), Vector512<float>.Zero).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                Vector256.Max(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256<float>.Zero).StoreUnsafe(ref ys, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ys, i) = MathF.Max(Unsafe.Add(ref xs, i), 0f);
-        }
+        var body = new ReluBody(x, y);
+        LaneLoop.Map(x.Length, ref body);
     }
 
     /// <summary>dx[i] = (accumulate ? dx[i] : 0) + (x[i] &gt; 0 ? dy[i] : 0).</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate)
     {
-        var n = x.Length;
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var dys = ref MemoryMarshal.GetReference(dy);
-        ref var dxs = ref MemoryMarshal.GetReference(dx);
-        var i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                var mask = Vector512.GreaterThan(Vector512.LoadUnsafe(ref xs, (nuint)i), Vector512<float>.Zero);
-                var g = Vector512.LoadUnsafe(ref dys, (nuint)i) & mask;
-                if (accumulate)
-                {
-                    g += Vector512.LoadUnsafe(ref dxs, (nuint)i);
-                }
+        var body = new ReluBackwardBody(x, dy, dx, accumulate);
+        LaneLoop.Map(x.Length, ref body);
+    }
 
-                g.StoreUnsafe(ref dxs, (nuint)i);
+    private readonly ref struct AddInPlaceBody(Span<float> target, ReadOnlySpan<float> source) : ILaneMap
+    {
+        private readonly ref float _t = ref MemoryMarshal.GetReference(target);
+        private readonly ref float _s = ref MemoryMarshal.GetReference(source);
+
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var t = ref _t;
+            ref var s = ref _s;
+            for (var i = start; i < end; i += T.Count)
+            {
+                (T.Load(ref t, i) + T.Load(ref s, i)).Store(ref t, i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref xs, (nuint)i), Vector256<float>.Zero);
-                var g = Vector256.LoadUnsafe(ref dys, (nuint)i) & mask;
-                if (accumulate)
-                {
-                    g += Vector256.LoadUnsafe(ref dxs, (nuint)i);
-                }
+    }
 
-                g.StoreUnsafe(ref dxs, (nuint)i);
+    private readonly ref struct ReluBody(ReadOnlySpan<float> x, Span<float> y) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
+
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
+        {
+            ref var x = ref _x;
+            ref var y = ref _y;
+            for (var i = start; i < end; i += T.Count)
+            {
+                T.Max(T.Load(ref x, i), T.Zero).Store(ref y, i);
             }
         }
+    }
 
-        for (; i < n; i++)
+    private readonly ref struct ReluBackwardBody(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate) : ILaneMap
+    {
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x);
+        private readonly ref float _dy = ref MemoryMarshal.GetReference(dy);
+        private readonly ref float _dx = ref MemoryMarshal.GetReference(dx);
+        private readonly bool _accumulate = accumulate;
+
+        public void Run<T>(int start, int end)
+            where T : struct, ILanes<T>
         {
-            var g = Unsafe.Add(ref xs, i) > 0f ? Unsafe.Add(ref dys, i) : 0f;
-            Unsafe.Add(ref dxs, i) = accumulate ? Unsafe.Add(ref dxs, i) + g : g;
+            ref var x = ref _x;
+            ref var dy = ref _dy;
+            ref var dx = ref _dx;
+            var accumulate = _accumulate;
+            for (var i = start; i < end; i += T.Count)
+            {
+                var g = T.WherePositive(T.Load(ref x, i), T.Load(ref dy, i), T.Zero);
+                (accumulate ? g + T.Load(ref dx, i) : g).Store(ref dx, i);
+            }
         }
     }
 }

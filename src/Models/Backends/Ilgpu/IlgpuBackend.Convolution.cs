@@ -1,4 +1,4 @@
-// Convolution and pooling on the device, a chunk of examples (what the column workspace holds) at a time: y and dw
+// Convolution on the device, a chunk of examples (what the column workspace holds) at a time: y and dw
 // as tiled GEMMs over im2col columns (x itself for 1x1 stride-1), db as a segment reduction, dx as W^T dy + col2im.
 using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
@@ -144,53 +144,4 @@ public sealed partial class IlgpuBackend
         var per = Math.Max((count + slots - 1) / slots, ((4 * block) + plane - 1) / plane);
         return Math.Clamp(per, 1, count);
     }
-
-    /// <inheritdoc/>
-    public void MaxPool2dForward(Window2d window, int batch, Tensor x, Tensor y, Tensor argmax)
-    {
-        CheckPool(window, batch, x, y, nameof(MaxPool2dForward));
-        CheckHolds(argmax, (long)batch * window.Channels * window.OutputPlane, "argmax", nameof(MaxPool2dForward));
-        Run(batch * window.Channels * window.OutputPlane, IlgpuKernels.MaxPoolForward, V(x), V(y), V(argmax), window);
-    }
-
-    /// <inheritdoc/>
-    public void MaxPool2dBackward(Window2d window, int batch, Tensor dy, Tensor argmax, Tensor dx, bool accumulate)
-    {
-        CheckPool(window, batch, dx, dy, nameof(MaxPool2dBackward));
-        CheckHolds(argmax, (long)batch * window.Channels * window.OutputPlane, "argmax", nameof(MaxPool2dBackward));
-        Run(batch * window.InputSize, IlgpuKernels.MaxPoolBackward, V(dy), V(argmax), V(dx), window, Flag(accumulate));
-    }
-
-    /// <inheritdoc/>
-    public void AvgPool2dForward(Window2d window, int batch, Tensor x, Tensor y)
-    {
-        CheckPool(window, batch, x, y, nameof(AvgPool2dForward));
-        Run(batch * window.Channels * window.OutputPlane, IlgpuKernels.AvgPoolForward, V(x), V(y), window);
-    }
-
-    /// <inheritdoc/>
-    public void AvgPool2dBackward(Window2d window, int batch, Tensor dy, Tensor dx, bool accumulate)
-    {
-        CheckPool(window, batch, dx, dy, nameof(AvgPool2dBackward));
-        Run(batch * window.InputSize, IlgpuKernels.AvgPoolBackward, V(dy), V(dx), window, Flag(accumulate));
-    }
-
-    /// <inheritdoc/>
-    public void Copy(Tensor source, Tensor target)
-    {
-        CheckLength(source.Length, target.Length, nameof(Copy));
-        Run(source.Length, IlgpuKernels.Axpy, V(source), V(target), 1f, 0);
-    }
-
-    private static void CheckPool(Window2d g, int batch, Tensor image, Tensor pooled, string kernel)
-    {
-        if (g.OutH < 1 || g.OutW < 1 || batch < 0)
-        {
-            throw new ArgumentException($"{kernel}: empty geometry {g}, batch {batch}");
-        }
-
-        CheckHolds(image, (long)batch * g.InputSize, "the image tensor", kernel);
-        CheckHolds(pooled, (long)batch * g.Channels * g.OutputPlane, "the pooled tensor", kernel);
-    }
-
 }

@@ -1,5 +1,6 @@
 // Matrix products on the device: plain, strided-row (recurrent time steps) and batched GEMM all launch the one
 // tiled kernel; bias rows and column sums are the small linear-algebra kernels around them.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -11,16 +12,6 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc/>
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c) =>
         GemmStrided(transA, transB, m, n, k, alpha, new StridedMatrix(a, transA ? m : k), new StridedMatrix(b, transB ? k : n), beta, new StridedMatrix(c, n));
-
-    /// <inheritdoc/>
-    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c)
-    {
-        CheckMatrix(a, transA ? k : m, transA ? m : k, "A");
-        CheckMatrix(b, transB ? n : k, transB ? k : n, "B");
-        CheckMatrix(c, m, n, "C");
-        var p = new GemmArgs(m, n, k, Flag(transA), Flag(transB), alpha, beta, a.Stride, b.Stride, c.Stride, 0, 0, 0, 0);
-        LaunchGemm(p, 1, V(a.Data), V(b.Data), V(c.Data), _dummy.View);
-    }
 
     /// <inheritdoc/>
     public void BatchedGemm(bool transA, bool transB, int batch, int m, int n, int k, float alpha, Tensor a, Tensor b, float beta, Tensor c)
@@ -35,9 +26,9 @@ public sealed partial class IlgpuBackend
     /// <inheritdoc/>
     public void DenseForward(Tensor x, Tensor w, Tensor? bias, Activation? f, Tensor y, int rows, int k, int n)
     {
-        CheckMatrix(new StridedMatrix(x, k), rows, k, "x");
-        CheckMatrix(new StridedMatrix(w, n), k, n, "W");
-        CheckMatrix(new StridedMatrix(y, n), rows, n, "y");
+        CheckView(new StridedMatrix(x, k), rows, k, "x");
+        CheckView(new StridedMatrix(w, n), k, n, "W");
+        CheckView(new StridedMatrix(y, n), rows, n, "y");
         if (bias is { } b)
         {
             CheckLength(b.Length, n, nameof(DenseForward));
@@ -72,12 +63,13 @@ public sealed partial class IlgpuBackend
         RunGrouped(config, IlgpuKernels.Gemm, p, a, b, c, bias);
     }
 
-    private static void CheckMatrix(StridedMatrix matrix, int rows, int cols, string name)
+    /// <inheritdoc/>
+    public void GemmStrided(bool transA, bool transB, int m, int n, int k, float alpha, StridedMatrix a, StridedMatrix b, float beta, StridedMatrix c)
     {
-        var needed = rows == 0 || cols == 0 ? 0L : ((long)(rows - 1) * matrix.Stride) + cols;
-        if (rows < 0 || cols < 0 || matrix.Stride < cols || matrix.Data.Length < needed)
-        {
-            throw new ArgumentException($"GEMM: {name} is a view of {matrix.Data.Length} floats with stride {matrix.Stride}, too small for {rows} x {cols}");
-        }
+        CheckView(a, transA ? k : m, transA ? m : k, "A");
+        CheckView(b, transB ? n : k, transB ? k : n, "B");
+        CheckView(c, m, n, "C");
+        var p = new GemmArgs(m, n, k, Flag(transA), Flag(transB), alpha, beta, a.Stride, b.Stride, c.Stride, 0, 0, 0, 0);
+        LaunchGemm(p, 1, V(a.Data), V(b.Data), V(c.Data), _dummy.View);
     }
 }

@@ -1,4 +1,4 @@
-// Losses and softmax on the device. Each loss writes per-row (or per-element) terms into scratch and one
+// Losses on the device. Each loss writes per-row (or per-element) terms into scratch and one
 // grouped reduction takes their mean, so the loss stays on the device until the step reads it.
 using Dtrain.Models.Tensors;
 using ILGPU;
@@ -50,13 +50,6 @@ public sealed partial class IlgpuBackend
         Run(count, IlgpuKernels.BinaryCrossEntropyElement, V(logits), V(targets), terms, V(dlogits), V(dtargets), Faults(), flags, 1f / count);
         Mean(terms, count, loss);
     }
-
-    /// <inheritdoc/>
-    public void Softmax(Tensor x, Tensor y, int rows, int cols) => Run(rows, IlgpuKernels.SoftmaxRow, V(x), V(y), cols);
-
-    /// <inheritdoc/>
-    public void SoftmaxBackward(Tensor y, Tensor dy, Tensor dx, int rows, int cols, bool accumulate) =>
-        Run(rows, IlgpuKernels.SoftmaxBackwardRow, V(y), V(dy), V(dx), cols, Flag(accumulate));
 
     /// <summary>loss[0] = the mean of the first <paramref name="count"/> terms.</summary>
     private void Mean(ArrayView<float> terms, int count, Tensor loss) =>

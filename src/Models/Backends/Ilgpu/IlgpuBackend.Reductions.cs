@@ -1,5 +1,6 @@
 // Sums on the device: the sum and mean ops' axis reductions and their adjoint, and the launcher of the grouped
 // segment reduction behind batch-norm statistics, losses and the gradient norm.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,5 +1,6 @@
 // Host traffic through page-locked memory: uploads stage through a page-locked ring and return without waiting,
 // gradient downloads land in the caller's page-locked payload, and fences (CUDA events) say when they have.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 using ILGPU;
 using ILGPU.Runtime;

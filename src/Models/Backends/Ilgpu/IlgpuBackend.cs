@@ -1,5 +1,6 @@
 // The ILGPU backend: every kernel of IBackend as an ILGPU kernel on one accelerator (CUDA, OpenCL or ILGPU's
 // CPU accelerator), launched asynchronously on its default stream; only transfers wait for the device.
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -129,14 +130,6 @@ public sealed partial class IlgpuBackend : IBackend
         }
 
         return _scratch.View.SubView(0, Math.Max(1, length));
-    }
-
-    private static void CheckLength(int source, int target, string operation)
-    {
-        if (source != target)
-        {
-            throw new ArgumentException($"{operation}: source has {source} floats but target has {target}");
-        }
     }
 
     private static int Flag(bool value) => value ? 1 : 0;

@@ -163,4 +163,7 @@ internal static partial class IlgpuKernels
         var at = cBase + (row * p.Ldc) + col;
         c[at] = p.Beta == 0f ? v : v + (p.Beta * c[at]);
     }
+
+    /// <summary>x[r, c] += bias[c] over a (rows x cols) matrix.</summary>
+    public static void AddBias(Index1D i, ArrayView<float> x, ArrayView<float> bias, int cols) => x[i] += bias[i % cols];
 }

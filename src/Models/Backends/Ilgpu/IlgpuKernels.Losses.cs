@@ -1,4 +1,4 @@
-// Row-wise kernels of the losses and of softmax: one thread per row, since rows are a class count wide; the
+// Row-wise kernels of the losses: one thread per row, since rows are a class count wide; the
 // loss itself is the mean of the per-row (or per-element) terms, summed by the segment reduction.
 using ILGPU;
 using ILGPU.Algorithms;
@@ -92,48 +92,6 @@ internal static partial class IlgpuKernels
         {
             var g = -zi * scale;
             dy[i] = (flags & 8) != 0 ? dy[i] + g : g;
-        }
-    }
-
-    /// <summary>Softmax of row r, shifted by the row max so every exponent is at most 0.</summary>
-    public static void SoftmaxRow(Index1D r, ArrayView<float> x, ArrayView<float> y, int cols)
-    {
-        var start = r * cols;
-        var max = float.NegativeInfinity;
-        for (var c = 0; c < cols; c++)
-        {
-            max = XMath.Max(max, x[start + c]);
-        }
-
-        var sum = 0f;
-        for (var c = 0; c < cols; c++)
-        {
-            var e = XMath.Exp(x[start + c] - max);
-            y[start + c] = e;
-            sum += e;
-        }
-
-        var inv = 1f / sum;
-        for (var c = 0; c < cols; c++)
-        {
-            y[start + c] *= inv;
-        }
-    }
-
-    /// <summary>Softmax backward of row r: dx (+)= y (dy - &lt;dy, y&gt;).</summary>
-    public static void SoftmaxBackwardRow(Index1D r, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int cols, int accumulate)
-    {
-        var start = r * cols;
-        var dot = 0f;
-        for (var c = 0; c < cols; c++)
-        {
-            dot += dy[start + c] * y[start + c];
-        }
-
-        for (var c = 0; c < cols; c++)
-        {
-            var g = y[start + c] * (dy[start + c] - dot);
-            dx[start + c] = accumulate != 0 ? dx[start + c] + g : g;
         }
     }
 

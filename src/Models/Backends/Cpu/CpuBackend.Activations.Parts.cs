@@ -1,6 +1,7 @@
 // Large activations split over the backend's threads: LeNet-5's first ReLU is 128 x 4704 floats, 2.4 MB each
 // way, which one core streams through its L2 in about as long as the convolution beside it takes on two.
 using System.Runtime.CompilerServices;
+using static Dtrain.Models.Backends.KernelArguments;
 using Dtrain.Models.Tensors;
 
 namespace Dtrain.Models.Backends.Cpu;

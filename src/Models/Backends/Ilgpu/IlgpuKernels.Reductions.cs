@@ -1,5 +1,6 @@
-// Reduction kernels: column sums (one thread per column, rows walked in order), axis sums, and the grouped
-// segment reduction that sums a channel of a (n, C, inner) tensor, or a whole tensor, through shared memory.
+// Reduction kernels: column sums (one thread per column, rows walked in order), axis sums and their broadcast
+// adjoint, and the grouped segment reduction that sums a channel of a (n, C, inner) tensor, or a whole tensor,
+// through shared memory.
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -125,5 +126,13 @@ internal static partial class IlgpuKernels
         }
 
         return mode == SumSquaredDifference ? (a - b) * (a - b) : a * XMath.Min(b, 0f);
+    }
+
+    /// <summary>dx[o, a, j] (+)= alpha dy[o, j] over an (outer, length, inner) dx.</summary>
+    public static void BroadcastAxis(Index1D i, ArrayView<float> dy, ArrayView<float> dx, int length, int inner, float alpha, int accumulate)
+    {
+        var o = i / (length * inner);
+        var v = alpha * dy[(o * inner) + (i % inner)];
+        dx[i] = accumulate != 0 ? dx[i] + v : v;
     }
 }
