@@ -19,21 +19,13 @@ internal sealed class TinyReplica : IDisposable
         [new(2, 0, 40, 24), new(3, 0, 64, 3)],
     ];
 
-    public static readonly CompiledModel Model = ModelCompiler.Compile(ModelParser.Parse(
-        """
-        {"name":"tiny","inputs":[{"name":"x","shape":[4]},{"name":"y","shape":[],"dtype":"int32"}],
-         "nodes":[{"id":"fc1","op":"dense","inputs":["x"],"attrs":{"units":8,"weight_init":"he_uniform"}},
-                  {"id":"h","op":"relu","inputs":["fc1"]},
-                  {"id":"out","op":"dense","inputs":["h"],"attrs":{"units":3}},
-                  {"id":"loss","op":"softmax_cross_entropy","inputs":["out","y"]}],
-         "loss":"loss"}
-        """,
-        "tiny.json"));
+    /// <summary>The model of <see cref="TinyJob"/>, which these tests share with the actor tests.</summary>
+    public static CompiledModel Model => TinyJob.Model;
 
     public TinyReplica(int workerId = 0)
     {
         Backend = new CpuBackend(1);
-        Data = MakeData(32);
+        Data = TinyJob.Data(32, 5);
         Replica = new Replica(Backend, Model, Data, Batch, workerId);
     }
 
@@ -58,25 +50,5 @@ internal sealed class TinyReplica : IDisposable
     {
         Replica.Dispose();
         Backend.Dispose();
-    }
-
-    /// <summary><paramref name="count"/> examples whose class is the index of their largest feature (of the first 3).</summary>
-    private static Dataset MakeData(int count)
-    {
-        var rng = new Random(5);
-        var features = new float[count * 4];
-        var labels = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            labels[i] = rng.Next(3);
-            for (var f = 0; f < 4; f++)
-            {
-                features[(i * 4) + f] = (float)rng.NextDouble();
-            }
-
-            features[(i * 4) + labels[i]] += 1f;
-        }
-
-        return new Dataset("tiny-core", [4], 3, features, labels);
     }
 }
