@@ -17,6 +17,8 @@ public sealed class HostileConfigCliTests : IDisposable
     [InlineData("dtrain { host = [1, 2 }", "'}' cannot close the '[' opened at 1:17")]
     [InlineData("dtrain { host = \"127.0.0.1\"", "the '{' opened here is never closed")]
     [InlineData("dtrain { host = \"127.0.0.1 }", "the string opened here is never closed")]
+    [InlineData("dtrain { seeds = [\"127.0.0.1:4999\", 127.0.0.1:5000] }", "1:46: ':' cannot stand in a list")]
+    [InlineData("dtrain { host = x\\y }", "1:18: a backslash outside a quoted string is not valid HOCON")]
     [InlineData("include \"/etc/passwd\"", "'include' is not allowed")]
     [InlineData("dtrain { include required(file(\"/etc/passwd\")) }", "'include' is not allowed")]
     [InlineData("dtrain { port = { a = 1 } }", "dtrain.port must be a string or a number, not an object")]

@@ -121,12 +121,20 @@ public static class ConfigFile
     }
 
     /// <summary>
-    /// Brackets and braces balanced and closed in order, strings closed, no <c>include</c>: the cases Akka's parser
-    /// loops on, crashes on, or would read another file for. Comments and quoted text are skipped.
+    /// Brackets and braces balanced and closed in order, strings closed, no backslash outside a string, no
+    /// <c>include</c>, and lists that hold only values: the cases Akka's parser loops on, crashes on, or would read
+    /// another file for. Comments and quoted text are skipped.
     /// </summary>
+    /// <remarks>
+    /// Akka's HOCON parser loops forever on almost any unexpected token inside a list (<c>[1,]</c>, <c>[a=b]</c>,
+    /// <c>["x"$]</c>, <c>["a""b"]</c>, <c>[${?X}]</c>, <c>[host:port]</c>), and its thread cannot be stopped, so a
+    /// list is checked against a strict grammar first: quoted strings, words of letters, digits, '.', '-' and '_',
+    /// lists and objects, separated by commas or new lines.
+    /// </remarks>
     internal static void CheckStructure(string text, string name)
     {
-        var open = new Stack<(char Bracket, int Line, int Column)>();
+        var open = new Stack<(char Bracket, int Line, int Column, ListState Outer)>();
+        var list = ListState.None;
         var (line, column) = (1, 0);
         for (var i = 0; i < text.Length; i++)
         {
@@ -135,6 +143,7 @@ public static class ConfigFile
             if (c == '\n')
             {
                 (line, column) = (line + 1, 0);
+                list = list is ListState.InWord or ListState.AfterValue ? ListState.AfterValueLine : list;
                 continue;
             }
 
@@ -151,21 +160,32 @@ public static class ConfigFile
             if (c == '"')
             {
                 var (startLine, startColumn) = (line, column);
+                CheckValueMayStart(list, c, name, line, column);
                 var triple = i + 2 < text.Length && text[i + 1] == '"' && text[i + 2] == '"';
-                i = triple ? text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal) : EndOfString(text, i + 1);
-                if (i < 0)
+                var close = triple ? text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal) : EndOfString(text, i + 1);
+                if (close < 0)
                 {
                     throw new DtrainException($"{name}:{startLine}:{startColumn}: the string opened here is never closed");
                 }
 
-                i += triple ? 2 : 0;
+                // Count the string's characters (a triple-quoted one may span lines) so later positions stay true.
+                var last = close + (triple ? 2 : 0);
+                for (i++; i <= last; i++)
+                {
+                    (line, column) = text[i] == '\n' ? (line + 1, 0) : (line, column + 1);
+                }
+
+                i = last;
+                list = list == ListState.None ? list : ListState.AfterValue;
                 continue;
             }
 
             switch (c)
             {
                 case '{' or '[':
-                    open.Push((c, line, column));
+                    CheckValueMayStart(list, c, name, line, column);
+                    open.Push((c, line, column, list == ListState.None ? list : ListState.AfterValue));
+                    list = c == '[' ? ListState.Start : ListState.None;
                     break;
                 case '}' or ']':
                     var expected = c == '}' ? '{' : '[';
@@ -174,15 +194,45 @@ public static class ConfigFile
                         throw new DtrainException($"{name}:{line}:{column}: '{c}' closes nothing");
                     }
 
+                    if (list == ListState.AfterComma)
+                    {
+                        throw new DtrainException($"{name}:{line}:{column}: a list may not end with a comma");
+                    }
+
                     var top = open.Pop();
                     if (top.Bracket != expected)
                     {
                         throw new DtrainException($"{name}:{line}:{column}: '{c}' cannot close the '{top.Bracket}' opened at {top.Line}:{top.Column}");
                     }
 
+                    list = top.Outer;
                     break;
+                case '\\':
+                    // Outside a quoted string a backslash is never valid HOCON, and inside a list the parser loops on it.
+                    throw new DtrainException($"{name}:{line}:{column}: a backslash outside a quoted string is not valid HOCON; quote the value");
                 case 'i' when IsWord(text, i, "include"):
                     throw new DtrainException($"{name}:{line}:{column}: 'include' is not allowed in a dtrain config file; put the settings in this file");
+                case ',' when list != ListState.None:
+                    if (list is ListState.Start or ListState.AfterComma)
+                    {
+                        throw new DtrainException($"{name}:{line}:{column}: a comma with no value before it in a list");
+                    }
+
+                    list = ListState.AfterComma;
+                    break;
+                case ' ' or '\t' or '\r' when list != ListState.None:
+                    list = list == ListState.InWord ? ListState.AfterValue : list;
+                    break;
+                case var w when list != ListState.None && (char.IsAsciiLetterOrDigit(w) || w is '.' or '-' or '_'):
+                    if (list != ListState.InWord)
+                    {
+                        CheckValueMayStart(list, c, name, line, column);
+                        list = ListState.InWord;
+                    }
+
+                    break;
+                case var other when list != ListState.None:
+                    throw new DtrainException($"{name}:{line}:{column}: '{Printable.Of(other.ToString())}' cannot stand in a list; a list holds quoted strings, numbers, words, lists and objects separated by commas (quote the value)");
             }
         }
 
@@ -190,6 +240,26 @@ public static class ConfigFile
         {
             throw new DtrainException($"{name}:{unclosed.Line}:{unclosed.Column}: the '{unclosed.Bracket}' opened here is never closed");
         }
+    }
+
+    /// <summary>Refuses a value that follows another in a list on the same line without a comma (Akka loops on it).</summary>
+    private static void CheckValueMayStart(ListState list, char c, string name, int line, int column)
+    {
+        if (list is ListState.InWord or ListState.AfterValue)
+        {
+            throw new DtrainException($"{name}:{line}:{column}: '{Printable.Of(c.ToString())}' follows a value in a list without a comma between them");
+        }
+    }
+
+    /// <summary>Where the check stands inside the innermost list (<see cref="None"/>: the innermost bracket is not a list).</summary>
+    private enum ListState
+    {
+        None,
+        Start,
+        AfterComma,
+        InWord,
+        AfterValue,
+        AfterValueLine,
     }
 
     /// <summary>Index of the quote that ends a string starting at <paramref name="from"/> (escapes skipped), or -1.</summary>
