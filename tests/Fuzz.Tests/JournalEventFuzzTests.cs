@@ -55,6 +55,22 @@ public sealed class JournalEventFuzzTests() : TestKit(WireConfig.SingleProcess(s
     }
 
     [Fact]
+    public void A_sealed_event_whose_first_byte_reads_as_an_empty_array_is_damaged_not_an_old_unsealed_event()
+    {
+        // The fuzzer's case: 0x90 (an empty MessagePack array) in place of the seal's magic made the record read as
+        // an unsealed event of defaults, with the rest of the bytes left over.
+        var serializer = new MessagePackAkkaSerializer((ExtendedActorSystem)Sys);
+        var bytes = serializer.ToBinary(Events[3]);
+        bytes[0] = 0x90;
+
+        var read = serializer.FromBinary(bytes, serializer.Manifest(Events[3]));
+
+        var damaged = Assert.IsType<DamagedEvent>(read);
+        Assert.Equal(nameof(CheckpointCompleted), damaged.EventType);
+        Assert.Contains("bytes follow the event", damaged.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_changed_event_written_before_the_seal_reads_as_unverified_or_damaged_and_never_throws()
     {
         var serializer = new MessagePackAkkaSerializer((ExtendedActorSystem)Sys);

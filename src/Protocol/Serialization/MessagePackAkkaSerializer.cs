@@ -68,8 +68,12 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
 
         try
         {
-            var e = MessagePackSerializer.Deserialize(type, payload, _options) as JobEvents.IJobEvent;
+            // The event must fill its payload exactly: a changed first byte of a sealed event can make the whole
+            // record read as an unsealed one (an empty array then trailing bytes), which is damage, not an old event.
+            var reader = new MessagePackReader(payload);
+            var e = MessagePackSerializer.Deserialize(type, ref reader, _options) as JobEvents.IJobEvent;
             return e is null ? new DamagedEvent(type.Name, "it deserialized to nothing")
+                : !reader.End ? new DamagedEvent(type.Name, $"{payload.Length - reader.Consumed} bytes follow the event")
                 : kind == JournalSeal.Kind.Unsealed ? new UnsealedEvent(e) : e;
         }
         catch (MessagePackSerializationException ex)
