@@ -18,9 +18,9 @@ public sealed class BestCheckpointTests : IDisposable
     {
         // min_delta so large that no epoch improves on the first: epoch 1 is the best of three, checkpoint 1 its end.
         var (job, storage) = Job("""{"epochs": 3, "checkpoint_keep": 1, "early_stopping": {"monitor": "val_loss", "patience": 10, "min_delta": 1e9}}""");
-        var validation = Data(128, 5);
+        var validation = TinyJob.Data(128, 5);
 
-        var result = await LocalJob.RunAsync(job, Data(256, 1), Data(128, 9), _ => { }, storage: storage, validationSet: validation);
+        var result = await LocalJob.RunAsync(job, TinyJob.Data(256, 1), TinyJob.Data(128, 9), _ => { }, storage: storage, validationSet: validation);
         var record = await LocalJob.ReadJournalAsync(storage, job.JobId);
         var output = Path.Combine(_dir, "best.dtmodel");
         var exit = await ExportCommand.Run(CommandLine.Parse([Path.Combine(_dir, "runs", job.JobId), "--best", "--output", output]));
@@ -44,7 +44,7 @@ public sealed class BestCheckpointTests : IDisposable
     public async Task Export_best_of_a_job_without_a_validation_set_is_refused_by_name()
     {
         var (job, storage) = Job("""{"epochs": 1}""");
-        await LocalJob.RunAsync(job, Data(256, 1), Data(128, 9), _ => { }, storage: storage);
+        await LocalJob.RunAsync(job, TinyJob.Data(256, 1), TinyJob.Data(128, 9), _ => { }, storage: storage);
 
         var e = await Assert.ThrowsAsync<DtrainException>(() => ExportCommand.Run(CommandLine.Parse([Path.Combine(_dir, "runs", job.JobId), "--best"])));
 
@@ -77,25 +77,5 @@ public sealed class BestCheckpointTests : IDisposable
         var jobId = $"tiny-{Guid.NewGuid():N}";
         var storage = Storage.Parse(null, Path.Combine(_dir, "runs", jobId, "dtrain.db"));
         return (new JobSpec(jobId, file, json, model, model.Spec.Training), storage);
-    }
-
-    /// <summary><paramref name="count"/> examples whose class is the index of their largest feature (of the first 3).</summary>
-    private static Dataset Data(int count, int seed)
-    {
-        var rng = new Random(seed);
-        var features = new float[count * 4];
-        var labels = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            labels[i] = rng.Next(3);
-            for (var f = 0; f < 4; f++)
-            {
-                features[(i * 4) + f] = (float)rng.NextDouble();
-            }
-
-            features[(i * 4) + labels[i]] += 1f;
-        }
-
-        return new Dataset($"tiny-{seed}", [4], 3, features, labels);
     }
 }
