@@ -199,9 +199,18 @@ public sealed class LocalCluster : IDisposable
             start.Environment[variable] = value;
         }
 
-        foreach (var a in args)
+        var list = args.ToList();
+        foreach (var a in list)
         {
             start.ArgumentList.Add(a);
+        }
+
+        // A client's wait for the cluster defaults to 30 s, which a loaded CI machine (nodes still starting, cores
+        // shared) can exceed before the coordinator answers at all; tests that mean a short wait pass --timeout.
+        if (list is ["submit" or "status", ..] && !list.Contains("--timeout"))
+        {
+            start.ArgumentList.Add("--timeout");
+            start.ArgumentList.Add("120");
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
