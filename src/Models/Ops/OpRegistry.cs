@@ -42,6 +42,10 @@ public static class OpRegistry
         new AvgPool2d(),
         new Flatten(),
         new Reshape(),
+        new Step(),
+        new Sign(),
+        new StopGradient(),
+        new Fill(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>
