@@ -46,6 +46,8 @@ public static class OpRegistry
         new Sign(),
         new StopGradient(),
         new Fill(),
+        new Bernoulli(),
+        new Normal(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>
