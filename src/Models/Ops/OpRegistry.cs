@@ -48,6 +48,9 @@ public static class OpRegistry
         new Fill(),
         new Bernoulli(),
         new Normal(),
+        new Perceptron(),
+        new Hopfield(),
+        new Rbm(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>

@@ -38,4 +38,25 @@ public abstract partial class BackendAgreementTests
         AssertAgree(y, 2e-6f, "normal");
         AssertNoNaN(y, "normal");
     }
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Perceptron_and_hopfield_rules_agree(bool accumulate)
+    {
+        RequireDevice();
+        var (rows, cols, n) = (9, 13, 17);
+        var z = Random(rows * cols);
+        var t = Values(Enumerable.Range(0, rows * cols).Select(i => (float)((i * 7) % 3 == 0 ? 1 : 0)).ToArray());
+        var (loss, dz) = (NaNs(1), Random(rows * cols));
+        var (outer, dw) = (Random(n * n), Random(n * n));
+        Both((be, tt) =>
+        {
+            be.Perceptron(tt(z), tt(t), rows, cols, tt(loss), tt(dz), accumulate);
+            be.HopfieldWeightGradient(tt(outer), tt(dw), n, accumulate);
+        });
+        AssertAgree(loss, 1e-6f, "perceptron loss");
+        AssertAgree(dz, 0f, "perceptron dz");
+        AssertAgree(dw, 0f, "hopfield dW");
+    }
 }
