@@ -50,7 +50,7 @@ public static class ModelParser
             var loss = OptionalString(root, "loss", file);
             var output = OptionalString(root, "output", file);
             var name = OptionalString(root, "name", file) ?? Path.GetFileNameWithoutExtension(file);
-            var training = root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings();
+            var training = ProgramParser.WithProgramEpochs(root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings(), root, file);
             return new ModelSpec(file, name, inputs, nodes, loss, output, training)
             {
                 Groups = root.TryGetProperty("groups", out var groups) ? ProgramParser.ParseGroups(groups, file) : [],

@@ -19,6 +19,25 @@ public static class ProgramParser
     /// <summary>The learning rules a phase may name.</summary>
     public static readonly string[] Rules = ["backprop", "cd", "hebbian", "perceptron"];
 
+    /// <summary>
+    /// The training section of a model with <paramref name="root"/>'s program: its epochs are the phases' sum (a
+    /// <c>training.epochs</c> beside a program is an error, since each phase sets its own). Unchanged without a program.
+    /// </summary>
+    public static TrainingSettings WithProgramEpochs(TrainingSettings training, JsonElement root, string file)
+    {
+        if (!root.TryGetProperty("program", out var program))
+        {
+            return training;
+        }
+
+        if (root.TryGetProperty("training", out var t) && t.ValueKind == JsonValueKind.Object && t.TryGetProperty("epochs", out _))
+        {
+            throw new ModelFileException(file, null, "training.epochs does not apply to a model with a \"program\": each phase sets its \"epochs\"");
+        }
+
+        return training with { Epochs = ParseProgram(program, file).Sum(p => p.Epochs) };
+    }
+
     /// <summary>Parses the <c>"groups"</c> array.</summary>
     public static List<GroupSpec> ParseGroups(JsonElement groups, string file)
     {
