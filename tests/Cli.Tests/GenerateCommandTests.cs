@@ -79,6 +79,78 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_generator_drawing_its_own_noise_from_a_normal_node_repeats_for_a_seed_and_changes_with_it()
+    {
+        // Arrange: z = normal(x) inside the graph (the features are unused but for the batch size).
+        var json = """
+            { "name": "gan-g",
+              "inputs": [ { "name": "x", "shape": [1] }, { "name": "y", "shape": [], "dtype": "int32" } ],
+              "nodes": [ { "id": "z", "op": "normal", "inputs": ["x"], "attrs": { "shape": [8] } },
+                         { "id": "g_out", "op": "dense", "inputs": ["z"], "attrs": { "units": 16, "activation": "sigmoid" } },
+                         { "id": "score", "op": "dense", "inputs": ["g_out"], "attrs": { "units": 2 } },
+                         { "id": "loss", "op": "softmax_cross_entropy", "inputs": ["score", "y"] } ],
+              "loss": "loss", "output": "score",
+              "generate": { "output": "g_out" } }
+            """;
+        var model = ModelCompiler.Compile(ModelParser.Parse(json, "gen.json"));
+        var trained = Write((json, model, model.InitialParameters(2)));
+        string Generate(string seed, string name)
+        {
+            var idx = Path.Combine(_dir, name);
+            var result = DtrainProcess.Run(TimeSpan.FromMinutes(2), "generate", trained, "--count", "5", "--output", idx, "--seed", seed);
+            Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+            var (count, height, width, pixels) = ReadIdx(idx);
+            Assert.Equal((5, 4, 4), (count, height, width)); // 16 values: a 4 x 4 square
+            return Convert.ToBase64String(pixels);
+        }
+
+        // Act
+        var (first, again, other) = (Generate("7", "a.idx"), Generate("7", "b.idx"), Generate("8", "c.idx"));
+
+        // Assert
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+    }
+
+    [Fact]
+    public void Rbm_mode_runs_a_gibbs_chain_on_the_rbm_nodes_parameters()
+    {
+        // Arrange: an RBM over 4 x 4 visibles with W = 0, so every chain's visible probabilities are sigmoid(bv).
+        var json = """
+            { "name": "rbm16",
+              "inputs": [ { "name": "image", "shape": [16] }, { "name": "label", "shape": [], "dtype": "int32" } ],
+              "nodes": [ { "id": "w", "op": "parameter", "attrs": { "shape": [16, 6] } },
+                         { "id": "bv", "op": "parameter", "attrs": { "shape": [16] } },
+                         { "id": "bh", "op": "parameter", "attrs": { "shape": [6] } },
+                         { "id": "rbm1", "op": "rbm", "inputs": ["image", "w", "bv", "bh"] } ],
+              "loss": "rbm1", "output": "image",
+              "generate": { "rbm": "rbm1", "gibbs_steps": 20 } }
+            """;
+        var model = ModelCompiler.Compile(ModelParser.Parse(json, "gen.json"));
+        var parameters = new float[model.ParameterCount];
+        var bv = model.Parameters.Single(p => p.Name == "bv");
+        for (var i = 0; i < 16; i++)
+        {
+            parameters[bv.Offset + i] = (i - 8) * 0.6f;
+        }
+
+        var trained = Write((json, model, parameters));
+        var (idx, png) = (Path.Combine(_dir, "rbm.idx"), Path.Combine(_dir, "rbm.png"));
+
+        // Act
+        var result = DtrainProcess.Run(TimeSpan.FromMinutes(2), "generate", trained, "--count", "3", "--output", idx, "--png", png);
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("rbm 'rbm1', 20 Gibbs steps", result.Stdout);
+        var (count, height, width, pixels) = ReadIdx(idx);
+        Assert.Equal((3, 4, 4), (count, height, width));
+        Assert.All(Enumerable.Range(0, 48), i => Assert.Equal((byte)MathF.Round(255f / (1f + MathF.Exp(-(((i % 16) - 8) * 0.6f)))), pixels[i]));
+        var image = ImageResult.FromMemory(File.ReadAllBytes(png), ColorComponents.Grey);
+        Assert.Equal(SampleImages.GridPixels(3, 4, 4), (image.Width, image.Height));
+    }
+
+    [Fact]
     public void A_gibbs_chain_on_an_rbm_without_weights_samples_its_visible_biases()
     {
         // With W = 0 the visible units ignore the hidden ones: p(v_i) = sigmoid(bv_i) at every step.
