@@ -120,7 +120,7 @@ public static class RunSummary
 
     /// <summary>
     /// The <c>--summary</c> JSON: today's fields (<c>test_accuracy</c>, <c>best_test_accuracy</c> for a classification),
-    /// <c>task</c>, the final epoch's <c>val_*</c> and <c>test_*</c> figures, <c>best_epoch</c> (null without a
+    /// <c>task</c>, the final epoch's <c>val_*</c> and <c>test_*</c> figures (and a reconstruction's <c>reconstruction_mse</c>), <c>best_epoch</c> (null without a
     /// validation set) and the same figures per epoch in <c>history</c>.
     /// </summary>
     public static Dictionary<string, object?> Json(JobCompleted r)
@@ -134,6 +134,12 @@ public static class RunSummary
         }
 
         AddFigures(summary, last);
+        if (r.Task == "reconstruction" && (last?.Test ?? last?.Validation)?.Figure("mse") is { } mse)
+        {
+            // An autoencoder's own figure, under the name every example's summary uses for it (the test set's, else validation's).
+            summary["reconstruction_mse"] = mse;
+        }
+
         summary["best_epoch"] = r.BestEpoch > 0 ? r.BestEpoch : null;
         summary["best_monitor"] = r.BestEpoch > 0 ? r.BestMonitor : null;
         summary["best_checkpoint"] = r.BestCheckpoint;

@@ -51,7 +51,8 @@ public static class ModelParser
             var output = OptionalString(root, "output", file);
             var name = OptionalString(root, "name", file) ?? Path.GetFileNameWithoutExtension(file);
             var training = ProgramParser.WithProgramEpochs(root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings(), root, file);
-            return new ModelSpec(file, name, inputs, nodes, loss, output, training)
+            var initFrom = root.TryGetProperty("init_from", out var i) ? InitFromSpec.Parse(i, file) : null;
+            return new ModelSpec(file, name, inputs, nodes, loss, output, training, initFrom)
             {
                 Groups = root.TryGetProperty("groups", out var groups) ? ProgramParser.ParseGroups(groups, file) : [],
                 Program = root.TryGetProperty("program", out var program) ? ProgramParser.ParseProgram(program, file) : [],

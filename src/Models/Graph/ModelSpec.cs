@@ -37,7 +37,8 @@ public sealed record ModelSpec(
     IReadOnlyList<NodeSpec> Nodes,
     string? Loss,
     string? Output,
-    TrainingSettings Training)
+    TrainingSettings Training,
+    InitFromSpec? InitFrom = null)
 {
     /// <summary>Named parameter groups (<c>"groups"</c>); empty in a v1 file.</summary>
     public IReadOnlyList<GroupSpec> Groups { get; init; } = [];
