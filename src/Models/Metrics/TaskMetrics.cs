@@ -61,6 +61,7 @@ public sealed record TaskMetrics
     {
         LearningTask.Classification => ["loss", "accuracy", "top_k_accuracy"],
         LearningTask.Regression => ["loss", "rmse", "mae", "r2"],
+        LearningTask.Unsupervised => ["loss"],
         _ => ["loss", "mse"],
     };
 
