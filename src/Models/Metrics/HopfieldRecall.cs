@@ -30,6 +30,13 @@ public static class HopfieldRecall
     /// <param name="flip">The fraction of bits flipped.</param>
     public static double Accuracy(ReadOnlySpan<float> w, int n, ReadOnlySpan<float> patterns, int seed, double flip = FlipFraction)
     {
+        var right = BitsRight(w, n, patterns, seed, flip);
+        return right.Length == 0 ? 0 : right.Sum(r => (double)r) / ((long)right.Length * n);
+    }
+
+    /// <summary>As <see cref="Accuracy"/>, per pattern: the bits right after recalling each (N when it came back exactly).</summary>
+    public static int[] BitsRight(ReadOnlySpan<float> w, int n, ReadOnlySpan<float> patterns, int seed, double flip = FlipFraction)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         if (w.Length != n * n || patterns.Length % n != 0)
         {
@@ -37,15 +44,10 @@ public static class HopfieldRecall
         }
 
         var k = patterns.Length / n;
-        if (k == 0)
-        {
-            return 0;
-        }
-
+        var right = new int[k];
         var state = new float[n];
         var field = new double[n];
         var order = new int[n];
-        long right = 0;
         for (var p = 0; p < k; p++)
         {
             var pattern = patterns.Slice(p * n, n);
@@ -55,11 +57,11 @@ public static class HopfieldRecall
             Settle(w, state, field, order, rng);
             for (var i = 0; i < n; i++)
             {
-                right += state[i] == pattern[i] ? 1 : 0;
+                right[p] += state[i] == pattern[i] ? 1 : 0;
             }
         }
 
-        return (double)right / ((long)k * n);
+        return right;
     }
 
     /// <summary>
