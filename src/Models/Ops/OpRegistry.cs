@@ -42,6 +42,15 @@ public static class OpRegistry
         new AvgPool2d(),
         new Flatten(),
         new Reshape(),
+        new Step(),
+        new Sign(),
+        new StopGradient(),
+        new Fill(),
+        new Bernoulli(),
+        new Normal(),
+        new Perceptron(),
+        new Hopfield(),
+        new Rbm(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>
