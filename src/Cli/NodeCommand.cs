@@ -177,6 +177,7 @@ public static class NodeCommand
 
             JobScale.CheckName(model.Spec.Name, file);
             JobScale.Check(model, settings, "submitted flags", oneProcess: false);
+            Dtrain.Protocol.Persistence.PretrainedParameters.Apply(model, new float[model.ParameterCount]); // init_from's file, checked before the job is accepted
             ModelDataFit.Check(model, data.Train, file);
             var spec = settings.Data;
             var split = spec.Validation is null && spec.ValidationSplit > 0;

@@ -36,6 +36,9 @@ namespace Dtrain.Cli
                                            predictions for raw inputs encoded as in training (CSV/TSV rows by header
                                            name, NPY/NPZ, PNG/JPEG images, IDX, or lines of numbers): class names with
                                            the top K probabilities, or regression targets in the data's units
+              generate MODEL.dtmodel --count N --output FILE.idx [--png GRID.png] [--seed S]
+                                           samples of a generative model (its "generate" section: a GAN's generator or
+                                           an RBM's Gibbs chain) as a uint8 IDX image file and a PNG grid of the first 100
 
             train options (each overrides the model file's "training" section):
               --workers N          worker actors (model replicas)            --ps-shards K   parameter shards
@@ -83,6 +86,7 @@ namespace Dtrain.Cli
                     ["export", .. var rest] => await ExportCommand.Run(CommandLine.Parse(rest)),
                     ["eval", .. var rest] => InferenceCommands.Eval(CommandLine.Parse(rest)),
                     ["predict", .. var rest] => InferenceCommands.Predict(CommandLine.Parse(rest)),
+                    ["generate", .. var rest] => GenerateCommand.Run(CommandLine.Parse(rest)),
                     ["check", .. var rest] => CheckCommand.Run(CommandLine.Parse(rest)),
                     ["data", "shapes", .. var rest] => ShapesCommand.Run(CommandLine.Parse(rest)),
                     ["data", .. var rest] => DataCommand.Run(CommandLine.Parse(rest)),

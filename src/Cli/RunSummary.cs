@@ -126,7 +126,7 @@ public static class RunSummary
 
     /// <summary>
     /// The <c>--summary</c> JSON: today's fields (<c>test_accuracy</c>, <c>best_test_accuracy</c> for a classification),
-    /// <c>task</c>, the final epoch's <c>val_*</c> and <c>test_*</c> figures, <c>best_epoch</c> (null without a
+    /// <c>task</c>, the final epoch's <c>val_*</c> and <c>test_*</c> figures (and a reconstruction's <c>reconstruction_mse</c>), <c>best_epoch</c> (null without a
     /// validation set) and the same figures per epoch in <c>history</c>; the model's own figures
     /// (<see cref="ModelFigures"/>, <c>recall_accuracy</c>) at the top level.
     /// </summary>
@@ -141,6 +141,12 @@ public static class RunSummary
         }
 
         AddFigures(summary, last);
+        if (r.Task == "reconstruction" && (last?.Test ?? last?.Validation)?.Figure("mse") is { } mse)
+        {
+            // An autoencoder's own figure, under the name every example's summary uses for it (the test set's, else validation's).
+            summary["reconstruction_mse"] = mse;
+        }
+
         if (last?.Test?.RecallAccuracy is { } recall)
         {
             // The Hopfield example's own figure, scored on the stored (training) patterns rather than the test set.

@@ -8,6 +8,7 @@ using Dtrain.Models.Backends.Cpu;
 using Dtrain.Models.Data;
 using Dtrain.Models.Graph;
 using Dtrain.Models.Optimizers;
+using Dtrain.Protocol.Persistence;
 using static Dtrain.Protocol.CoordinatorProtocol;
 
 namespace Dtrain.Cli;
@@ -62,6 +63,23 @@ public static class TrainCommand
         return await Execute(job, local, resume: null, data);
     }
 
+    /// <summary>
+    /// Checks the model's <c>init_from</c> before anything starts (the coordinator reads it again to load the shards) and
+    /// says how many parameters start from the file.
+    /// </summary>
+    internal static void PrintInitFrom(CompiledModel model)
+    {
+        if (model.Spec.InitFrom is not { } init)
+        {
+            return;
+        }
+
+        var transfers = PretrainedParameters.Apply(model, new float[model.ParameterCount]);
+        var shown = string.Join(", ", transfers.Take(6).Select(t => t.Parameter == t.Source ? t.Parameter : $"{t.Parameter} <- {t.Source}"));
+        Console.WriteLine($"init_from: {transfers.Count} of {model.Parameters.Count} parameter tensor(s) start from {init.Resolve(model.Spec.File)}"
+            + (transfers.Count == 0 ? "" : $" ({shown}{(transfers.Count > 6 ? ", ..." : "")})"));
+    }
+
     /// <summary>The model file's text; a file that cannot be read is one line naming it.</summary>
     private static string ReadModelText(string file)
     {
@@ -84,6 +102,11 @@ public static class TrainCommand
         if (settings.Dataset != "mnist")
         {
             throw new DtrainException($"{file}: training.dataset '{settings.Dataset}' is not known; known: mnist");
+        }
+
+        if (resume is null)
+        {
+            PrintInitFrom(model);
         }
 
         var storage = settings.Checkpoint ? local.StorageFor(job.JobId) : null;

@@ -24,7 +24,18 @@ internal sealed partial class CoordinatorActor
             return;
         }
 
-        var initial = _job.Model.InitialParameters(_job.Settings.Seed);
+        // init_from was checked when the job was prepared; the file can still change or vanish before this reads it.
+        float[] initial;
+        try
+        {
+            initial = PretrainedParameters.Initial(_job.Model, _job.Settings.Seed);
+        }
+        catch (Models.DtrainException e)
+        {
+            Fail(e.Message);
+            return;
+        }
+
         var optimizer = Optimizer();
         for (var s = 0; s < _shards.Count; s++)
         {

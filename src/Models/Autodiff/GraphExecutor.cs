@@ -184,6 +184,20 @@ public sealed class GraphExecutor : IDisposable
         Backend.Download(output, scores[..output.Length]);
     }
 
+    /// <summary>
+    /// Copies the value named <paramref name="name"/> (a node id or model input) of the last forward pass to the host:
+    /// batch x its per-example size for a batched value, else the whole value. Returns the floats copied.
+    /// </summary>
+    public int ReadValue(string name, Span<float> values)
+    {
+        var v = Model.Values.Select((info, i) => (info, i)).FirstOrDefault(x => x.info.Name == name) is { info: not null } found
+            ? found.i
+            : throw new ArgumentException($"the model has no value named '{name}'", nameof(name));
+        var value = Value(v);
+        Backend.Download(value, values[..value.Length]);
+        return value.Length;
+    }
+
     /// <summary>Number of examples in the current batch whose highest output score is at their label.</summary>
     public int CountCorrect()
     {

@@ -213,14 +213,24 @@ public static class DataPreparer
     {
         var (train, test) = Mnist.Load(Mnist.Ensure(dataDir, log));
         var schema = DataSchema.Mnist with { FeatureShape = (int[])train.FeatureShape.Clone(), ClassNames = MnistClassNames };
-        if (spec.ValidationSplit <= 0)
+        var (kept, held) = (train, (Dataset?)null);
+        if (spec.ValidationSplit > 0)
         {
-            return new PreparedData(schema, train, null, test);
+            (kept, held) = SplitInMemory(train, seed, spec.ValidationSplit);
         }
 
-        var (kept, held) = SplitInMemory(train, seed, spec.ValidationSplit);
+        if (spec.Task == LearningTask.Reconstruction)
+        {
+            // An autoencoder on MNIST: the images are their own targets, the digits' labels go unused.
+            schema = schema with { Task = LearningTask.Reconstruction, TargetWidth = train.FeatureSize, ClassNames = null };
+            (kept, held, test) = (AsReconstruction(kept)!, AsReconstruction(held), AsReconstruction(test)!);
+        }
+
         return new PreparedData(schema, kept, held, test);
     }
+
+    private static Dataset? AsReconstruction(Dataset? set) =>
+        set is null ? null : new(set.Name, set.FeatureShape, LearningTask.Reconstruction, 0, set.Features, [], 0);
 
     /// <summary>Splits an in-memory classification set by <see cref="ValidationSplit.IsValidation"/>.</summary>
     internal static (Dataset Train, Dataset Validation) SplitInMemory(Dataset set, int seed, double fraction)

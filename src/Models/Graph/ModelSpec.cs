@@ -37,4 +37,5 @@ public sealed record ModelSpec(
     IReadOnlyList<NodeSpec> Nodes,
     string? Loss,
     string? Output,
-    TrainingSettings Training);
+    TrainingSettings Training,
+    InitFromSpec? InitFrom = null);
