@@ -25,7 +25,7 @@ internal sealed class Replica : IDisposable
     private readonly int _targetSize;
     private readonly Tensor[] _trainableGradients;
     private readonly IBuffer _normScratch;
-    private readonly HostBuffer _lossHost;
+    private HostBuffer _lossHost;
     private readonly float[] _features;
     private readonly float[] _labels;
     private readonly int _workerId;
@@ -38,6 +38,7 @@ internal sealed class Replica : IDisposable
     private int _batch;
     private (int Epoch, int PartitionId) _partition;
     private bool _lossTaken = true;
+    private int[] _losses = [];
 
     /// <summary>A replica of <paramref name="model"/> training on <paramref name="trainingSet"/> in batches of <paramref name="batch"/>.</summary>
     public Replica(IBackend backend, CompiledModel model, ExampleSource trainingSet, int batch, int workerId)
@@ -114,18 +115,33 @@ internal sealed class Replica : IDisposable
     }
 
     /// <summary>
-    /// Runs forward and queues the loss's copy to the host: it comes back with the first push (or the step's end),
-    /// not by a wait between forward and backward, so on a GPU the device runs on while backward is launched.
+    /// Runs forward and queues the copy of the step's losses (<paramref name="losses"/>, value indices: the program's
+    /// sub-step) to the host: they come back with the first push (or the step's end), not by a wait between forward and
+    /// backward, so on a GPU the device runs on while backward is launched.
     /// </summary>
-    public void Forward()
+    public void Forward(int[] losses)
     {
         _executor.Forward();
-        _backend.DownloadAsync(_executor.Loss, _lossHost, 0);
+        if (losses.Length > _lossHost.Length)
+        {
+            _lossHost.Dispose();
+            _lossHost = _backend.AllocateHost(losses.Length);
+        }
+
+        for (var i = 0; i < losses.Length; i++)
+        {
+            _backend.DownloadAsync(_executor.LossOf(losses[i]), _lossHost, i);
+        }
+
+        _losses = losses;
         _lossTaken = false;
     }
 
-    /// <summary>Runs backward, adding to the gradients of earlier steps with <paramref name="accumulate"/>; <paramref name="readiness"/> hears of each shard's part as it is final.</summary>
-    public void Backward(bool accumulate, GradientReadiness? readiness) => _executor.Backward(accumulate, readiness);
+    /// <summary>
+    /// Runs backward over the step's losses, adding to the gradients of earlier steps with <paramref name="accumulate"/>;
+    /// <paramref name="readiness"/> hears of each shard's part as it is final.
+    /// </summary>
+    public void Backward(bool accumulate, GradientReadiness? readiness) => _executor.Backward(_losses, accumulate, readiness);
 
     /// <summary>Scales the gradient to global L2 norm <paramref name="clipNorm"/> when it is longer (0: no clipping).</summary>
     public void ClipGradients(float clipNorm)
@@ -171,6 +187,11 @@ internal sealed class Replica : IDisposable
         }
 
         var loss = _lossHost.Array[0];
+        for (var i = 1; i < _losses.Length; i++)
+        {
+            loss += _lossHost.Array[i]; // a sub-step's losses are summed, as their gradients are
+        }
+
         if (!float.IsFinite(loss))
         {
             throw new DtrainException($"worker {_workerId}: the loss became {loss} at epoch {_partition.Epoch}, partition {_partition.PartitionId}; lower the learning rate");
