@@ -61,14 +61,15 @@ public sealed class Conv2dTransposeTests
     [InlineData(3, 2, 5)]
     public void Transposed_convolution_is_the_adjoint_of_conv2d(int stride, int padding, int kernel)
     {
-        // <conv2d(u), v> = <u, conv2d_transpose(v)> for the same weight: the definition of the transpose.
-        using var backend = new CpuBackend(threads: 1);
+        // <conv2d(u), v> = <u, conv2d_transpose(v)> for the same weight: the definition of the transpose. Two
+        // threads with a column slot each: examples run in parallel parts.
+        using var backend = new CpuBackend(threads: 2);
         var g = new Window2d(3, 9, 8, kernel, kernel, stride, stride, padding, padding);
-        const int filters = 4, batch = 2;
+        const int filters = 4, batch = 3;
         var rng = new Random(stride * 10 + padding);
         float[] Draw(int n) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
         var (u, v, w) = (Draw(batch * g.InputSize), Draw(batch * filters * g.OutputPlane), Draw(filters * g.PatchSize));
-        var columns = Put(backend, new float[g.ColumnSize]);
+        var columns = Put(backend, new float[2 * g.ColumnSize]);
         var (convU, transposeV) = (Put(backend, new float[v.Length]), Put(backend, new float[u.Length]));
 
         backend.Conv2dForward(g, filters, batch, Put(backend, u), Put(backend, w), null, convU, columns);
