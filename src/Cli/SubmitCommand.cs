@@ -89,7 +89,7 @@ public static class SubmitCommand
         Console.WriteLine(model is null
             ? $"dtrain: {file} (shapes fitted to the data by the coordinator) submitted to {cluster} as {job.JobId}: {job.Description}"
             : $"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) submitted to {cluster} as {job.JobId}: {job.Description}");
-        EpochTable.Console.Start(Dtrain.Models.Data.LearningTask.Classification, validation: false, test: true); // a row of another task prints its own header
+        EpochTable.Console.Start(Dtrain.Models.Data.LearningTask.Classification, validation: false, test: true, phase: model?.Program.Written ?? false); // a row of another task prints its own header
 
         var progress = ProgressLine.ForConsole();
         DateTime? coordinatorGone = null;

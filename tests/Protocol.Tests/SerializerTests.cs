@@ -14,26 +14,26 @@ namespace Dtrain.Protocol.Tests;
 
 public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(serializeMessages: false))
 {
-    private static readonly ChunkInfo[] Chunks = [new(0, 0, 0, 3), new(1, 2, 40, 2)];
+    private static readonly ChunkInfo[] Chunks = [new(0, 0, 0, 3), new(1, 2, 40, 2, Group: 1)];
 
     private static readonly OptimizerSpec Adam = new("adam", 0.001f, 0.5f, 0.9f, 0.999f, 1e-8f, 0.01f);
 
     private static readonly ShardStats Stats = new(2, 17, 15, 1, 2, 30, 1.25, 4, 0.5);
 
     private static readonly EpochCompleted Epoch = new(
-        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5), true);
+        3, 0.25, 0.97, 1234.5, 10.5, 31.5, 1400, 18, 19, new EvaluationFigures("regression", 500, 0.125, 0.5, 0.75, 5, 3.25, 2.5, 0.625, 0.0625), new EvaluationFigures("classification", 1000, 0.2, 0.97, 0.99, 5), true, "adversarial");
 
     /// <summary>A representative instance of every wire message; each field differs from its default.</summary>
     private static readonly Dictionary<Type, Func<IActorRef, IActorRef, IWireMessage>> Factories = new()
     {
-        [typeof(InitShard)] = (_, _) => new InitShard(2, Chunks, FloatBuffer.CopyOf([1f, -2.5f, 3e-7f, float.MaxValue, -0f]), Adam, 3, 0x5eed_0001),
+        [typeof(InitShard)] = (_, _) => new InitShard(2, Chunks, FloatBuffer.CopyOf([1f, -2.5f, 3e-7f, float.MaxValue, -0f]), Adam, 3, 0x5eed_0001, [Adam, Adam with { Frozen = true }]),
         [typeof(ShardReady)] = (_, _) => new ShardReady(2, 5, 0x5eed_0001),
         [typeof(InitShardRejected)] = (_, _) => new InitShardRejected(2, "carries 2 floats but its chunks hold 5", 0x5eed_0001),
         [typeof(Pull)] = (_, _) => new Pull(99, 7, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
         [typeof(Params)] = (_, _) => new Params(2, 99, 8, FloatBuffer.CopyOf([0.5f, float.Epsilon, -1f])),
         [typeof(SyncMembership)] = (_, _) => new SyncMembership(4, true),
         [typeof(AdmitWorkers)] = (_, _) => new AdmitWorkers([0, 3, 7]),
-        [typeof(Push)] = (_, _) => new Push(3, 12, 6, FloatBuffer.CopyOf([0.25f, float.NegativeInfinity, 7f]), "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01", 0x5eed_0001),
+        [typeof(Push)] = (_, _) => new Push(3, 12, 6, FloatBuffer.CopyOf([0.25f, float.NegativeInfinity, 7f]), "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01", 0x5eed_0001, 0b101),
         [typeof(PushAck)] = (_, _) => new PushAck(2, 3, 12, 9, true),
         [typeof(PushRejected)] = (_, _) => new PushRejected(2, 3, 12, "carries 3 floats, shard owns 5"),
         [typeof(GetStats)] = (_, _) => new GetStats(41),
@@ -46,7 +46,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(WorkerFailed)] = (_, _) => new WorkerFailed(4, "push rejected"),
         [typeof(TrainingProgress)] = (_, _) => new TrainingProgress(2, 3, 19, 500, 0.2, 40000.5, 1.25, 4, 0.3, 21000.5, 25),
         [typeof(EpochCompleted)] = (_, _) => Epoch,
-        [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats], Models.Graph.TrainingMode.Sync, 4, 2, 7, 3, 25, true, "regression", 2, "val_rmse", 6, true),
+        [typeof(JobCompleted)] = (_, _) => new JobCompleted(0.97, 0.98, 3, 1500.5, 42.5, 2, 3, [Epoch, Epoch with { Epoch = 4 }], [Stats], Models.Graph.TrainingMode.Sync, 4, 2, 7, 3, 25, true, "regression", 2, "val_rmse", 6, true, [new PhaseSummary("pretrain", 2, 950.5, 0.125), new PhaseSummary("adversarial", 1, 700.25, 0.5)]),
         [typeof(JobFailed)] = (_, _) => new JobFailed("a parameter shard could not start"),
         [typeof(ClusterProtocol.RegisterShard)] = (shard, _) => new ClusterProtocol.RegisterShard(shard, "akka.tcp://dtrain@10.0.0.2:4053", "10.0.0.2:4060", "ps-0"),
         [typeof(ClusterProtocol.RegisterWorker)] = (worker, _) => new ClusterProtocol.RegisterWorker(worker, "akka.tcp://dtrain@10.0.0.3:4053", "ilgpu cuda NVIDIA H100"),
@@ -64,7 +64,7 @@ public sealed class SerializerTests() : TestKit(WireConfig.SingleProcess(seriali
         [typeof(TakeCheckpoint)] = (_, _) => new TakeCheckpoint(7, "dtrain/mnist-mlp-1/shard-2"),
         [typeof(ShardCheckpointed)] = (_, _) => new ShardCheckpointed(2, 7, 1234, 6_429_872, 0.0031, 0.25),
         [typeof(ShardCheckpointFailed)] = (_, _) => new ShardCheckpointFailed(2, 7, "Failed to connect to 127.0.0.1:5432"),
-        [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2", 0x5eed_0001),
+        [typeof(RestoreShard)] = (_, _) => new RestoreShard(2, Chunks, Adam, 3, 7, "dtrain/mnist-mlp-1/shard-2", 0x5eed_0001, [Adam with { Frozen = true }, Adam]),
         [typeof(JobNotice)] = (_, _) => new JobNotice("checkpoint 7 cannot be used", true),
         [typeof(Persistence.JobEvents.JobSubmitted)] = (_, _) => new Persistence.JobEvents.JobSubmitted("mnist-mlp-1", "mnist-mlp.json", """{"nodes": []}""", ["--epochs", "2"], """{"format": "csv"}"""),
         [typeof(Persistence.JobEvents.PartitionTrained)] = (_, _) => new Persistence.JobEvents.PartitionTrained(2, 5, 1, 25),
