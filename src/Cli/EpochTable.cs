@@ -18,10 +18,10 @@ public sealed class EpochTable(TextWriter output)
     /// <summary>The table on standard output.</summary>
     public static EpochTable Console { get; } = new(System.Console.Out);
 
-    /// <summary>Prints the header for a job of <paramref name="task"/> scoring the sets named.</summary>
-    public void Start(LearningTask task, bool validation, bool test)
+    /// <summary>Prints the header for a job of <paramref name="task"/> scoring the sets named (with a phase column for a training program).</summary>
+    public void Start(LearningTask task, bool validation, bool test, bool phase = false)
     {
-        _header = Header(Columns(task.Name(), validation, test));
+        _header = Header(Columns(task.Name(), validation, test, phase));
         output.WriteLine(_header);
     }
 

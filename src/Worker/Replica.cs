@@ -24,6 +24,7 @@ internal sealed class Replica : IDisposable
     private readonly int _featureSize;
     private readonly int _targetSize;
     private readonly Tensor[] _trainableGradients;
+    private readonly Dictionary<ulong, Tensor[]> _trainableByMask = [];
     private readonly IBuffer _normScratch;
     private HostBuffer _lossHost;
     private readonly float[] _features;
@@ -137,21 +138,48 @@ internal sealed class Replica : IDisposable
         _lossTaken = false;
     }
 
+    /// <summary>As <see cref="Forward(int[])"/>, over the model's loss alone (a model without a program).</summary>
+    public void Forward() => Forward([_executor.Model.LossValue]);
+
     /// <summary>
     /// Runs backward over the step's losses, adding to the gradients of earlier steps with <paramref name="accumulate"/>;
     /// <paramref name="readiness"/> hears of each shard's part as it is final.
     /// </summary>
     public void Backward(bool accumulate, GradientReadiness? readiness) => _executor.Backward(_losses, accumulate, readiness);
 
-    /// <summary>Scales the gradient to global L2 norm <paramref name="clipNorm"/> when it is longer (0: no clipping).</summary>
-    public void ClipGradients(float clipNorm)
+    /// <summary>
+    /// Scales the gradient to global L2 norm <paramref name="clipNorm"/> when it is longer (0: no clipping); the norm is
+    /// over the groups of <paramref name="groupMask"/> (0: all), the ones the push updates.
+    /// </summary>
+    public void ClipGradients(float clipNorm, ulong groupMask = TrainingProgram.AllGroups)
     {
         if (clipNorm > 0)
         {
             // Only the worker sees the whole gradient (each shard holds a part), so the global norm is taken
             // here, over the trainable parameters' gradients (summed over the steps since the last push).
-            GradientClipping.ClipByGlobalNorm(_backend, _trainableGradients, new Tensor(_normScratch, 0, 1), clipNorm);
+            GradientClipping.ClipByGlobalNorm(_backend, Trainable(groupMask), new Tensor(_normScratch, 0, 1), clipNorm);
         }
+    }
+
+    /// <summary>The trainable gradients of the groups in <paramref name="groupMask"/>, made once per mask.</summary>
+    private Tensor[] Trainable(ulong groupMask)
+    {
+        if (groupMask == TrainingProgram.AllGroups)
+        {
+            return _trainableGradients;
+        }
+
+        if (!_trainableByMask.TryGetValue(groupMask, out var gradients))
+        {
+            var model = _executor.Model;
+            gradients = model.Parameters
+                .Where(p => p.Spec.Trainable && TrainingProgram.Updates(groupMask, model.Program.GroupOf(p.Index)))
+                .Select(p => _executor.Gradients.Slice(p.Offset, p.Size))
+                .ToArray();
+            _trainableByMask[groupMask] = gradients;
+        }
+
+        return gradients;
     }
 
     /// <summary>

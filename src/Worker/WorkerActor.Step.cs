@@ -139,7 +139,7 @@ internal sealed partial class WorkerActor
             if (plan.Push == StepPush.AfterBackward)
             {
                 pushes.Begin();
-                replica.ClipGradients(job.ClipNorm);
+                replica.ClipGradients(job.ClipNorm, _groupMask);
                 for (var s = 0; s < job.Shards.Length; s++)
                 {
                     StagePush(s);
