@@ -51,8 +51,10 @@ public static class ModelParser
             var output = OptionalString(root, "output", file);
             var name = OptionalString(root, "name", file) ?? Path.GetFileNameWithoutExtension(file);
             var training = root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings();
-            var initFrom = root.TryGetProperty("init_from", out var i) ? InitFromSpec.Parse(i, file) : null;
-            return new ModelSpec(file, name, inputs, nodes, loss, output, training, initFrom);
+            return new ModelSpec(file, name, inputs, nodes, loss, output, training)
+            {
+                InitFrom = root.TryGetProperty("init_from", out var init) ? InitFromSpec.Parse(init, file) : null,
+            };
         }
     }
 

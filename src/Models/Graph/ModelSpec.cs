@@ -37,5 +37,8 @@ public sealed record ModelSpec(
     IReadOnlyList<NodeSpec> Nodes,
     string? Loss,
     string? Output,
-    TrainingSettings Training,
-    InitFromSpec? InitFrom = null);
+    TrainingSettings Training)
+{
+    /// <summary>The trained model whose values start the parameters (<c>"init_from"</c>); null: every initializer.</summary>
+    public InitFromSpec? InitFrom { get; init; }
+}
