@@ -9,7 +9,7 @@ namespace Dtrain.Cli;
 /// Prints one line per epoch under a header. The columns follow the task and which sets are scored: a
 /// classification shows accuracies, a regression RMSE, a reconstruction MSE; <c>val_*</c> columns appear with a
 /// validation set, <c>test_*</c> with a test set. A row whose columns differ from the header printed (the header
-/// is a guess made before the first epoch) prints its own header first.
+/// is a guess made before the first epoch) prints its own header first. A training program's epochs name their phase.
 /// </summary>
 public sealed class EpochTable(TextWriter output)
 {
@@ -18,10 +18,10 @@ public sealed class EpochTable(TextWriter output)
     /// <summary>The table on standard output.</summary>
     public static EpochTable Console { get; } = new(System.Console.Out);
 
-    /// <summary>Prints the header for a job of <paramref name="task"/> scoring the sets named.</summary>
-    public void Start(LearningTask task, bool validation, bool test)
+    /// <summary>Prints the header for a job of <paramref name="task"/> scoring the sets named (with a phase column for a training program).</summary>
+    public void Start(LearningTask task, bool validation, bool test, bool phase = false)
     {
-        _header = Header(Columns(task.Name(), validation, test));
+        _header = Header(Columns(task.Name(), validation, test, phase));
         output.WriteLine(_header);
     }
 
@@ -46,9 +46,9 @@ public sealed class EpochTable(TextWriter output)
 
     /// <summary>The columns of <paramref name="e"/>: its task from its figures (an epoch without figures is a classification scored on a test set).</summary>
     private static List<Column> Columns(EpochCompleted e) =>
-        Columns(e.Test?.Task ?? e.Validation?.Task ?? "classification", e.Validation is not null, e.Test is not null || e.Validation is null);
+        Columns(e.Test?.Task ?? e.Validation?.Task ?? "classification", e.Validation is not null, e.Test is not null || e.Validation is null, e.Phase is not null);
 
-    private static List<Column> Columns(string task, bool validation, bool test)
+    private static List<Column> Columns(string task, bool validation, bool test, bool phase = false)
     {
         var c = CultureInfo.InvariantCulture;
         string Figure(EvaluationFigures? f, Func<EvaluationFigures, double?> pick, string format) =>
@@ -81,6 +81,11 @@ public sealed class EpochTable(TextWriter output)
         }
 
         columns.Add(new("examples/s", 10, e => e.ExamplesPerSecond.ToString("N0", c)));
+        if (phase)
+        {
+            columns.Insert(1, new("phase", 12, e => e.Phase ?? ""));
+        }
+
         columns.Add(new("epoch_s", 7, e => e.TrainSeconds.ToString("F1", c)));
         columns.Add(new("elapsed_s", 9, e => e.ElapsedSeconds.ToString("F1", c)));
 

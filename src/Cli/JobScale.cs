@@ -29,6 +29,17 @@ public static partial class JobScale
     /// </summary>
     public static void Check(CompiledModel model, TrainingSettings settings, string source, bool oneProcess)
     {
+        var program = model.Program;
+        if (program.Written && settings.Epochs != program.TotalEpochs)
+        {
+            throw new DtrainException($"{source}: --epochs does not apply to {model.Spec.File}, which has a training program: its epochs are per phase ({string.Join(", ", program.Phases.Select(p => $"{p.Name} {p.Epochs}"))}; {program.TotalEpochs} in all)");
+        }
+
+        if (program.Written && settings.PushEvery > 1 && program.Phases.FirstOrDefault(p => p.Steps.Count > 1) is { } alternating)
+        {
+            throw new DtrainException($"{source}: training.n_push (--n-push) is {settings.PushEvery}, but phase '{alternating.Name}' of {model.Spec.File} alternates sub-steps, each of which pushes its own groups: use n_push 1");
+        }
+
         if (settings.PsShards > MaxShards)
         {
             throw new DtrainException($"{source}: training.ps_shards (--ps-shards) is {settings.PsShards:N0}; dtrain runs at most {MaxShards:N0} shards");

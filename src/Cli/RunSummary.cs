@@ -93,6 +93,11 @@ public static class RunSummary
         }
 
         table.Add("epochs", r.StoppedEarly ? $"{r.Epochs} (stopped early)" : r.Epochs.ToString(c));
+        foreach (var p in r.Phases ?? [])
+        {
+            table.Add($"phase {p.Name}", string.Create(c, $"{p.Epochs} epoch(s), {p.ExamplesPerSecond:N0} examples/s, train loss {p.TrainLoss:F4}"));
+        }
+
         table.Add("train examples/s", r.TrainExamplesPerSecond.ToString("N0", c));
         table.Add("wall seconds", r.WallSeconds.ToString("F1", c));
         table.Add("workers x PS shards", $"{r.Workers} x {r.PsShards}");
@@ -140,6 +145,18 @@ public static class RunSummary
         summary["best_checkpoint"] = r.BestCheckpoint;
         summary["stopped_early"] = r.StoppedEarly;
         summary["epochs"] = r.Epochs;
+        if (r.Phases is { } phases)
+        {
+            // A training program's phases in order, with the rate the issue asks for per phase.
+            summary["phases"] = phases.Select(p => new Dictionary<string, object>
+            {
+                ["name"] = p.Name,
+                ["epochs"] = p.Epochs,
+                ["examples_per_second"] = p.ExamplesPerSecond,
+                ["train_loss"] = p.TrainLoss,
+            }).ToArray();
+        }
+
         summary["train_examples_per_second"] = r.TrainExamplesPerSecond;
         summary["wall_seconds"] = r.WallSeconds;
         summary["workers"] = r.Workers;
@@ -172,6 +189,7 @@ public static class RunSummary
             var epoch = new Dictionary<string, object?>
             {
                 ["epoch"] = e.Epoch,
+                ["phase"] = e.Phase,
                 ["steps"] = e.Steps,
                 ["train_loss"] = e.TrainLoss,
                 ["test_accuracy"] = e.TestAccuracy,
@@ -180,6 +198,11 @@ public static class RunSummary
                 ["partitions_trained"] = e.PartitionsTrained,
                 ["partitions"] = e.Partitions,
             };
+            if (e.Phase is null)
+            {
+                epoch.Remove("phase"); // a model without a program: the history reads as before
+            }
+
             if (r.Task != "classification" || (e.Test is null && e.Validation is not null))
             {
                 epoch.Remove("test_accuracy"); // no test set scored, or not a classification: no accuracy to report

@@ -120,11 +120,11 @@ public static class TrainCommand
         var o = settings.WithScheduleResolved(train.Count).Optimizer;
         Console.WriteLine($"dtrain: {model.Spec.Name} ({model.ParameterCount:N0} parameters) on {train.Count:N0} examples; "
             + $"{settings.Workers} worker(s) on {DeviceOption.Describe(Math.Max(1, Environment.ProcessorCount / settings.Workers))}, {settings.PsShards} PS shard(s); "
-            + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s); mode {DescribeMode(settings)}");
+            + $"{o.Type} lr={o.EffectiveLearningRate.ToString(CultureInfo.InvariantCulture)}{Describe(o.Schedule)}{Describe(settings.ClipNorm)}, batch {settings.Batch}, {settings.Epochs} epoch(s){DescribeProgram(model.Program)}; mode {DescribeMode(settings)}");
         Console.WriteLine(storage is null
             ? "checkpoints: off"
             : $"job {job.JobId}: checkpoints in {storage.Describe()}; resume with: dtrain resume {local.ResumeTarget(job.JobId)}");
-        EpochTable.Console.Start(train.Task, validation: prepared.Validation is not null, test: test is not null);
+        EpochTable.Console.Start(train.Task, validation: prepared.Validation is not null, test: test is not null, phase: model.Program.Written);
 
         var progress = ProgressLine.ForConsole();
         JobCompleted result;
@@ -289,6 +289,10 @@ public static class TrainCommand
         null or { Kind: ScheduleKind.Constant, Warmup: 0 } => "",
         _ => string.Create(CultureInfo.InvariantCulture, $" ({LearningRateSchedule.KindNames[(int)s.Kind]}{(s.Kind == ScheduleKind.Cosine ? $" over {s.Steps:N0} updates" : "")}{(s.Warmup > 0 ? $", warm-up {s.Warmup}" : "")})"),
     };
+
+    /// <summary>A program's phases with their epochs: <c> in 3 phases (a-only 1, alternate 2, b-only 1)</c>; empty without one.</summary>
+    private static string DescribeProgram(TrainingProgram program) =>
+        program.Written ? $" in {program.Phases.Count} phase(s) ({string.Join(", ", program.Phases.Select(p => $"{p.Name} {p.Epochs}"))})" : "";
 
     private static string Describe(float clipNorm) =>
         clipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $", clip norm {clipNorm}") : "";

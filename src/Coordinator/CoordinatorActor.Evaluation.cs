@@ -69,7 +69,9 @@ internal sealed partial class CoordinatorActor
         }
 
         var epoch = _epoch!.Epoch;
-        var report = _tally.Evaluated(_epoch, _evalTrainSeconds, _wall.Elapsed.TotalSeconds, done.Validation, done.Test);
+        var program = _job.Model.Program;
+        var phase = program.Written ? program.PhaseAt(_epoch.Epoch).Name : null;
+        var report = _tally.Evaluated(_epoch, _evalTrainSeconds, _wall.Elapsed.TotalSeconds, done.Validation, done.Test, phase);
         Dtrain.Protocol.Telemetry.CoordinatorTelemetry.Evaluated(report.TestAccuracy);
         _listener.Tell(report);
 
@@ -160,7 +162,8 @@ internal sealed partial class CoordinatorActor
             _tally.Best?.Epoch ?? 0,
             _tally.Best is null ? "" : _job.Settings.BestMonitor,
             _checkpoints.BestId,
-            _tally.StoppedEarly));
+            _tally.StoppedEarly,
+            PhaseSummaries.Of(_job.Model.Program, history)));
     }
 
     private sealed record EvaluationDone(EvaluationFigures? Validation, EvaluationFigures? Test, string? Error);

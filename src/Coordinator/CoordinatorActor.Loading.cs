@@ -15,6 +15,23 @@ internal sealed partial class CoordinatorActor
     /// <summary>A cosine schedule over "the whole run" learns its length here, where the data set size is known.</summary>
     private OptimizerSpec Optimizer() => OptimizerSpec.From(_job.Settings.WithScheduleResolved(_trainingSet.Count).Optimizer);
 
+    /// <summary>
+    /// Each parameter group's optimizer (null for a model without groups), its schedule's "whole run" resolved as the
+    /// training section's is.
+    /// </summary>
+    private OptimizerSpec[]? GroupOptimizers()
+    {
+        var program = _job.Model.Program;
+        if (!program.HasGroups)
+        {
+            return null;
+        }
+
+        return program.Groups
+            .Select((g, i) => OptimizerSpec.From((_job.Settings with { Optimizer = program.OptimizerOf(i, _job.Settings.Optimizer) }).WithScheduleResolved(_trainingSet.Count).Optimizer) with { Frozen = g.Frozen })
+            .ToArray();
+    }
+
     /// <summary>Starts loading the shards: from the newest checkpoint of a resumed job, or with initial values.</summary>
     private void LoadShards()
     {
@@ -37,11 +54,12 @@ internal sealed partial class CoordinatorActor
         }
 
         var optimizer = Optimizer();
+        var groups = GroupOptimizers();
         for (var s = 0; s < _shards.Count; s++)
         {
             var values = FloatBuffer.Rent(ChunkPlacement.Floats(_placement[s]));
             ChunkPlacement.Gather(initial, _placement[s], values.Span);
-            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum(), _restore.RequestId));
+            _shards[s].Tell(new InitShard(s, _placement[s], values, optimizer, SyncQuorum(), _restore.RequestId, groups));
         }
 
         if (_resume is { } resume)
@@ -55,9 +73,10 @@ internal sealed partial class CoordinatorActor
     private void RestoreShards(CheckpointRecord record)
     {
         var optimizer = Optimizer();
+        var groups = GroupOptimizers();
         for (var s = 0; s < _shards.Count; s++)
         {
-            _shards[s].Tell(new RestoreShard(s, _placement[s], optimizer, SyncQuorum(), record.Id, ShardSnapshot.PersistenceId(_job.JobId, s), _restore.RequestId));
+            _shards[s].Tell(new RestoreShard(s, _placement[s], optimizer, SyncQuorum(), record.Id, ShardSnapshot.PersistenceId(_job.JobId, s), _restore.RequestId, groups));
         }
     }
 

@@ -102,7 +102,7 @@ public sealed class EpochTally
     /// The report of an evaluated epoch, added to the history: its train loss, rate and figures, and whether it is the
     /// best on validation so far.
     /// </summary>
-    public EpochCompleted Evaluated(PartitionSchedule epoch, double trainSeconds, double wallSeconds, EvaluationFigures? validation, EvaluationFigures? test)
+    public EpochCompleted Evaluated(PartitionSchedule epoch, double trainSeconds, double wallSeconds, EvaluationFigures? validation, EvaluationFigures? test, string? phase = null)
     {
         var examples = epoch.Partitions.Sum(p => p.Length);
         var report = new EpochCompleted(
@@ -116,7 +116,8 @@ public sealed class EpochTally
             epoch.DoneCount,
             epoch.Partitions.Length,
             validation,
-            test);
+            test,
+            Phase: phase);
         EvaluatedIsBest = ObserveBest(report);
         report = report with { BestSoFar = EvaluatedIsBest };
         _history.Add(report);

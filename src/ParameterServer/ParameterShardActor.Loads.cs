@@ -23,7 +23,7 @@ internal sealed partial class ParameterShardActor
                 return;
             }
 
-            _store.Load(init.ShardId, init.Chunks, init.Optimizer, init.Values.Span, init.RequestId);
+            _store.Load(init.ShardId, init.Chunks, init.Optimizer, init.Values.Span, init.RequestId, init.Groups);
             StartRounds(init.SyncQuorum);
             Loaded(new ShardReady(_store.ShardId, _store.Floats, init.RequestId));
         }
@@ -87,7 +87,7 @@ internal sealed partial class ParameterShardActor
 
         try
         {
-            _store.Restore(restore.ShardId, restore.Chunks, restore.Optimizer, bytes, Describe(restore), restore.RequestId);
+            _store.Restore(restore.ShardId, restore.Chunks, restore.Optimizer, bytes, Describe(restore), restore.RequestId, restore.Groups);
             StartRounds(restore.SyncQuorum);
             _log.Info("shard {0}: restored {1} (version {2})", _store.ShardId, Describe(restore), _store.Version);
             Loaded(new ShardReady(_store.ShardId, _store.Floats, restore.RequestId));

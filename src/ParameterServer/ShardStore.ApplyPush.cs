@@ -79,22 +79,28 @@ internal sealed partial class ShardStore
     /// </summary>
     public PushAck Apply(Push push)
     {
-        ApplyUpdate(push.Gradient.Span, Math.Max(0, Version - push.BaseVersion), pushes: 1);
+        ApplyUpdate(push.Gradient.Span, Math.Max(0, Version - push.BaseVersion), pushes: 1, push.GroupMask);
         return new PushAck(ShardId, push.WorkerId, push.Seq, Version, true);
     }
 
     /// <summary>
     /// One optimizer update with <paramref name="gradient"/> (values for state runs), standing for
     /// <paramref name="pushes"/> pushes (a synchronous round's mean stands for all of its); the version moves on by one.
+    /// Only the groups in <paramref name="groupMask"/> (0: every group) change, each with its own optimizer at its own
+    /// update count; frozen groups never change.
     /// </summary>
-    public void ApplyUpdate(ReadOnlySpan<float> gradient, long staleness, int pushes)
+    public void ApplyUpdate(ReadOnlySpan<float> gradient, long staleness, int pushes, ulong groupMask = 0)
     {
         var started = Stopwatch.GetTimestamp();
-
-        // The schedule is a function of this shard's update count: Version updates came before this one.
-        var learningRateScale = (float)(_schedule.LearningRate(_baseRate, Version) / _baseRate);
-        foreach (var (start, length, state) in _runs)
+        var groups = _groups!;
+        foreach (var (start, length, state, g) in _runs)
         {
+            var group = groups[g];
+            if (group.Frozen || !Models.Graph.TrainingProgram.Updates(groupMask, g))
+            {
+                continue;
+            }
+
             if (state)
             {
                 // Model state (running statistics) arrives as values, not gradients.
@@ -102,13 +108,23 @@ internal sealed partial class ShardStore
             }
             else
             {
-                _optimizer!.Apply(
+                // The schedule is a function of the group's update count: Steps updates came before this one.
+                var learningRateScale = (float)(group.Schedule.LearningRate(group.BaseRate, group.Steps) / group.BaseRate);
+                group.Optimizer.Apply(
                     _values.AsSpan(start, length),
                     gradient.Slice(start, length),
                     _state0.Length > 0 ? _state0.AsSpan(start, length) : default,
                     _state1.Length > 0 ? _state1.AsSpan(start, length) : default,
-                    Version + 1,
+                    group.Steps + 1,
                     learningRateScale);
+            }
+        }
+
+        for (var g = 0; g < groups.Length; g++)
+        {
+            if (!groups[g].Frozen && Models.Graph.TrainingProgram.Updates(groupMask, g))
+            {
+                groups[g].Steps++;
             }
         }
 

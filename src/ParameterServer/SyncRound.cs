@@ -26,6 +26,7 @@ internal sealed class SyncRound<TReply>
     private readonly List<(int Worker, long Seq, TReply ReplyTo)> _contributors = [];
     private readonly List<(TReply ReplyTo, Pull Pull)> _heldPulls = [];
     private readonly float[] _sum;
+    private ulong _groupMask;
 
     /// <summary>Rounds of <paramref name="quorum"/> pushes over <paramref name="floats"/> floats.</summary>
     public SyncRound(int quorum, int floats)
@@ -80,7 +81,7 @@ internal sealed class SyncRound<TReply>
 
         var gradient = push.Gradient.Span;
         var sum = _sum.AsSpan();
-        foreach (var (start, length, state) in store.Runs)
+        foreach (var (start, length, state, _) in store.Runs)
         {
             if (state)
             {
@@ -93,6 +94,9 @@ internal sealed class SyncRound<TReply>
             }
         }
 
+        // Every push of a round carries one mask (workers take the sub-step the round's version decides); should two
+        // differ, the round updates the groups any of them names.
+        _groupMask = _contributors.Count == 0 ? push.GroupMask : _groupMask == 0 || push.GroupMask == 0 ? 0 : _groupMask | push.GroupMask;
         _contributors.Add((push.WorkerId, push.Seq, replyTo));
         return TryClose(store);
     }
@@ -122,7 +126,7 @@ internal sealed class SyncRound<TReply>
         // The mean of the round's gradients; state runs hold values and are not scaled.
         var scale = 1f / _contributors.Count;
         var sum = _sum.AsSpan();
-        foreach (var (start, length, state) in store.Runs)
+        foreach (var (start, length, state, _) in store.Runs)
         {
             if (!state)
             {
@@ -130,7 +134,7 @@ internal sealed class SyncRound<TReply>
             }
         }
 
-        store.ApplyUpdate(sum, 0, _contributors.Count);
+        store.ApplyUpdate(sum, 0, _contributors.Count, _groupMask);
         sum.Clear();
         Rounds++;
         var acks = _contributors.Select(c => (c.ReplyTo, new PushAck(store.ShardId, c.Worker, c.Seq, store.Version, true))).ToList();

@@ -88,6 +88,7 @@ public static class CoordinatorProtocol
     /// <see cref="TestAccuracy"/> is the test set's accuracy (0 when the task is not a classification, or there is no
     /// test set); <see cref="Validation"/> and <see cref="Test"/> hold every figure of the task (null: no such set).
     /// <see cref="BestSoFar"/> is true when this epoch is the best on validation so far (its checkpoint is the best one).
+    /// <see cref="Phase"/> names the training program's phase the epoch belongs to (null for a model without a program).
     /// </summary>
     [MessagePackObject]
     public sealed record EpochCompleted(
@@ -102,7 +103,8 @@ public static class CoordinatorProtocol
         [property: Key(8)] int Partitions = 0,
         [property: Key(9)] EvaluationFigures? Validation = null,
         [property: Key(10)] EvaluationFigures? Test = null,
-        [property: Key(11)] bool BestSoFar = false) : IWireMessage;
+        [property: Key(11)] bool BestSoFar = false,
+        [property: Key(12)] string? Phase = null) : IWireMessage;
 
     /// <summary>
     /// Report: the job ended; the summary the CLI prints and writes with <c>--summary</c>. <see cref="Task"/> names the
@@ -132,7 +134,19 @@ public static class CoordinatorProtocol
         [property: Key(17)] int BestEpoch = 0,
         [property: Key(18)] string BestMonitor = "",
         [property: Key(19)] long BestCheckpoint = -1,
-        [property: Key(20)] bool StoppedEarly = false) : IWireMessage;
+        [property: Key(20)] bool StoppedEarly = false,
+        [property: Key(21)] PhaseSummary[]? Phases = null) : IWireMessage;
+
+    /// <summary>
+    /// One phase of a training program in the run's summary: its epochs trained in this run, its training rate
+    /// (examples per second of training time) and the train loss of its last epoch.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record PhaseSummary(
+        [property: Key(0)] string Name,
+        [property: Key(1)] int Epochs,
+        [property: Key(2)] double ExamplesPerSecond,
+        [property: Key(3)] double TrainLoss);
 
     /// <summary>
     /// Report: something the user should read while the job runs: a checkpoint written, one that failed and will be

@@ -13,7 +13,8 @@ public static class ParameterShardProtocol
     /// <summary>
     /// Optimizer choice as it travels (mirrors <see cref="Dtrain.Models.Optimizers.OptimizerSettings"/>; null
     /// hyperparameters take the type's defaults). Keys 9 to 14 carry the learning-rate schedule, flattened:
-    /// <see cref="Schedule"/> is the kind's name, or null for a constant rate.
+    /// <see cref="Schedule"/> is the kind's name, or null for a constant rate. <see cref="Frozen"/> marks a parameter
+    /// group the shard never updates.
     /// </summary>
     [MessagePackObject]
     public sealed record OptimizerSpec(
@@ -31,7 +32,8 @@ public static class ParameterShardProtocol
         [property: Key(11)] float? Gamma = null,
         [property: Key(12)] int StepSize = 0,
         [property: Key(13)] long Steps = 0,
-        [property: Key(14)] float MinLearningRate = 0f)
+        [property: Key(14)] float MinLearningRate = 0f,
+        [property: Key(15)] bool Frozen = false)
     {
         /// <summary>From the model library's settings.</summary>
         public static OptimizerSpec From(OptimizerSettings s)
@@ -66,6 +68,8 @@ public static class ParameterShardProtocol
 
     /// <summary>
     /// Gives the shard its chunks, their initial values (concatenated in chunk order) and the optimizer.
+    /// <see cref="Groups"/> is the optimizer of each parameter group (<see cref="ChunkInfo.Group"/>), null in a model
+    /// without groups, whose one group takes <see cref="Optimizer"/>.
     /// <see cref="RequestId"/> names this load: the replies echo it, a resent copy is answered again without loading
     /// twice, and the workers' pushes carry it (<see cref="Push.Generation"/>) so a push computed against the values
     /// of an earlier load is refused. 0 (tests) makes every request new.
@@ -77,7 +81,8 @@ public static class ParameterShardProtocol
         [property: Key(2)] FloatBuffer Values,
         [property: Key(3)] OptimizerSpec Optimizer,
         [property: Key(4)] int SyncQuorum = 0,
-        [property: Key(5)] long RequestId = 0) : ICommand;
+        [property: Key(5)] long RequestId = 0,
+        [property: Key(6)] OptimizerSpec[]? Groups = null) : ICommand;
 
     /// <summary>Reply to <see cref="InitShard"/> and <see cref="RestoreShard"/>, naming the request it answers.</summary>
     [MessagePackObject]
@@ -119,6 +124,8 @@ public static class ParameterShardProtocol
     /// TraceParent is the W3C traceparent of the worker's push span, so the apply joins the step's trace.
     /// Generation is the request id of the load (<see cref="InitShard"/> or <see cref="RestoreShard"/>) whose values
     /// the gradient was computed from: after a restore, a push from before it is refused rather than applied.
+    /// GroupMask names the parameter groups the push updates, a bit per group (a training program's sub-step); the
+    /// shard applies only those groups' chunks. 0, as in a push from before groups, updates every group.
     /// </summary>
     [MessagePackObject]
     public sealed record Push(
@@ -127,7 +134,8 @@ public static class ParameterShardProtocol
         [property: Key(2)] long BaseVersion,
         [property: Key(3)] FloatBuffer Gradient,
         [property: Key(4)] string? TraceParent = null,
-        [property: Key(5)] long Generation = 0) : ICommand;
+        [property: Key(5)] long Generation = 0,
+        [property: Key(6)] ulong GroupMask = 0) : ICommand;
 
     /// <summary>Reply to <see cref="Push"/>; <see cref="Applied"/> is false for a duplicate of an applied push.</summary>
     [MessagePackObject]
@@ -212,5 +220,6 @@ public static class ParameterShardProtocol
         [property: Key(3)] int SyncQuorum,
         [property: Key(4)] long CheckpointId,
         [property: Key(5)] string PersistenceId,
-        [property: Key(6)] long RequestId = 0) : ICommand;
+        [property: Key(6)] long RequestId = 0,
+        [property: Key(7)] OptimizerSpec[]? Groups = null) : ICommand;
 }

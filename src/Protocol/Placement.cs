@@ -13,13 +13,18 @@ namespace Dtrain.Protocol;
 /// True for model state that is not trained by gradient (batch-norm running statistics): pushes carry
 /// the worker's values for it and the shard stores them as they are.
 /// </param>
+/// <param name="Group">
+/// The parameter group of its tensor (<see cref="TrainingProgram.Groups"/>; 0, <c>default</c>, in a v1 model): the
+/// shard applies the group's optimizer to it, and only when a push names the group.
+/// </param>
 [MessagePackObject]
 public sealed record ChunkInfo(
     [property: Key(0)] int Tensor,
     [property: Key(1)] int Index,
     [property: Key(2)] int Offset,
     [property: Key(3)] int Length,
-    [property: Key(4)] bool State = false);
+    [property: Key(4)] bool State = false,
+    [property: Key(5)] int Group = 0);
 
 /// <summary>Static helpers that cut parameters into chunks and place them on shards.</summary>
 public static class ChunkPlacement
@@ -38,7 +43,8 @@ public static class ChunkPlacement
         {
             for (int start = 0, index = 0; start < p.Size; start += chunkSize, index++)
             {
-                chunks.Add(new ChunkInfo(p.Index, index, p.Offset + start, Math.Min(chunkSize, p.Size - start), !p.Spec.Trainable));
+                // Cut per tensor, so a chunk never holds two groups' parameters.
+                chunks.Add(new ChunkInfo(p.Index, index, p.Offset + start, Math.Min(chunkSize, p.Size - start), !p.Spec.Trainable, model.Program.GroupOf(p.Index)));
             }
         }
 
@@ -69,22 +75,22 @@ public static class ChunkPlacement
     }
 
     /// <summary>
-    /// Runs of consecutive chunks of one kind, in payload coordinates: the shard applies its optimizer to
-    /// the trainable runs and stores the state runs.
+    /// Runs of consecutive chunks of one kind and group, in payload coordinates: the shard applies the group's optimizer
+    /// to the trainable runs and stores the state runs.
     /// </summary>
-    public static IReadOnlyList<(int Start, int Length, bool State)> Runs(IReadOnlyList<ChunkInfo> chunks)
+    public static IReadOnlyList<(int Start, int Length, bool State, int Group)> Runs(IReadOnlyList<ChunkInfo> chunks)
     {
-        var runs = new List<(int Start, int Length, bool State)>();
+        var runs = new List<(int Start, int Length, bool State, int Group)>();
         var at = 0;
         foreach (var c in chunks)
         {
-            if (runs.Count > 0 && runs[^1].State == c.State)
+            if (runs.Count > 0 && runs[^1].State == c.State && runs[^1].Group == c.Group)
             {
                 runs[^1] = runs[^1] with { Length = runs[^1].Length + c.Length };
             }
             else
             {
-                runs.Add((at, c.Length, c.State));
+                runs.Add((at, c.Length, c.State, c.Group));
             }
 
             at += c.Length;

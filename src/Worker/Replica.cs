@@ -24,8 +24,9 @@ internal sealed class Replica : IDisposable
     private readonly int _featureSize;
     private readonly int _targetSize;
     private readonly Tensor[] _trainableGradients;
+    private readonly Dictionary<ulong, Tensor[]> _trainableByMask = [];
     private readonly IBuffer _normScratch;
-    private readonly HostBuffer _lossHost;
+    private HostBuffer _lossHost;
     private readonly float[] _features;
     private readonly float[] _labels;
     private readonly int _workerId;
@@ -38,6 +39,7 @@ internal sealed class Replica : IDisposable
     private int _batch;
     private (int Epoch, int PartitionId) _partition;
     private bool _lossTaken = true;
+    private int[] _losses = [];
 
     /// <summary>A replica of <paramref name="model"/> training on <paramref name="trainingSet"/> in batches of <paramref name="batch"/>.</summary>
     public Replica(IBackend backend, CompiledModel model, ExampleSource trainingSet, int batch, int workerId)
@@ -114,28 +116,70 @@ internal sealed class Replica : IDisposable
     }
 
     /// <summary>
-    /// Runs forward and queues the loss's copy to the host: it comes back with the first push (or the step's end),
-    /// not by a wait between forward and backward, so on a GPU the device runs on while backward is launched.
+    /// Runs forward and queues the copy of the step's losses (<paramref name="losses"/>, value indices: the program's
+    /// sub-step) to the host: they come back with the first push (or the step's end), not by a wait between forward and
+    /// backward, so on a GPU the device runs on while backward is launched.
     /// </summary>
-    public void Forward()
+    public void Forward(int[] losses)
     {
         _executor.Forward();
-        _backend.DownloadAsync(_executor.Loss, _lossHost, 0);
+        if (losses.Length > _lossHost.Length)
+        {
+            _lossHost.Dispose();
+            _lossHost = _backend.AllocateHost(losses.Length);
+        }
+
+        for (var i = 0; i < losses.Length; i++)
+        {
+            _backend.DownloadAsync(_executor.LossOf(losses[i]), _lossHost, i);
+        }
+
+        _losses = losses;
         _lossTaken = false;
     }
 
-    /// <summary>Runs backward, adding to the gradients of earlier steps with <paramref name="accumulate"/>; <paramref name="readiness"/> hears of each shard's part as it is final.</summary>
-    public void Backward(bool accumulate, GradientReadiness? readiness) => _executor.Backward(accumulate, readiness);
+    /// <summary>As <see cref="Forward(int[])"/>, over the model's loss alone (a model without a program).</summary>
+    public void Forward() => Forward([_executor.Model.LossValue]);
 
-    /// <summary>Scales the gradient to global L2 norm <paramref name="clipNorm"/> when it is longer (0: no clipping).</summary>
-    public void ClipGradients(float clipNorm)
+    /// <summary>
+    /// Runs backward over the step's losses, adding to the gradients of earlier steps with <paramref name="accumulate"/>;
+    /// <paramref name="readiness"/> hears of each shard's part as it is final.
+    /// </summary>
+    public void Backward(bool accumulate, GradientReadiness? readiness) => _executor.Backward(_losses, accumulate, readiness);
+
+    /// <summary>
+    /// Scales the gradient to global L2 norm <paramref name="clipNorm"/> when it is longer (0: no clipping); the norm is
+    /// over the groups of <paramref name="groupMask"/> (0: all), the ones the push updates.
+    /// </summary>
+    public void ClipGradients(float clipNorm, ulong groupMask = TrainingProgram.AllGroups)
     {
         if (clipNorm > 0)
         {
             // Only the worker sees the whole gradient (each shard holds a part), so the global norm is taken
             // here, over the trainable parameters' gradients (summed over the steps since the last push).
-            GradientClipping.ClipByGlobalNorm(_backend, _trainableGradients, new Tensor(_normScratch, 0, 1), clipNorm);
+            GradientClipping.ClipByGlobalNorm(_backend, Trainable(groupMask), new Tensor(_normScratch, 0, 1), clipNorm);
         }
+    }
+
+    /// <summary>The trainable gradients of the groups in <paramref name="groupMask"/>, made once per mask.</summary>
+    private Tensor[] Trainable(ulong groupMask)
+    {
+        if (groupMask == TrainingProgram.AllGroups)
+        {
+            return _trainableGradients;
+        }
+
+        if (!_trainableByMask.TryGetValue(groupMask, out var gradients))
+        {
+            var model = _executor.Model;
+            gradients = model.Parameters
+                .Where(p => p.Spec.Trainable && TrainingProgram.Updates(groupMask, model.Program.GroupOf(p.Index)))
+                .Select(p => _executor.Gradients.Slice(p.Offset, p.Size))
+                .ToArray();
+            _trainableByMask[groupMask] = gradients;
+        }
+
+        return gradients;
     }
 
     /// <summary>
@@ -171,6 +215,11 @@ internal sealed class Replica : IDisposable
         }
 
         var loss = _lossHost.Array[0];
+        for (var i = 1; i < _losses.Length; i++)
+        {
+            loss += _lossHost.Array[i]; // a sub-step's losses are summed, as their gradients are
+        }
+
         if (!float.IsFinite(loss))
         {
             throw new DtrainException($"worker {_workerId}: the loss became {loss} at epoch {_partition.Epoch}, partition {_partition.PartitionId}; lower the learning rate");

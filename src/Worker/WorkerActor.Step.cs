@@ -114,12 +114,16 @@ internal sealed partial class WorkerActor
         var started = Stopwatch.GetTimestamp();
         var plan = pushes.PlanStep(progress.Ends(batch));
         progress.Starting(_staleness!.Lag);
+
+        // sync: the round the step computes from decides the sub-step, so every worker of a round pushes the same groups.
+        var step = _program!.Next(progress.Partition.Epoch, _staleness.InUse(0));
+        _groupMask = step.GroupMask;
         try
         {
             replica.LoadBatch(progress.Partition, progress.Position, batch);
             using (_telemetry.Phase(MetricNames.Spans.Forward))
             {
-                replica.Forward();
+                replica.Forward(step.Losses);
             }
 
             if (plan.Push == StepPush.DuringBackward)
@@ -135,7 +139,7 @@ internal sealed partial class WorkerActor
             if (plan.Push == StepPush.AfterBackward)
             {
                 pushes.Begin();
-                replica.ClipGradients(job.ClipNorm);
+                replica.ClipGradients(job.ClipNorm, _groupMask);
                 for (var s = 0; s < job.Shards.Length; s++)
                 {
                     StagePush(s);
@@ -185,7 +189,7 @@ internal sealed partial class WorkerActor
             TakeLoss();
             var push = _pushes.Send();
             var route = job.Shards[push.Route];
-            route.Shard.Tell(new Push(job.WorkerId, push.Seq, _staleness!.InUse(push.Route), push.Payload, push.TraceParent, route.Generation));
+            route.Shard.Tell(new Push(job.WorkerId, push.Seq, _staleness!.InUse(push.Route), push.Payload, push.TraceParent, route.Generation, _groupMask));
         }
     }
 

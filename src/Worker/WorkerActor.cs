@@ -36,6 +36,10 @@ internal sealed partial class WorkerActor : ReceiveActor
     // The partition being trained; null while idle.
     private PartitionProgress? _progress;
 
+    // The training program's place (phase, sub-step) and the groups the step in progress pushes.
+    private ProgramSteps? _program;
+    private ulong _groupMask;
+
     public WorkerActor(ExampleSource trainingSet, Func<IBackend> backendFactory)
         : this(_ => trainingSet, backendFactory)
     {
@@ -91,6 +95,7 @@ internal sealed partial class WorkerActor : ReceiveActor
             _pushes = new PushPipeline(_backend, model, routes, job.PushEvery, job.OverlapPush && job.ClipNorm <= 0, lastSeq, _telemetry, StagePush);
             _pulls = new PullSchedule(routes.Length, job.FetchEvery, _pulls);
             _staleness = new StalenessTracker(routes.Length, job.Mode == Models.Graph.TrainingMode.Ssp, job.Staleness);
+            _program = new ProgramSteps(model.Program, byRound: job.Mode == Models.Graph.TrainingMode.Sync);
             _job = job;
             _log.Info("worker {0} joined job {1} on {2}", job.WorkerId, job.JobId, _backend.Name);
             Become(Idle);

@@ -138,6 +138,33 @@ public sealed class ChunkPlacementTests
 
         var runs = ChunkPlacement.Runs(chunks);
 
-        Assert.Equal([(0, 10, false), (10, 3, true), (13, 4, false)], runs);
+        Assert.Equal([(0, 10, false, 0), (10, 3, true, 0), (13, 4, false, 0)], runs);
+    }
+
+    [Fact]
+    public void Runs_never_merge_chunks_of_two_groups()
+    {
+        ChunkInfo[] chunks = [new(0, 0, 0, 5, Group: 1), new(1, 0, 5, 5, Group: 1), new(2, 0, 10, 3, Group: 2)];
+
+        var runs = ChunkPlacement.Runs(chunks);
+
+        Assert.Equal([(0, 10, false, 1), (10, 3, false, 2)], runs);
+    }
+
+    [Fact]
+    public void Plan_gives_each_chunk_the_group_of_its_tensor()
+    {
+        var model = Dtrain.Models.Graph.ModelCompiler.Compile(Dtrain.Models.Graph.ModelParser.Parse("""
+            {"inputs": [{"name": "x", "shape": [4]}, {"name": "y", "shape": [], "dtype": "int32"}],
+             "nodes": [{"id": "a", "op": "dense", "inputs": ["x"], "attrs": {"units": 3}},
+                       {"id": "b", "op": "dense", "inputs": ["a"], "attrs": {"units": 3}},
+                       {"id": "loss", "op": "softmax_cross_entropy", "inputs": ["b", "y"]}],
+             "groups": [{"name": "B", "params": ["b"]}], "loss": "loss"}
+            """, "groups.json"));
+
+        var chunks = ChunkPlacement.Plan(model, chunkSize: 5, shards: 2).SelectMany(s => s).ToArray();
+
+        Assert.All(chunks, c => Assert.Equal(model.Parameters[c.Tensor].Name.StartsWith('b') ? 1 : 0, c.Group));
+        Assert.Contains(chunks, c => c.Group == 1);
     }
 }

@@ -19,6 +19,10 @@ public sealed class GraphExecutor : IDisposable
     private readonly Tensor[] _parameters;
     private readonly Tensor[] _parameterGradients;
     private readonly OpRun[] _runs;
+
+    // Per node: its parameters' gradients may hold something other than zeros (a backward wrote them, or the buffer
+    // is fresh from the device), so a pass that does not reach it must clear them.
+    private readonly bool[] _parametersWritten;
     private readonly Dictionary<int, (Tensor Buffer, WorkspaceSpec Spec)[]> _workspaces = [];
     private readonly List<int> _parameterValues = [];
     private readonly List<IBuffer> _owned = [];
@@ -75,6 +79,7 @@ public sealed class GraphExecutor : IDisposable
         }
 
         _runs = model.Nodes.Select(n => new OpRun(this, n)).ToArray();
+        _parametersWritten = model.Nodes.Select(n => n.Parameters.Length > 0).ToArray();
     }
 
     /// <summary>The model being run.</summary>
@@ -132,6 +137,9 @@ public sealed class GraphExecutor : IDisposable
     /// <summary>The loss of the last forward pass, still on the backend (one float).</summary>
     public Tensor Loss => _values[Model.LossValue];
 
+    /// <summary>The value of loss node output <paramref name="value"/> after the last forward pass, still on the backend (one float).</summary>
+    public Tensor LossOf(int value) => _values[value];
+
     /// <summary>The loss of the last forward pass (one float crosses to the host).</summary>
     public float ReadLoss()
     {
@@ -146,7 +154,14 @@ public sealed class GraphExecutor : IDisposable
     /// <paramref name="readiness"/>, each of its groups is reported as soon as its gradients are final, while
     /// the rest of backward is still to run (on a device backend, still to be launched).
     /// </summary>
-    public void Backward(bool accumulate = false, GradientReadiness? readiness = null)
+    public void Backward(bool accumulate = false, GradientReadiness? readiness = null) => Backward([Model.LossValue], accumulate, readiness);
+
+    /// <summary>
+    /// As <see cref="Backward(bool, GradientReadiness?)"/>, for the sum of the loss values <paramref name="losses"/>
+    /// (a training program's sub-step): each is seeded with gradient 1, and where two reach one value their
+    /// gradients add. A parameter no loss reaches gets gradient 0 (kept as it is when accumulating).
+    /// </summary>
+    public void Backward(IReadOnlyList<int> losses, bool accumulate = false, GradientReadiness? readiness = null)
     {
         if (!Training)
         {
@@ -161,7 +176,13 @@ public sealed class GraphExecutor : IDisposable
             _gradientWritten[v] = accumulate;
         }
 
-        _gradientWritten[Model.LossValue] = true; // d(loss)/d(loss) = 1, implicit in the loss ops.
+        foreach (var loss in losses)
+        {
+            // d(loss)/d(loss) = 1, implicit in the loss ops: each writes (or adds, when another loss got there
+            // first) its inputs' gradients directly.
+            _gradientWritten[loss] = true;
+        }
+
         readiness?.Begin();
         for (var i = _runs.Length - 1; i >= 0; i--)
         {
@@ -169,6 +190,11 @@ public sealed class GraphExecutor : IDisposable
             if (_gradientWritten[_runs[i].Node.Output])
             {
                 _runs[i].Node.Op.Backward(_runs[i]);
+                _parametersWritten[i] = true;
+            }
+            else if (!accumulate && _parametersWritten[i])
+            {
+                ClearUnreached(i);
             }
 
             readiness?.Passed(i);
@@ -237,6 +263,20 @@ public sealed class GraphExecutor : IDisposable
     }
 
     internal Tensor Parameter(int p) => _parameters[p];
+
+    /// <summary>
+    /// Zeroes the gradients of the parameters a skipped node owns, so a gradient left from an earlier step's other loss
+    /// is never pushed as this one's. A parameter node's gradient is its output's: zeroed when no consumer wrote it.
+    /// </summary>
+    private void ClearUnreached(int run)
+    {
+        foreach (var p in _runs[run].Node.Parameters)
+        {
+            Backend.Fill(_parameterGradients[p], 0f);
+        }
+
+        _parametersWritten[run] = false;
+    }
 
     internal Tensor Workspace(int node, int i)
     {

@@ -30,9 +30,13 @@ public static class AutoShapes
     public static TrainingSettings Training(string json, string file)
     {
         using var doc = ParseDocument(json, file);
-        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("training", out var t)
-            ? TrainingParser.Parse(t, file)
-            : new TrainingSettings();
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return new TrainingSettings();
+        }
+
+        var training = doc.RootElement.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings();
+        return ProgramParser.WithProgramEpochs(training, doc.RootElement, file);
     }
 
     /// <summary>The model text with every <c>"auto"</c> replaced from <paramref name="schema"/>; the text unchanged when it has none.</summary>

@@ -43,6 +43,15 @@ public sealed record CompiledModel(
     int FeatureInput,
     int LabelInput)
 {
+    private TrainingProgram? _program;
+
+    /// <summary>Groups and phases (<see cref="TrainingProgram"/>); a v1 model has one group and one phase.</summary>
+    public TrainingProgram Program
+    {
+        get => _program ?? throw new InvalidOperationException("the model was built without its program");
+        init => _program = value;
+    }
+
     /// <summary>Total floats over all parameters.</summary>
     public int ParameterCount => Parameters.Count == 0 ? 0 : Parameters[^1].Offset + Parameters[^1].Size;
 

@@ -102,11 +102,17 @@ public static class ModelCompiler
             values.Add(new ValueInfo(node.Id, signature.Output, nodes.Count - 1, requiresGrad));
         }
 
+        // A program is checked first, so a bad loss in it is named by its phase even where it is the default top-level loss.
+        var program = spec.Program.Count > 0 ? ProgramCompiler.Compile(spec, valueIndex, values, nodes, parameters, lossValue: -1) : null;
+
+        // With a program the top-level loss is optional: the last phase's first loss is the one evaluated.
+        spec = spec.Loss is null && ProgramCompiler.DefaultLoss(spec) is { } named ? spec with { Loss = named } : spec;
         var loss = ResolveLoss(spec, valueIndex, values, nodes);
         var output = ResolveOutput(spec, valueIndex, nodes[values[loss].Producer]);
         var features = BoundInput(spec, valueIndex, InputSource.Features);
         var labels = BoundInput(spec, valueIndex, InputSource.Labels);
-        return new CompiledModel(spec, values, nodes, parameters, loss, output, features, labels);
+        program ??= ProgramCompiler.Compile(spec, valueIndex, values, nodes, parameters, loss);
+        return new CompiledModel(spec, values, nodes, parameters, loss, output, features, labels) { Program = program };
     }
 
     /// <summary>The node's output, parameters and workspaces against <see cref="ModelLimits"/>, counted in long.</summary>

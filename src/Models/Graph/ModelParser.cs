@@ -4,7 +4,7 @@ using Dtrain.Models.Optimizers;
 
 namespace Dtrain.Models.Graph;
 
-/// <summary>Parses model format v1 (see README, "Model format").</summary>
+/// <summary>Parses model format v1 and v2 (groups and programs; see README, "Model format").</summary>
 public static class ModelParser
 {
     /// <summary>Reads and parses <paramref name="path"/>.</summary>
@@ -50,9 +50,11 @@ public static class ModelParser
             var loss = OptionalString(root, "loss", file);
             var output = OptionalString(root, "output", file);
             var name = OptionalString(root, "name", file) ?? Path.GetFileNameWithoutExtension(file);
-            var training = root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings();
+            var training = ProgramParser.WithProgramEpochs(root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings(), root, file);
             return new ModelSpec(file, name, inputs, nodes, loss, output, training)
             {
+                Groups = root.TryGetProperty("groups", out var groups) ? ProgramParser.ParseGroups(groups, file) : [],
+                Program = root.TryGetProperty("program", out var program) ? ProgramParser.ParseProgram(program, file) : [],
                 InitFrom = root.TryGetProperty("init_from", out var init) ? InitFromSpec.Parse(init, file) : null,
             };
         }

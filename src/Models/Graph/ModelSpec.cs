@@ -1,4 +1,4 @@
-// The model file as written: inputs, nodes and their attributes, the loss, and training defaults.
+// The model file as written: inputs, nodes and their attributes, the loss, training defaults, groups and program.
 using System.Text.Json;
 
 namespace Dtrain.Models.Graph;
@@ -39,6 +39,12 @@ public sealed record ModelSpec(
     string? Output,
     TrainingSettings Training)
 {
+    /// <summary>Named parameter groups (<c>"groups"</c>); empty in a v1 file.</summary>
+    public IReadOnlyList<GroupSpec> Groups { get; init; } = [];
+
+    /// <summary>The training program (<c>"program"</c>); empty in a v1 file, which trains one phase.</summary>
+    public IReadOnlyList<PhaseSpec> Program { get; init; } = [];
+
     /// <summary>The trained model whose values start the parameters (<c>"init_from"</c>); null: every initializer.</summary>
     public InitFromSpec? InitFrom { get; init; }
 }
