@@ -71,7 +71,7 @@ public sealed class ClassicExampleTests : IDisposable
         // Assert
         var losses = summary.GetProperty("history").EnumerateArray().Select(e => e.GetProperty("train_loss").GetDouble()).ToArray();
         Assert.Equal(10, losses.Length);
-        Assert.True(losses.Zip(losses.Skip(1)).All(p => p.Second < p.First), string.Join(", ", losses));
+        Assert.True(losses.Zip(losses.Skip(1)).All(p => p.Item2 < p.Item1), string.Join(", ", losses));
         Assert.True(summary.GetProperty("test_loss").GetDouble() < losses[0], summary.GetRawText());
     }
 }

@@ -51,11 +51,11 @@ public static class ModelParser
             var output = OptionalString(root, "output", file);
             var name = OptionalString(root, "name", file) ?? Path.GetFileNameWithoutExtension(file);
             var training = ProgramParser.WithProgramEpochs(root.TryGetProperty("training", out var t) ? TrainingParser.Parse(t, file) : new TrainingSettings(), root, file);
-            var initFrom = root.TryGetProperty("init_from", out var i) ? InitFromSpec.Parse(i, file) : null;
-            return new ModelSpec(file, name, inputs, nodes, loss, output, training, initFrom)
+            return new ModelSpec(file, name, inputs, nodes, loss, output, training)
             {
                 Groups = root.TryGetProperty("groups", out var groups) ? ProgramParser.ParseGroups(groups, file) : [],
                 Program = root.TryGetProperty("program", out var program) ? ProgramParser.ParseProgram(program, file) : [],
+                InitFrom = root.TryGetProperty("init_from", out var init) ? InitFromSpec.Parse(init, file) : null,
             };
         }
     }

@@ -37,12 +37,14 @@ public sealed record ModelSpec(
     IReadOnlyList<NodeSpec> Nodes,
     string? Loss,
     string? Output,
-    TrainingSettings Training,
-    InitFromSpec? InitFrom = null)
+    TrainingSettings Training)
 {
     /// <summary>Named parameter groups (<c>"groups"</c>); empty in a v1 file.</summary>
     public IReadOnlyList<GroupSpec> Groups { get; init; } = [];
 
     /// <summary>The training program (<c>"program"</c>); empty in a v1 file, which trains one phase.</summary>
     public IReadOnlyList<PhaseSpec> Program { get; init; } = [];
+
+    /// <summary>The trained model whose values start the parameters (<c>"init_from"</c>); null: every initializer.</summary>
+    public InitFromSpec? InitFrom { get; init; }
 }
