@@ -7,7 +7,7 @@ namespace Dtrain.Cli;
 
 /// <summary>
 /// Prints one line per epoch under a header. The columns follow the task and which sets are scored: a
-/// classification shows accuracies, a regression RMSE, a reconstruction MSE; <c>val_*</c> columns appear with a
+/// classification shows accuracies, a regression RMSE, a reconstruction MSE, an unsupervised job its losses; <c>val_*</c> columns appear with a
 /// validation set, <c>test_*</c> with a test set. A row whose columns differ from the header printed (the header
 /// is a guess made before the first epoch) prints its own header first. A training program's epochs name their phase.
 /// </summary>
@@ -61,12 +61,15 @@ public sealed class EpochTable(TextWriter output)
         if (validation)
         {
             columns.Add(new("val_loss", 8, e => Figure(e.Validation, f => f.Loss, "F4")));
-            columns.Add(task switch
+            if (task != "unsupervised")
             {
-                "classification" => new("val_acc", 8, e => Figure(e.Validation, f => f.Accuracy, "P2")),
-                "regression" => new("val_rmse", 8, e => Figure(e.Validation, f => f.Rmse, "G4")),
-                _ => new("val_mse", 8, e => Figure(e.Validation, f => f.Mse, "G4")),
-            });
+                columns.Add(task switch
+                {
+                    "classification" => new("val_acc", 8, e => Figure(e.Validation, f => f.Accuracy, "P2")),
+                    "regression" => new("val_rmse", 8, e => Figure(e.Validation, f => f.Rmse, "G4")),
+                    _ => new("val_mse", 8, e => Figure(e.Validation, f => f.Mse, "G4")),
+                });
+            }
         }
 
         if (test)
@@ -76,6 +79,7 @@ public sealed class EpochTable(TextWriter output)
                 // Today's column: an epoch from an older checkpoint has no figures, only its test accuracy.
                 "classification" => new("test_acc", 8, e => e.Test is null ? e.TestAccuracy.ToString("P2", c) : Figure(e.Test, f => f.Accuracy, "P2")),
                 "regression" => new("test_rmse", 9, e => Figure(e.Test, f => f.Rmse, "G4")),
+                "unsupervised" => new("test_loss", 9, e => Figure(e.Test, f => f.Loss, "F4")),
                 _ => new("test_mse", 8, e => Figure(e.Test, f => f.Mse, "G4")),
             });
         }

@@ -181,7 +181,7 @@ public static class NodeCommand
             ModelDataFit.Check(model, data.Train, file);
             var spec = settings.Data;
             var split = spec.Validation is null && spec.ValidationSplit > 0;
-            var job = new JobSpec(model.Spec.Name, file, text, model, settings, Schema: schema, DataRows: data.Train.Count + (split ? data.Validation?.Count ?? 0 : 0));
+            var job = new JobSpec(model.Spec.Name, file, text, model, settings, Schema: schema, DataRows: DataPreparer.AllRows(data.Train).Count + (split ? data.Validation?.Count ?? 0 : 0));
             Coordinator.Coordinator.CheckEarlyStopping(job, data.Train.Task, data.Validation);
             var index = new TrainingIndex(data.Train);
             (data.Train as IDisposable)?.Dispose();

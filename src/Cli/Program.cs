@@ -58,7 +58,8 @@ namespace Dtrain.Cli
               --test PATH          test data, read with the training data's schema
               --validation PATH    validation data    --validation-split X   hold out this fraction of --train (seeded)
               --label COL          label column: name or 0-based index    --format F   csv | tsv | npy | npz | idx | images | ...
-              --task T             classification | regression | reconstruction (default: inferred from the label)
+              --task T             classification | regression | reconstruction | unsupervised (default: inferred from the label)
+              --limit K            train on the first K training examples only (e.g. the K patterns a Hopfield net stores)
               --data-dir DIR       folder with the four MNIST IDX files (default: fetched into a cache)
               --summary FILE       write a JSON summary of the run
               --report DIR         write curves (report.html, loss.png, accuracy.png) and tables (summary.md, CSV) at the end

@@ -11,7 +11,7 @@ public static class RunSummary
 {
     /// <summary>
     /// The figures of an evaluation by their summary names without prefix (<c>loss</c>, <c>accuracy</c>,
-    /// <c>top_k_accuracy</c>, <c>rmse</c>, <c>mae</c>, <c>r2</c>, <c>mse</c>), those its task has.
+    /// <c>top_k_accuracy</c>, <c>rmse</c>, <c>mae</c>, <c>r2</c>, <c>mse</c>, <c>recall_accuracy</c>), those its task has.
     /// </summary>
     public static IEnumerable<(string Name, double Value)> Figures(EvaluationFigures? f)
     {
@@ -20,7 +20,7 @@ public static class RunSummary
             yield break;
         }
 
-        foreach (var name in Models.Metrics.TaskMetrics.AllFigures)
+        foreach (var name in Models.Metrics.TaskMetrics.ReportedFigures)
         {
             if (f.Figure(name) is { } value)
             {
@@ -34,6 +34,7 @@ public static class RunSummary
     {
         "accuracy" => value.ToString("P2", CultureInfo.InvariantCulture),
         "top_k_accuracy" => value.ToString("P2", CultureInfo.InvariantCulture),
+        "recall_accuracy" => value.ToString("P2", CultureInfo.InvariantCulture),
         _ => value.ToString("G6", CultureInfo.InvariantCulture),
     };
 
@@ -45,6 +46,7 @@ public static class RunSummary
         "mae" => "MAE",
         "r2" => "R²",
         "mse" => "MSE",
+        "recall_accuracy" => "recall accuracy (stored patterns, 10% of bits flipped)",
         _ => figure,
     };
 
@@ -59,8 +61,8 @@ public static class RunSummary
     internal static string BestTestLabel(JobCompleted r) =>
         r.BestEpoch > 0 ? $"test accuracy (epoch {r.BestEpoch}, best on validation)" : "test accuracy (highest epoch)";
 
-    /// <summary>Prints the result table.</summary>
-    public static void Print(JobCompleted r, TextWriter output)
+    /// <summary>Prints the result table, with the model's own figures (<see cref="ModelFigures"/>) when given.</summary>
+    public static void Print(JobCompleted r, TextWriter output, IReadOnlyDictionary<string, object?>? model = null)
     {
         output.WriteLine();
         var table = new Table("result", "value");
@@ -82,6 +84,11 @@ public static class RunSummary
         foreach (var (name, value) in Figures(last?.Validation))
         {
             table.Add($"validation {Label(name, last!.Validation)}", Show(name, value));
+        }
+
+        if (model?.GetValueOrDefault("threshold_unit_best_accuracy") is double bestUnit)
+        {
+            table.Add("best a threshold unit can reach", bestUnit.ToString("P2", c));
         }
 
         if (r.BestEpoch > 0)
@@ -116,14 +123,19 @@ public static class RunSummary
         }
 
         table.Print(output);
+        if (model?.GetValueOrDefault("note") is string note)
+        {
+            output.WriteLine(note);
+        }
     }
 
     /// <summary>
     /// The <c>--summary</c> JSON: today's fields (<c>test_accuracy</c>, <c>best_test_accuracy</c> for a classification),
     /// <c>task</c>, the final epoch's <c>val_*</c> and <c>test_*</c> figures (and a reconstruction's <c>reconstruction_mse</c>), <c>best_epoch</c> (null without a
-    /// validation set) and the same figures per epoch in <c>history</c>.
+    /// validation set) and the same figures per epoch in <c>history</c>; the model's own figures
+    /// (<see cref="ModelFigures"/>, <c>recall_accuracy</c>) at the top level.
     /// </summary>
-    public static Dictionary<string, object?> Json(JobCompleted r)
+    public static Dictionary<string, object?> Json(JobCompleted r, IReadOnlyDictionary<string, object?>? model = null)
     {
         var last = r.History.Length > 0 ? r.History[^1] : null;
         var summary = new Dictionary<string, object?> { ["task"] = r.Task };
@@ -138,6 +150,17 @@ public static class RunSummary
         {
             // An autoencoder's own figure, under the name every example's summary uses for it (the test set's, else validation's).
             summary["reconstruction_mse"] = mse;
+        }
+
+        if (last?.Test?.RecallAccuracy is { } recall)
+        {
+            // The Hopfield example's own figure, scored on the stored (training) patterns rather than the test set.
+            summary["recall_accuracy"] = recall;
+        }
+
+        foreach (var (name, value) in model ?? new Dictionary<string, object?>())
+        {
+            summary[name] = value;
         }
 
         summary["best_epoch"] = r.BestEpoch > 0 ? r.BestEpoch : null;
@@ -215,7 +238,7 @@ public static class RunSummary
     }
 
     /// <summary>Writes <see cref="Json"/> to <paramref name="path"/>.</summary>
-    public static void Write(string path, JobCompleted r)
+    public static void Write(string path, JobCompleted r, IReadOnlyDictionary<string, object?>? model = null)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null)
@@ -223,7 +246,7 @@ public static class RunSummary
             Directory.CreateDirectory(folder);
         }
 
-        File.WriteAllText(path, JsonSerializer.Serialize(Json(r), new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, JsonSerializer.Serialize(Json(r, model), new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private static void AddFigures(Dictionary<string, object?> into, EpochCompleted? e)

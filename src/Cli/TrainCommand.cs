@@ -150,10 +150,11 @@ public static class TrainCommand
         }
 
         progress.Clear();
-        PrintSummary(result);
+        var figures = ModelFigures.For(model, train);
+        RunSummary.Print(result, Console.Out, figures);
         if (local.SummaryPath is { } summaryPath)
         {
-            WriteSummary(summaryPath, result);
+            RunSummary.Write(summaryPath, result, figures);
             Console.WriteLine($"summary written to {summaryPath}");
         }
 

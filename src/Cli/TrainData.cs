@@ -1,4 +1,4 @@
-// The data flags of train and resume (--train --test --validation --validation-split --label --task --format) over the
+// The data flags of train and resume (--train --test --validation --validation-split --label --task --format --limit) over the
 // model file's training.data, and the model's "auto" shapes resolved once the data's schema is known.
 using Dtrain.Models;
 using Dtrain.Models.Data;
@@ -10,7 +10,7 @@ namespace Dtrain.Cli;
 public static class TrainData
 {
     /// <summary>The data flags, each overriding one field of <c>training.data</c>; journaled so a resumed job reads the same data.</summary>
-    internal static readonly string[] Flags = ["--train", "--test", "--validation", "--validation-split", "--label", "--task", "--format"];
+    internal static readonly string[] Flags = ["--train", "--test", "--validation", "--validation-split", "--label", "--task", "--format", "--limit"];
 
     /// <summary>The flags whose value is a path: journaled as absolute paths, so a resume from another folder finds the files.</summary>
     internal static readonly string[] PathFlags = ["--train", "--test", "--validation"];
@@ -47,6 +47,7 @@ public static class TrainData
             Label = cl.String("--label") ?? spec.Label,
             Task = task is null ? spec.Task : LearningTasks.Parse(task) ?? throw new UsageException($"--task expects one of {string.Join(", ", LearningTasks.Names)}, got '{task}'"),
             Format = cl.String("--format") ?? spec.Format,
+            Limit = cl.Int("--limit") ?? spec.Limit,
         };
     }
 

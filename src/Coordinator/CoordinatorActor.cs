@@ -69,7 +69,7 @@ internal sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
             _workers.Add(worker, node, device);
         }
 
-        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount, schema, settings.TopK);
+        _evaluator = new Evaluator(job.Model, testSet, Environment.ProcessorCount, schema, settings.TopK, stored: trainingSet is TrainingIndex ? null : trainingSet, seed: settings.Seed);
         _placement = ChunkPlacement.Plan(job.Model, settings.ChunkSize, shards.Count);
         _tally = new EpochTally(trainingSet.Count, validationSet is null ? null : new Models.Metrics.BestEpoch(settings.EarlyStopping?.Figure ?? "loss", settings.EarlyStopping?.MinDelta ?? 0));
         var checkpointsOn = settings.Checkpoint && Storage.IsConfigured(Context.System);

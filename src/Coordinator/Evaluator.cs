@@ -18,6 +18,8 @@ public sealed class Evaluator : IDisposable
     private readonly ExampleSource? _testSet;
     private readonly DataSchema? _schema;
     private readonly int _topK;
+    private readonly ExampleSource? _stored;
+    private readonly int _seed;
     private readonly CpuBackend _backend;
     private readonly GraphExecutor _executor;
     private readonly float[] _features;
@@ -28,13 +30,17 @@ public sealed class Evaluator : IDisposable
     /// <summary>
     /// Builds the replica for <paramref name="model"/>. <paramref name="schema"/> (when the data has one) gives the
     /// regression targets' normalisation, undone in the figures; <paramref name="topK"/> is the k of top-k accuracy.
+    /// <paramref name="stored"/> (the training rows, when this process holds them) are the patterns a Hopfield
+    /// network's recall is scored on, with <paramref name="seed"/> choosing the flipped bits.
     /// </summary>
-    public Evaluator(CompiledModel model, ExampleSource? testSet, int threads, DataSchema? schema = null, int topK = 5)
+    public Evaluator(CompiledModel model, ExampleSource? testSet, int threads, DataSchema? schema = null, int topK = 5, ExampleSource? stored = null, int seed = 0)
     {
         _model = model;
         _testSet = testSet;
         _schema = schema;
         _topK = topK;
+        _stored = stored;
+        _seed = seed;
         _backend = new CpuBackend(Math.Max(1, threads));
         _executor = new GraphExecutor(model, _backend, Batch, training: false);
         _features = new float[Batch * model.FeatureSize];
@@ -54,8 +60,20 @@ public sealed class Evaluator : IDisposable
     /// <summary>Fraction of test examples classified correctly (0 without a test set).</summary>
     public double Accuracy() => _testSet is null ? 0 : Score(_testSet).Accuracy ?? 0;
 
-    /// <summary>The test set's figures; null without a test set.</summary>
-    public TaskMetrics? Test() => _testSet is null ? null : Score(_testSet);
+    /// <summary>
+    /// The test set's figures; null without a test set. A model with a <c>hopfield</c> node adds the recall accuracy of
+    /// the patterns it stored (the training rows, when the evaluator was given them).
+    /// </summary>
+    public TaskMetrics? Test()
+    {
+        if (_testSet is null)
+        {
+            return null;
+        }
+
+        var test = Score(_testSet);
+        return _stored is null ? test : test with { RecallAccuracy = HopfieldRecall.Score(_executor, _stored, _seed) };
+    }
 
     /// <summary>Scores the parameters loaded on every example of <paramref name="set"/>, with the figures of its task.</summary>
     public TaskMetrics Score(ExampleSource set) => Score(set, MetricAccumulator.For(set.Task, OutputWidth, set.TargetSize, _schema, _topK, $"{_model.Spec.Name} on {set.Name}"));

@@ -62,11 +62,12 @@ public static class CoordinatorProtocol
         [property: Key(6)] double? Rmse = null,
         [property: Key(7)] double? Mae = null,
         [property: Key(8)] double? R2 = null,
-        [property: Key(9)] double? Mse = null)
+        [property: Key(9)] double? Mse = null,
+        [property: Key(10)] double? RecallAccuracy = null)
     {
         /// <summary>The wire form of <paramref name="m"/>.</summary>
         public static EvaluationFigures From(Models.Metrics.TaskMetrics m) =>
-            new(Models.Data.LearningTasks.Name(m.Task), m.Examples, m.Loss, m.Accuracy, m.TopKAccuracy, m.TopK, m.Rmse, m.Mae, m.R2, m.Mse);
+            new(Models.Data.LearningTasks.Name(m.Task), m.Examples, m.Loss, m.Accuracy, m.TopKAccuracy, m.TopK, m.Rmse, m.Mae, m.R2, m.Mse, m.RecallAccuracy);
 
         /// <summary>The figure a monitor names without prefix (<c>loss</c>, <c>accuracy</c>, <c>rmse</c>, ...); null when absent.</summary>
         public double? Figure(string name) => name switch
@@ -78,6 +79,7 @@ public static class CoordinatorProtocol
             "mae" => Mae,
             "r2" => R2,
             "mse" => Mse,
+            "recall_accuracy" => RecallAccuracy,
             _ => null,
         };
     }

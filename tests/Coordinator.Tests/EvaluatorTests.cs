@@ -77,6 +77,41 @@ public sealed class EvaluatorTests
         Assert.Equal("tiny: takes 4 feature and 1 target value(s) per example, but wide has 5 and 1", e.Message);
     }
 
+    [Fact]
+    public void Evaluator_adds_a_hopfield_networks_recall_of_its_stored_patterns_to_the_test_figures()
+    {
+        // Two random ±1 patterns of 100 units stored by Hebb's rule, W = (1/N) sum p p^T with a zero diagonal.
+        const int n = 100;
+        var model = Compile("""
+            {"name":"hop","inputs":[{"name":"x","shape":[100]},{"name":"y","shape":[],"dtype":"int32"}],
+             "nodes":[{"id":"s","op":"sign","inputs":["x"]},{"id":"w","op":"parameter","attrs":{"shape":[100,100],"init":"zeros"}},
+                      {"id":"energy","op":"hopfield","inputs":["s","w"]}],"loss":"energy","output":"s"}
+            """);
+        var rng = new Random(7);
+        var patterns = Enumerable.Range(0, 2 * n).Select(_ => rng.Next(2) == 0 ? -1f : 1f).ToArray();
+        var w = new float[n * n];
+        for (var p = 0; p < 2; p++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    w[(i * n) + j] += i == j ? 0 : patterns[(p * n) + i] * patterns[(p * n) + j] / n;
+                }
+            }
+        }
+
+        var stored = new UnsupervisedExamples(new Dataset("patterns", [n], classes: 1, patterns, [0, 0]));
+        using var evaluator = new Evaluator(model, stored, 1, stored: stored, seed: 3);
+        evaluator.Load(w);
+
+        var result = evaluator.Test()!;
+
+        Assert.Equal(LearningTask.Unsupervised, result.Task);
+        Assert.Equal(1.0, result.RecallAccuracy);
+        Assert.Null(result.Accuracy);
+    }
+
     private static CompiledModel Compile(string json) => ModelCompiler.Compile(ModelParser.Parse(json, "model.json"));
 
     private static float[] Parameters(CompiledModel model, params (string Name, float Value)[] values)

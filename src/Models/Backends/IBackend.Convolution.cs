@@ -21,4 +21,12 @@ public partial interface IBackend
     /// </summary>
     void Conv2dBackward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor dy,
         Tensor dw, Tensor? db, bool accumulateParameters, Tensor? dx, bool accumulateInput, Tensor columns);
+
+    /// <summary>
+    /// The transposed convolution, y = conv2d's input gradient for output gradient x: the adjoint of
+    /// <see cref="Conv2dForward"/> over <paramref name="window"/>, whose input (C, H, W) is y's shape and whose output
+    /// (filters, OutH, OutW) is x's. x: (batch, filters, OutH, OutW); w: (filters, C, kh, kw); y: (batch, C, H, W),
+    /// overwritten. <paramref name="columns"/> as for <see cref="Conv2dForward"/>.
+    /// </summary>
+    void Conv2dTransposeForward(Window2d window, int filters, int batch, Tensor x, Tensor w, Tensor y, Tensor columns);
 }

@@ -64,6 +64,38 @@ public static class DataPreparer
             throw new DtrainException(problem);
         }
 
+        if (spec.Task != LearningTask.Unsupervised && spec.Limit == 0)
+        {
+            return PrepareAll(spec, seed, dataDir, log, formatFor, cacheRoot);
+        }
+
+        // The rows are read (and cached) as the data's own task would read them, then viewed: the first `limit`
+        // training rows, and every split scored as unsupervised.
+        var unsupervised = spec.Task == LearningTask.Unsupervised;
+        var read = PrepareAll(spec with { Task = unsupervised ? null : spec.Task, Limit = 0 }, seed, dataDir, log, formatFor, cacheRoot);
+        var train = spec.Limit > 0 ? new FirstExamples(read.Train, spec.Limit) : read.Train;
+        if (spec.Limit > 0)
+        {
+            log.WriteLine($"data: training on the first {train.Count:N0} of {read.Train.Count:N0} examples (limit {spec.Limit:N0})");
+        }
+
+        return unsupervised
+            ? new PreparedData(read.Schema, new UnsupervisedExamples(train), View(read.Validation), View(read.Test))
+            : read with { Train = train };
+
+        static ExampleSource? View(ExampleSource? set) => set is null ? null : new UnsupervisedExamples(set);
+    }
+
+    /// <summary>The training rows as read, before a <see cref="DataSpec.Limit"/> and the unsupervised view (what a cluster worker reads).</summary>
+    public static ExampleSource AllRows(ExampleSource train) => train switch
+    {
+        UnsupervisedExamples u => AllRows(u.Data),
+        FirstExamples f => AllRows(f.All),
+        _ => train,
+    };
+
+    private static PreparedData PrepareAll(DataSpec spec, int seed, string? dataDir, TextWriter log, Func<string, string?, IDataFormat> formatFor, string cacheRoot)
+    {
         if (spec.IsBuiltInMnist)
         {
             return PrepareMnist(spec, seed, dataDir, log);

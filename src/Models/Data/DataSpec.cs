@@ -52,6 +52,12 @@ public sealed record DataSpec
     /// <summary>Images: flip each training example left-right with probability 1/2, applied in the worker.</summary>
     public bool AugmentFlip { get; init; }
 
+    /// <summary>
+    /// Train on only the first this many training examples (after the validation split; 0: all): the k patterns a
+    /// Hopfield network stores, or a quick run on a slice of a large set. Validation and test data are not cut.
+    /// </summary>
+    public int Limit { get; init; }
+
     /// <summary>The normalisations users may name.</summary>
     public static readonly string[] KnownNormalize = ["standard", "minmax", "none"];
 
@@ -97,6 +103,11 @@ public sealed record DataSpec
         if (Resize is not null && (Resize.Length != 2 || Resize.Any(d => d <= 0 || d > 4096)))
         {
             return $"training.data.resize must be [height, width], each in [1, 4096], got [{string.Join(", ", Resize)}]";
+        }
+
+        if (Limit < 0)
+        {
+            return $"training.data.limit must be 0 (all examples) or more, got {Limit}";
         }
 
         if (AugmentCropPadding is < 0 or > 64)

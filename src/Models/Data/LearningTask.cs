@@ -1,4 +1,4 @@
-// What a data set's targets are: class ids, real-valued targets, or the features themselves.
+// What a data set's targets are: class ids, real-valued targets, the features themselves, or nothing the job scores.
 namespace Dtrain.Models.Data;
 
 /// <summary>The kind of learning a data set is for; it decides the targets, the loss that fits and the metrics.</summary>
@@ -12,13 +12,19 @@ public enum LearningTask
 
     /// <summary>The target is the example's own features (an autoencoder).</summary>
     Reconstruction,
+
+    /// <summary>
+    /// No supervised output (an RBM, a Hopfield network, a GAN): the job reports its losses and the model's own
+    /// figures; the data is read as its own task would be (labels read, perhaps unused).
+    /// </summary>
+    Unsupervised,
 }
 
 /// <summary>The names users write for <see cref="LearningTask"/>.</summary>
 public static class LearningTasks
 {
     /// <summary>The names, in the order documented.</summary>
-    public static readonly string[] Names = ["classification", "regression", "reconstruction"];
+    public static readonly string[] Names = ["classification", "regression", "reconstruction", "unsupervised"];
 
     /// <summary>The task named <paramref name="name"/>, or null when the name is not known.</summary>
     public static LearningTask? Parse(string name) => name switch
@@ -26,6 +32,7 @@ public static class LearningTasks
         "classification" => LearningTask.Classification,
         "regression" => LearningTask.Regression,
         "reconstruction" => LearningTask.Reconstruction,
+        "unsupervised" => LearningTask.Unsupervised,
         _ => null,
     };
 

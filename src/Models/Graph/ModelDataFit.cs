@@ -1,5 +1,5 @@
 // Whether a compiled model can train on a data set: its inputs hold what the data encodes, its output scores the
-// data's classes. A mismatch is one line naming both numbers, before any worker starts.
+// data's classes (one output unit: two classes; an unsupervised job: no output is checked). A mismatch is one line naming both numbers, before any worker starts.
 using Dtrain.Models.Data;
 
 namespace Dtrain.Models.Graph;
@@ -32,7 +32,8 @@ public static class ModelDataFit
                     throw new DtrainException($"{file}: input '{labels.Name}' holds {model.LabelSize} floats per example, but {data.Name} is a classification with one class id per example; give it \"shape\": [] (or \"auto\")");
                 }
 
-                if (output.Type.Size != data.Classes)
+                // One output unit is a binary classifier (a threshold unit): class 1 when the output is above 0.
+                if (output.Type.Size != data.Classes && !(output.Type.Size == 1 && data.Classes == 2))
                 {
                     throw new DtrainException($"{file}: output '{output.Name}' scores {output.Type.Size} classes, but {data.Name} has {data.Classes}; write \"units\": \"auto\" to take the data's class count");
                 }
@@ -42,6 +43,14 @@ public static class ModelDataFit
                 if (model.LabelSize != data.TargetSize)
                 {
                     throw new DtrainException($"{file}: input '{labels.Name}' holds {model.LabelSize} floats per example, but {data.Name} has {data.TargetSize} regression target(s); write \"shape\": \"auto\"");
+                }
+
+                break;
+            case LearningTask.Unsupervised:
+                // No output is scored; the labels input still receives each example's targets as read.
+                if (model.LabelSize != data.TargetSize)
+                {
+                    throw new DtrainException($"{file}: input '{labels.Name}' holds {model.LabelSize} floats per example, but {data.Name} has {data.TargetSize} target value(s) per example (read, though an unsupervised job does not score them); write \"shape\": \"auto\"");
                 }
 
                 break;

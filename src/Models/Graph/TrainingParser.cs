@@ -20,7 +20,7 @@ public static class TrainingParser
     private static readonly string[] KnownDataFields =
     [
         "train", "test", "validation", "validation_split", "format", "label", "task", "exclude", "normalize", "missing", "header",
-        "resize", "color", "augment",
+        "resize", "color", "augment", "limit",
     ];
 
     private static readonly string[] KnownEarlyStoppingFields = ["monitor", "patience", "min_delta"];
@@ -216,6 +216,7 @@ public static class TrainingParser
             Color = Str(s, "color", file, section),
             AugmentCropPadding = cropPadding,
             AugmentFlip = flip,
+            Limit = Int(s, "limit", file, section) ?? d.Limit,
         };
         return spec.FirstProblem() is { } problem ? throw new ModelFileException(file, null, problem) : spec;
     }

@@ -4,8 +4,9 @@ using Dtrain.Models.Data;
 namespace Dtrain.Models.Metrics;
 
 /// <summary>
-/// Scores class predictions: the predicted class is the highest output score (the first on a tie, as argmax does).
-/// <see cref="Confusion"/>[actual, predicted] counts examples.
+/// Scores class predictions: the predicted class is the highest output score (the first on a tie, as argmax does);
+/// a model with one output unit is a binary classifier (a threshold unit) that predicts class 1 when its output is
+/// above 0. <see cref="Confusion"/>[actual, predicted] counts examples.
 /// </summary>
 public sealed class ClassificationMetrics : MetricAccumulator
 {
@@ -13,18 +14,24 @@ public sealed class ClassificationMetrics : MetricAccumulator
     private long _correct;
     private long _inTopK;
 
-    /// <summary>Scores <paramref name="classes"/> classes; <paramref name="topK"/> is the k of top-k accuracy (0: off).</summary>
-    public ClassificationMetrics(int classes, int topK)
+    /// <summary>
+    /// Scores <paramref name="outputs"/> scores per example: that many classes, or two when there is one (a binary
+    /// classifier, class 1 when the output is above 0); <paramref name="topK"/> is the k of top-k accuracy (0: off).
+    /// </summary>
+    public ClassificationMetrics(int outputs, int topK)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(topK);
-        Classes = classes;
+        _outputs = outputs;
+        Classes = outputs == 1 ? 2 : outputs;
         _topK = topK;
-        Confusion = new long[classes, classes];
+        Confusion = new long[Classes, Classes];
     }
 
-    /// <summary>The number of classes (output scores per example).</summary>
+    /// <summary>The number of classes (output scores per example, or 2 for one output unit).</summary>
     public int Classes { get; }
+
+    private readonly int _outputs;
 
     /// <summary>Examples of class <c>a</c> predicted as <c>p</c>, at <c>[a, p]</c>.</summary>
     public long[,] Confusion { get; }
@@ -38,14 +45,23 @@ public sealed class ClassificationMetrics : MetricAccumulator
     /// <inheritdoc/>
     protected override void AddBatch(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int batch)
     {
-        // outputs: (B, classes)  targets: (B) class ids as floats
+        // outputs: (B, classes), or (B, 1) for a binary classifier  targets: (B) class ids as floats
         for (var i = 0; i < batch; i++)
         {
-            var scores = outputs.Slice(i * Classes, Classes);
+            var scores = outputs.Slice(i * _outputs, _outputs);
             var actual = (int)targets[i];
             if ((uint)actual >= (uint)Classes)
             {
                 throw new DtrainException($"class id {targets[i]} of an evaluated example is outside the model's {Classes} classes");
+            }
+
+            if (_outputs == 1)
+            {
+                // A threshold unit: its one output is the pre-activation (or a probability's logit) against 0.
+                var binary = scores[0] > 0 ? 1 : 0;
+                Confusion[actual, binary]++;
+                _correct += binary == actual ? 1 : 0;
+                continue;
             }
 
             var predicted = 0;

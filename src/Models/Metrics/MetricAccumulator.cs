@@ -68,6 +68,8 @@ public abstract class MetricAccumulator
                 }
 
                 return new RegressionMetrics(targetWidth, schema?.TargetShift, schema?.TargetScale);
+            case LearningTask.Unsupervised:
+                return new LossMetrics();
             default:
                 if (outputWidth != targetWidth)
                 {

@@ -41,8 +41,15 @@ public sealed record TaskMetrics
     public double? Mse { get; init; }
 
     /// <summary>
+    /// A model with a <c>hopfield</c> node: the fraction of bits right after recalling each stored (training) pattern
+    /// from a copy with a tenth of its bits flipped (<see cref="HopfieldRecall"/>); null for other models.
+    /// </summary>
+    public double? RecallAccuracy { get; init; }
+
+    /// <summary>
     /// The figure a monitor names without its <c>val_</c>/<c>test_</c> prefix (<c>loss</c>, <c>accuracy</c>,
-    /// <c>top_k_accuracy</c>, <c>rmse</c>, <c>mae</c>, <c>r2</c>, <c>mse</c>); null when this task has no such figure.
+    /// <c>top_k_accuracy</c>, <c>rmse</c>, <c>mae</c>, <c>r2</c>, <c>mse</c>, <c>recall_accuracy</c>); null when this
+    /// task has no such figure.
     /// </summary>
     public double? Figure(string name) => name switch
     {
@@ -53,6 +60,7 @@ public sealed record TaskMetrics
         "mae" => Mae,
         "r2" => R2,
         "mse" => Mse,
+        "recall_accuracy" => RecallAccuracy,
         _ => null,
     };
 
@@ -61,12 +69,16 @@ public sealed record TaskMetrics
     {
         LearningTask.Classification => ["loss", "accuracy", "top_k_accuracy"],
         LearningTask.Regression => ["loss", "rmse", "mae", "r2"],
+        LearningTask.Unsupervised => ["loss"],
         _ => ["loss", "mse"],
     };
 
     /// <summary>Every figure a monitor may name, without prefix.</summary>
     public static readonly string[] AllFigures = ["loss", "accuracy", "top_k_accuracy", "rmse", "mae", "r2", "mse"];
 
+    /// <summary>Every figure a summary may carry: those a monitor may name, and the model's own (scored on the test pass only).</summary>
+    public static readonly string[] ReportedFigures = [.. AllFigures, "recall_accuracy"];
+
     /// <summary>Whether a larger value of the figure is better (accuracies and R²); smaller is better for losses and errors.</summary>
-    public static bool HigherIsBetter(string figure) => figure is "accuracy" or "top_k_accuracy" or "r2";
+    public static bool HigherIsBetter(string figure) => figure is "accuracy" or "top_k_accuracy" or "r2" or "recall_accuracy";
 }

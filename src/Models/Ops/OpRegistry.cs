@@ -51,6 +51,7 @@ public static class OpRegistry
         new Perceptron(),
         new Hopfield(),
         new Rbm(),
+        new Conv2dTranspose(),
     }.ToDictionary(op => op.Name, StringComparer.Ordinal);
 
     /// <summary>Names of all ops, sorted.</summary>

@@ -247,4 +247,38 @@ public sealed class DataPreparerTests : IDisposable
         // Assert
         Assert.Equal($"{train}: no training examples are left after the validation split of 0.99", error.Message);
     }
+    [Fact]
+    public void Limit_keeps_the_first_training_rows_and_leaves_the_test_data_whole()
+    {
+        // Arrange
+        var train = File("t.lines", 50);
+        var test = File("test.lines", 20);
+
+        // Act
+        using var data = Prepare(new DataSpec { Train = train, Test = test, Limit = 7 });
+
+        // Assert
+        Assert.Equal(Enumerable.Range(0, 7), Rows(data.Train, data.Schema));
+        Assert.Equal(20, data.Test!.Count);
+        Assert.Equal(50, DataPreparer.AllRows(data.Train).Count);
+    }
+
+    [Fact]
+    public void Unsupervised_task_reads_the_data_as_its_own_task_and_views_every_split_as_unsupervised()
+    {
+        // Arrange
+        var train = File("t.lines", 30);
+        var test = File("test.lines", 10);
+        using var supervised = Prepare(new DataSpec { Train = train, Test = test });
+
+        // Act
+        using var data = Prepare(new DataSpec { Train = train, Test = test, Task = LearningTask.Unsupervised });
+
+        // Assert: the same rows and schema, scored as unsupervised.
+        Assert.Equal(supervised.Schema.Task, data.Schema.Task);
+        Assert.Equal(LearningTask.Unsupervised, data.Train.Task);
+        Assert.Equal(LearningTask.Unsupervised, data.Test!.Task);
+        Assert.Equal(supervised.Train.TargetSize, data.Train.TargetSize);
+        Assert.Equal(Rows(supervised.Train, supervised.Schema), Rows(data.Train, data.Schema));
+    }
 }

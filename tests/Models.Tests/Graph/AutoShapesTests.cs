@@ -157,4 +157,32 @@ public sealed class AutoShapesTests
         // Assert
         Assert.Equal("m.json: input 'y' holds 2 floats per example, but house.csv has 1 regression target(s); write \"shape\": \"auto\"", error.Message);
     }
+    [Fact]
+    public void Unsupervised_job_does_not_check_the_output_against_the_class_count()
+    {
+        // Arrange: a 10-unit output over 3-class data, which a classification refuses.
+        var model = Compile(AutoShapes.Resolve(ModelFor("softmax_cross_entropy", "int32"), "m.json", Schema(LearningTask.Classification, [4], 1, classes: 10)));
+        var data = new UnsupervisedExamples(new Dataset("iris.csv", [4], classes: 3, new float[4], [0]));
+
+        // Act
+        var error = Record.Exception(() => ModelDataFit.Check(model, data, "m.json"));
+
+        // Assert
+        Assert.Null(error);
+        Assert.Equal(LearningTask.Unsupervised, data.Task);
+    }
+
+    [Fact]
+    public void One_output_unit_fits_two_classes_as_a_binary_classifier()
+    {
+        // Arrange
+        var model = Compile(AutoShapes.Resolve(ModelFor("softmax_cross_entropy", "int32"), "m.json", Schema(LearningTask.Classification, [4], 1, classes: 1)));
+        var data = new Dataset("gate.csv", [4], classes: 2, new float[4], [1]);
+
+        // Act
+        var error = Record.Exception(() => ModelDataFit.Check(model, data, "m.json"));
+
+        // Assert
+        Assert.Null(error);
+    }
 }

@@ -145,4 +145,33 @@ public sealed class MetricAccumulatorTests
     [InlineData("r2", true)]
     public void Monitor_direction_follows_the_figure(string figure, bool higher) =>
         Assert.Equal(higher, TaskMetrics.HigherIsBetter(figure));
+    [Fact]
+    public void Unsupervised_scores_the_loss_only()
+    {
+        var metrics = MetricAccumulator.For(LearningTask.Unsupervised, outputWidth: 3, targetWidth: 1, schema: null, topK: 5, "m");
+
+        metrics.Add(Scores.AsSpan(0, 9), Classes.AsSpan(0, 3), 3, meanLoss: 0.25);
+        metrics.Add(Scores.AsSpan(9), Classes.AsSpan(3), 3, meanLoss: 0.75);
+        var result = metrics.Result();
+
+        Assert.Equal(LearningTask.Unsupervised, result.Task);
+        Assert.Equal(0.5, result.Loss, 12);
+        Assert.Null(result.Accuracy);
+        Assert.Null(result.Mse);
+        Assert.Equal(["loss"], TaskMetrics.FiguresOf(LearningTask.Unsupervised));
+    }
+
+    [Fact]
+    public void One_output_unit_is_a_binary_classifier_that_predicts_class_1_above_0()
+    {
+        // Outputs 0.5, -1, 0 (0 is not above 0: class 0), 2 for classes 1, 0, 1, 0: two right.
+        var metrics = MetricAccumulator.For(LearningTask.Classification, outputWidth: 1, targetWidth: 1, schema: null, topK: 5, "m");
+
+        metrics.Add([0.5f, -1f, 0f, 2f], [1f, 0f, 1f, 0f], 4, meanLoss: 0);
+        var result = metrics.Result();
+
+        Assert.Equal(0.5, result.Accuracy);
+        Assert.Null(result.TopKAccuracy);
+        Assert.Equal(new long[,] { { 1, 1 }, { 1, 1 } }, ((ClassificationMetrics)metrics).Confusion);
+    }
 }

@@ -1,5 +1,6 @@
-// The learning-rule losses (rbm, hopfield, perceptron) through GraphExecutor on ILGPU's CPU accelerator and on the
-// CPU backend, from the same parameters, batch and executor seed: the same losses and parameter gradients.
+// The ops of issue 17 in small models (the learning-rule losses rbm, hopfield and perceptron; a DCGAN-like generator
+// of normal, conv2d_transpose and fill) through GraphExecutor on ILGPU's CPU accelerator and on the CPU backend, from
+// the same parameters, batch and executor seed: the same losses and parameter gradients.
 using Dtrain.Models.Autodiff;
 using Dtrain.Models.Backends;
 using Dtrain.Models.Backends.Cpu;
@@ -10,7 +11,7 @@ using static Dtrain.Models.Tests.Ops.LayerGradientCheck;
 namespace Dtrain.Models.Tests.Backends.Ilgpu;
 
 [Collection(IlgpuCollection.Name)]
-public sealed class IlgpuLearningRuleTests(IlgpuAccelerators accelerators)
+public sealed class IlgpuClassicOpTests(IlgpuAccelerators accelerators)
 {
     private const int Batch = 6;
 
@@ -31,11 +32,22 @@ public sealed class IlgpuLearningRuleTests(IlgpuAccelerators accelerators)
                    {"id": "loss", "op": "perceptron", "inputs": ["fc", "t01"]}],
          "loss": "loss"}
         """,
+        """
+        {"inputs": [{"name": "x", "shape": [2]}, {"name": "unused", "shape": [1], "dtype": "float32", "source": "labels"}],
+         "nodes": [{"id": "z", "op": "normal", "inputs": ["x"], "attrs": {"shape": [4]} },
+                   {"id": "fc", "op": "dense", "inputs": ["z"], "attrs": {"units": 18, "activation": "relu", "bias_init": {"type": "uniform", "scale": 0.3} } },
+                   {"id": "map", "op": "reshape", "inputs": ["fc"], "attrs": {"shape": [2, 3, 3]} },
+                   {"id": "up", "op": "conv2d_transpose", "inputs": ["map"], "attrs": {"filters": 2, "kernel": 4, "stride": 2, "padding": 1, "bias_init": {"type": "uniform", "scale": 0.3} } },
+                   {"id": "img", "op": "flatten", "inputs": ["up"]},
+                   {"id": "ones", "op": "fill", "inputs": ["img"], "attrs": {"value": 1} },
+                   {"id": "loss", "op": "binary_cross_entropy", "inputs": ["img", "ones"]}],
+         "loss": "loss"}
+        """,
     };
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Learning_rule_gives_the_same_loss_and_update_as_on_the_cpu_backend(string json)
+    public void New_op_gives_the_same_loss_and_gradients_as_on_the_cpu_backend(string json)
     {
         var model = Compile(json);
         using var cpu = new CpuBackend(threads: 1);
