@@ -83,7 +83,19 @@ public static class ExportCommand
             }
         }
 
-        table.Add("test accuracy then", checkpoint.History.Length > 0 ? checkpoint.History[^1].TestAccuracy.ToString("P2", CultureInfo.InvariantCulture) : "not evaluated yet");
+        // The test figures of the job's task: an unsupervised job (a GAN, an RBM) has a loss, not an accuracy.
+        var test = checkpoint.History.Length > 0 ? checkpoint.History[^1].Test : null;
+        if (test is not null)
+        {
+            foreach (var (name, value) in RunSummary.Figures(test))
+            {
+                table.Add($"test {RunSummary.Label(name, test)} then", RunSummary.Show(name, value));
+            }
+        }
+        else
+        {
+            table.Add("test accuracy then", checkpoint.History.Length > 0 ? checkpoint.History[^1].TestAccuracy.ToString("P2", CultureInfo.InvariantCulture) : "not evaluated yet");
+        }
         table.Add("parameters", parameters.Length.ToString("N0", CultureInfo.InvariantCulture));
         table.Add("written to", $"{path} ({new FileInfo(path).Length / 1e6:F1} MB)");
         table.Print(Console.Out);

@@ -122,7 +122,7 @@ internal sealed class Replica : IDisposable
     /// </summary>
     public void Forward(int[] losses)
     {
-        _executor.Forward();
+        _executor.Forward(losses);
         if (losses.Length > _lossHost.Length)
         {
             _lossHost.Dispose();

@@ -26,6 +26,7 @@ public sealed class GraphExecutor : IDisposable
     private readonly Dictionary<int, (Tensor Buffer, WorkspaceSpec Spec)[]> _workspaces = [];
     private readonly List<int> _parameterValues = [];
     private readonly List<IBuffer> _owned = [];
+    private readonly List<(int[] Targets, bool[] Nodes)> _needed = [];
 
     /// <summary>Builds the executor; <paramref name="training"/> false skips every gradient buffer.</summary>
     public GraphExecutor(CompiledModel model, IBackend backend, int maxBatch, bool training)
@@ -131,6 +132,25 @@ public sealed class GraphExecutor : IDisposable
         foreach (var run in _runs)
         {
             run.Node.Op.Forward(run);
+        }
+    }
+
+    /// <summary>
+    /// Runs forward only the nodes that the values <paramref name="targets"/> depend on (a training step's losses):
+    /// a DBN pre-training its first RBM skips the Gibbs chains of the RBMs above it. Skipped nodes keep stale values,
+    /// which nothing of the step reads; random streams are per node and step, so the nodes that run draw as in
+    /// <see cref="Forward()"/>.
+    /// </summary>
+    public void Forward(IReadOnlyList<int> targets)
+    {
+        var needed = NeededNodes(targets);
+        Steps++;
+        for (var i = 0; i < _runs.Length; i++)
+        {
+            if (needed[i])
+            {
+                _runs[i].Node.Op.Forward(_runs[i]);
+            }
         }
     }
 
@@ -294,6 +314,46 @@ public sealed class GraphExecutor : IDisposable
     }
 
     internal Tensor ParameterGradient(int p) => _parameterGradients[p];
+
+    private bool[] NeededNodes(IReadOnlyList<int> targets)
+    {
+        foreach (var (key, mask) in _needed)
+        {
+            if (key.SequenceEqual(targets))
+            {
+                return mask;
+            }
+        }
+
+        // Walk inputs back from each target's producer; nodes come in execution order, so one reverse pass suffices.
+        var needed = new bool[_runs.Length];
+        foreach (var v in targets)
+        {
+            if (Model.Values[v].Producer >= 0)
+            {
+                needed[Model.Values[v].Producer] = true;
+            }
+        }
+
+        for (var i = _runs.Length - 1; i >= 0; i--)
+        {
+            if (!needed[i])
+            {
+                continue;
+            }
+
+            foreach (var input in Model.Nodes[i].Inputs)
+            {
+                if (Model.Values[input].Producer >= 0)
+                {
+                    needed[Model.Values[input].Producer] = true;
+                }
+            }
+        }
+
+        _needed.Add((targets.ToArray(), needed));
+        return needed;
+    }
 
     private int Capacity(TensorType type) => checked(type.Batched ? type.Size * MaxBatch : type.Size);
 

@@ -94,4 +94,30 @@ public sealed class MultiLossGradientTests
 
         Assert.Equal(v1, listed);
     }
+
+    [Fact]
+    public void Forward_over_a_step_losses_runs_only_their_ancestors_and_gives_the_same_losses_and_gradients()
+    {
+        var model = Compile(Json);
+        int[] onlyA = [ValueIndex(model, "a")];
+        var (features, labels) = Examples(model, Batch, seed: 14);
+        using var backend = new CpuBackend(threads: 1);
+        using var full = Executor(model, backend, Batch, seed: 14);
+        using var pruned = Executor(model, backend, Batch, seed: 14);
+        foreach (var executor in new[] { full, pruned })
+        {
+            executor.SetBatch(features, labels, Batch);
+        }
+
+        full.Forward();
+        full.Backward(onlyA);
+        pruned.Forward(onlyA);
+        pruned.Backward(onlyA);
+
+        // fc2 and b lie behind loss a's branch point, so the pruned pass never wrote b: it is still zero.
+        Assert.Equal(Download(backend, full.LossOf(onlyA[0])), Download(backend, pruned.LossOf(onlyA[0])));
+        Assert.Equal(Download(backend, full.Gradients), Download(backend, pruned.Gradients));
+        Assert.NotEqual(0f, Download(backend, full.LossOf(ValueIndex(model, "b")))[0]);
+        Assert.Equal(0f, Download(backend, pruned.LossOf(ValueIndex(model, "b")))[0]);
+    }
 }
