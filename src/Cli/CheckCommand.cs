@@ -61,6 +61,7 @@ public static class CheckCommand
         }
 
         table.Print(Console.Out);
+        TrainCommand.PrintInitFrom(model); // init_from's file read and checked as training would
     }
 
     /// <summary>One line saying how model and data fit: widths, the task's classes or targets, examples.</summary>
