@@ -19,9 +19,10 @@ public sealed class GanProgramTests : IDisposable
     [Fact]
     public void A_gan_killed_in_its_adversarial_phase_resumes_there_and_its_generator_draws_near_the_data()
     {
-        // Arrange: small batches and twelve epochs, so the kill after the third epoch lands inside the phase.
+        // Arrange: small batches and forty epochs, so the kill after the third epoch lands inside the phase even when the
+        // test process hears of the checkpoint late (on a loaded machine the output can lag by seconds).
         var model = Path.Combine(_dir, "tiny-gan.json");
-        File.WriteAllText(model, TinyGan.ModelJson.Replace("\"epochs\": 6", "\"epochs\": 12", StringComparison.Ordinal)
+        File.WriteAllText(model, TinyGan.ModelJson.Replace("\"epochs\": 6", "\"epochs\": 40", StringComparison.Ordinal)
             .Replace("\"batch\": 32", "\"batch\": 8", StringComparison.Ordinal));
         var (train, test) = (Path.Combine(_dir, "train.csv"), Path.Combine(_dir, "test.csv"));
         TinyGan.WritePoints(train, 2000, seed: 1);
@@ -30,7 +31,7 @@ public sealed class GanProgramTests : IDisposable
         string[] data = ["--train", train, "--test", test, "--label", "label", "--task", "unsupervised"];
         using (var first = BackgroundProcess.Dtrain(["train", model, .. data, "--checkpoint-dir", runs]))
         {
-            WaitFor(first, new Regex(@"checkpoint \d+ saved \([^)]*resumes at epoch 4,"));
+            ProgramTrainingTests.WaitFor(first, new Regex(@"checkpoint \d+ saved \([^)]*resumes at epoch 4,"));
         } // Dispose kills the process (SIGKILL)
 
         var job = Assert.Single(Directory.GetDirectories(runs));
@@ -46,9 +47,9 @@ public sealed class GanProgramTests : IDisposable
         var from = Regex.Match(resumed.Stdout, @"resumed from checkpoint \d+ \(dtrain resume\): epoch (\d+),");
         Assert.True(from.Success, resumed.Stdout);
         var epoch = int.Parse(from.Groups[1].Value, CultureInfo.InvariantCulture);
-        Assert.InRange(epoch, 4, 12);
+        Assert.InRange(epoch, 4, 40);
         Assert.Matches($@"\n\s+{epoch}\s+adversarial\s", resumed.Stdout);
-        Assert.Matches(@"\n\s+12\s+adversarial\s", resumed.Stdout);
+        Assert.Matches(@"\n\s+40\s+adversarial\s", resumed.Stdout);
         Assert.True(exported.ExitCode == 0, exported.Stdout + exported.Stderr);
         Assert.True(generated.ExitCode == 0, generated.Stdout + generated.Stderr);
         var means = SampleMeans(samples, low: 0, high: 6);
@@ -68,16 +69,5 @@ public sealed class GanProgramTests : IDisposable
         return Enumerable.Range(0, width)
             .Select(c => Enumerable.Range(0, count).Average(i => low + (bytes[16 + (i * width) + c] / 255.0 * (high - low))))
             .ToArray();
-    }
-
-    private static void WaitFor(BackgroundProcess process, Regex pattern)
-    {
-        var deadline = DateTime.UtcNow + Limit;
-        while (!pattern.IsMatch(process.Output))
-        {
-            Assert.False(process.HasExited, $"dtrain ended before '{pattern}':\n{process.Output}");
-            Assert.True(DateTime.UtcNow < deadline, $"no '{pattern}' within {Limit}:\n{process.Output}");
-            Thread.Sleep(50);
-        }
     }
 }
