@@ -35,7 +35,15 @@ public static class ProgramParser
             throw new ModelFileException(file, null, "training.epochs does not apply to a model with a \"program\": each phase sets its \"epochs\"");
         }
 
-        return training with { Epochs = ParseProgram(program, file).Sum(p => p.Epochs) };
+        // Counted in 64 bits: phases of absurd lengths must be refused in one line, not overflow (epochs are numbered
+        // from 1, so the last one, the total, must leave room for the number after it).
+        var total = ParseProgram(program, file).Sum(p => (long)p.Epochs);
+        if (total >= int.MaxValue)
+        {
+            throw new ModelFileException(file, null, $"the program's phases add up to {total:N0} epochs, more than the {int.MaxValue - 1:N0} a job may train");
+        }
+
+        return training with { Epochs = (int)total };
     }
 
     /// <summary>Parses the <c>"groups"</c> array.</summary>
@@ -130,6 +138,11 @@ public static class ProgramParser
                 }
 
                 parsed = steps.EnumerateArray().Select((s, i) => Step(s, file, $"{where} step {i + 1}")).ToList();
+                if (parsed.Sum(s => (long)s.Repeat) > int.MaxValue)
+                {
+                    // A turn through the sub-steps is counted in 32 bits (TrainingPhase.Cycle).
+                    throw new ModelFileException(file, null, $"{where}: its steps' repeats add up to {parsed.Sum(s => (long)s.Repeat):N0}, more than {int.MaxValue:N0}");
+                }
             }
             else if (hasLoss)
             {

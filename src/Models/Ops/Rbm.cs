@@ -18,6 +18,9 @@ namespace Dtrain.Models.Ops;
 /// </summary>
 public sealed class Rbm : Op
 {
+    /// <summary>Largest k: CD-k is used with k from 1 to a few dozen; far beyond, a step would run for hours.</summary>
+    public const int MaxGibbsSteps = 1000;
+
     /// <inheritdoc/>
     public override string Name => "rbm";
 
@@ -55,6 +58,11 @@ public sealed class Rbm : Op
         }
 
         var k = attrs.OptionalPositiveInt("k", 1);
+        if (k > MaxGibbsSteps)
+        {
+            // Each step of training runs k Gibbs steps: an absurd k would hang the job instead of failing it.
+            throw attrs.Error($"k (Gibbs steps of CD-k) must be at most {MaxGibbsSteps:N0}, got {k:N0}");
+        }
 
         // h0, the hidden sample, v_k, h_k.
         return new OpSignature(TensorType.Scalar, [], new Config(v, h, k), [new WorkspaceSpec(h), new WorkspaceSpec(h), new WorkspaceSpec(v), new WorkspaceSpec(h)]);

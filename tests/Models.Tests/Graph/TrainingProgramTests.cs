@@ -136,6 +136,9 @@ public sealed class TrainingProgramTests
     [InlineData("""[{"name": "p1", "epochs": 1, "loss": "d_loss", "lr": 3}]""", "program phase 'p1': unknown field \"lr\"")]
     [InlineData("""[{"name": "p1", "epochs": 1, "steps": [{"loss": "d_loss", "repeat": 0}]}]""", "program phase 'p1' step 1: \"repeat\" must be a positive integer, got 0")]
     [InlineData("""[{"name": "p1", "epochs": 1, "steps": [{"loss": "d_loss", "every": 2}]}]""", "program phase 'p1' step 1: unknown field \"every\"")]
+    [InlineData("""[{"name": "p1", "epochs": 2147483647, "loss": "d_loss"}, {"name": "p2", "epochs": 2147483647, "loss": "g_loss"}]""", "the program's phases add up to 4,294,967,294 epochs, more than the 2,147,483,646 a job may train")]
+    [InlineData("""[{"name": "p1", "epochs": 2147483647, "loss": "d_loss"}]""", "the program's phases add up to 2,147,483,647 epochs")]
+    [InlineData("""[{"name": "p1", "epochs": 1, "steps": [{"loss": "d_loss", "repeat": 2147483647}, {"loss": "g_loss", "repeat": 2}]}]""", "program phase 'p1': its steps' repeats add up to 2,147,483,649, more than 2,147,483,647")]
     [InlineData("""[{"name": "p1", "epochs": 1, "loss": "d_loss"}, {"name": "p1", "epochs": 1, "loss": "g_loss"}]""", "program phase 'p1': another phase has the same name")]
     [InlineData("""[]""", "\"program\" must be a non-empty array")]
     public void Bad_program_fails_with_one_line_naming_the_file_and_phase(string program, string expected)

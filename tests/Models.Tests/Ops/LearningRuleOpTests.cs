@@ -132,6 +132,7 @@ public sealed class LearningRuleOpTests
     [InlineData("""{"id": "bad", "op": "rbm", "inputs": ["x", "w43", "b4", "b4"]}""", "hidden bias (input 3) must be (3), got (4)")]
     [InlineData("""{"id": "bad", "op": "rbm", "inputs": ["x", "b4", "b4", "b3"]}""", "weights (input 1) must be (4, hidden)")]
     [InlineData("""{"id": "bad", "op": "rbm", "inputs": ["x", "w43", "b4", "b3"], "attrs": {"k": 0}}""", "attribute 'k' must be a positive integer")]
+    [InlineData("""{"id": "bad", "op": "rbm", "inputs": ["x", "w43", "b4", "b3"], "attrs": {"k": 1001}}""", "k (Gibbs steps of CD-k) must be at most 1,000, got 1,001")]
     public void Learning_rule_op_error_names_the_node_and_the_problem(string node, string problem)
     {
         var json = $$"""
