@@ -20,8 +20,8 @@ public sealed record TrainingPhase(int Index, string Name, int FirstEpoch, int E
     /// <summary>The last global epoch of the phase.</summary>
     public int LastEpoch => FirstEpoch + Epochs - 1;
 
-    /// <summary>Minibatches of one turn through the sub-steps (the sum of their repeats).</summary>
-    public int Cycle => Steps.Sum(s => s.Repeat);
+    /// <summary>Minibatches of one turn through the sub-steps (the sum of their repeats); summed once, as every step asks.</summary>
+    public int Cycle { get; } = Steps.Sum(s => s.Repeat);
 
     /// <summary>
     /// The sub-step of minibatch <paramref name="step"/> of the phase (counted from 0): the sub-steps are taken in turn,
@@ -35,8 +35,9 @@ public sealed record TrainingPhase(int Index, string Name, int FirstEpoch, int E
         }
 
         var at = (int)(((step % Cycle) + Cycle) % Cycle);
-        foreach (var s in Steps)
+        for (var i = 0; i < Steps.Count; i++)
         {
+            var s = Steps[i];
             if (at < s.Repeat)
             {
                 return s;
@@ -96,11 +97,12 @@ public sealed class TrainingProgram
     /// </summary>
     public TrainingPhase PhaseAt(int epoch)
     {
-        foreach (var phase in Phases)
+        // An index loop: every training step asks, and an interface's enumerator would allocate each time.
+        for (var i = 0; i < Phases.Count; i++)
         {
-            if (epoch <= phase.LastEpoch)
+            if (epoch <= Phases[i].LastEpoch)
             {
-                return phase;
+                return Phases[i];
             }
         }
 
