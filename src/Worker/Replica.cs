@@ -33,6 +33,7 @@ internal sealed class Replica : IDisposable
 
     // Image augmentation of training batches (training.data.augment): crop padding, flip, and the seed of the draws.
     private readonly (int CropPadding, bool Flip, int Seed) _augment;
+    private readonly int[]? _imageShape;
 
     // The step in progress: its examples and partition (named when its loss is not finite), and whether its loss,
     // copied to the host behind forward, has been taken.
@@ -50,6 +51,7 @@ internal sealed class Replica : IDisposable
         _workerId = workerId;
         var data = model.Spec.Training.Data;
         _augment = (data.AugmentCropPadding, data.AugmentFlip, model.Spec.Training.Seed);
+        _imageShape = ImageShape(model, trainingSet);
         _executor = new GraphExecutor(model, backend, batch, training: true)
         {
             // Each replica draws its own dropout masks; the same job and worker id repeat them exactly.
@@ -71,10 +73,26 @@ internal sealed class Replica : IDisposable
         }
 
         var data = model.Spec.Training.Data;
-        if (ImageAugment.IsOn(data.AugmentCropPadding, data.AugmentFlip) && trainingSet.FeatureShape.Length is not (2 or 3))
+        if (ImageAugment.IsOn(data.AugmentCropPadding, data.AugmentFlip) && ImageShape(model, trainingSet) is null)
         {
-            throw new DtrainException($"{modelFile}: training.data.augment needs images ([channels, height, width] or [height, width]), but data set '{trainingSet.Name}' has examples of [{string.Join(", ", trainingSet.FeatureShape)}]");
+            throw new DtrainException($"{modelFile}: training.data.augment needs images ([channels, height, width] or [height, width]), but data set '{trainingSet.Name}' has examples of [{string.Join(", ", trainingSet.FeatureShape)}] and the model's input is [{string.Join(", ", model.Values[model.FeatureInput].Type.Dims)}]");
         }
+    }
+
+    /// <summary>
+    /// The shape augmentation sees one example as: the data set's when it stores images, else the model's input when
+    /// that is an image of the same size (built-in MNIST stores flat rows of 784 that a [28, 28] input reads as rows);
+    /// null when neither is of rank 2 or 3. The sizes agree: <see cref="CheckFits"/> checked them first.
+    /// </summary>
+    private static int[]? ImageShape(CompiledModel model, ExampleSource trainingSet)
+    {
+        if (trainingSet.FeatureShape.Length is 2 or 3)
+        {
+            return trainingSet.FeatureShape;
+        }
+
+        var input = model.Values[model.FeatureInput].Type.Dims;
+        return input.Length is 2 or 3 ? input : null;
     }
 
     /// <summary>Uploads one shard's pulled floats, <paramref name="values"/>, into its <paramref name="chunks"/> of the parameters.</summary>
@@ -108,7 +126,7 @@ internal sealed class Replica : IDisposable
         if (ImageAugment.IsOn(_augment.CropPadding, _augment.Flip))
         {
             // After the gather, before the upload: each example's draw depends on (seed, epoch, index) only.
-            ImageAugment.Apply(features, _trainingSet.FeatureShape, indices, _augment.CropPadding, _augment.Flip, _augment.Seed, partition.Epoch);
+            ImageAugment.Apply(features, _imageShape!, indices, _augment.CropPadding, _augment.Flip, _augment.Seed, partition.Epoch);
         }
 
         _executor.SetBatch(_features, _labels, count);
